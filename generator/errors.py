@@ -1,0 +1,54 @@
+"""Expected failures. Anything else escaping to the CLI is a bug and shows a traceback.
+
+    PerfpagesError
+    ├── ConfigError      perfpages.yml is missing or wrong (carries file, line and column)
+    ├── ResultsError     results files failed validation (carries every Problem found)
+    ├── GitError         a repository operation failed (worktree, commit range, push)
+    └── RunError         a run could not start or was interrupted
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class PerfpagesError(Exception):
+    """Base class: the CLI prints the message and exits with status 1."""
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a text file, 1-based, for messages a person can jump to."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.path]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+class ConfigError(PerfpagesError):
+    def __init__(self, location: Location, field: str, message: str):
+        self.location, self.field = location, field
+        super().__init__(f"{location}: {field}: {message}" if field else f"{location}: {message}")
+
+
+class ResultsError(PerfpagesError):
+    def __init__(self, problems: list):
+        self.problems = problems
+        lines = "\n".join(str(p) for p in problems)
+        super().__init__(f"{len(problems)} problem(s) in results files:\n{lines}")
+
+
+class GitError(PerfpagesError):
+    pass
+
+
+class RunError(PerfpagesError):
+    pass

@@ -1,0 +1,169 @@
+"""Everything perfpages asks of git. The only module that imports gitpython."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
+
+from generator.errors import GitError
+from generator.model import CommitInfo
+
+FALLBACK_IDENTITY = {"name": "perfpages", "email": "perfpages@users.noreply.github.com"}
+
+
+def open_repo(path: Path) -> git.Repo:
+    try:
+        return git.Repo(path, search_parent_directories=True)
+    except (InvalidGitRepositoryError, NoSuchPathError):
+        raise GitError(f"{path}: not inside a git repository; perfpages attributes results to commits, "
+                       "so run it in a clone (git init && git commit for a new project)") from None
+
+
+def repo_root(repo: git.Repo) -> Path:
+    return Path(repo.working_tree_dir or ".")
+
+
+def commit_info(repo: git.Repo, rev: str) -> CommitInfo:
+    try:
+        commit = repo.commit(rev)
+    except (git.BadName, ValueError, GitCommandError):
+        raise GitError(f"{rev!r}: no such commit in {repo_root(repo)}; check the name or fetch it first") from None
+    return _info(commit)
+
+
+def _info(commit: git.Commit) -> CommitInfo:
+    return CommitInfo(
+        sha=commit.hexsha,
+        subject=commit.summary if isinstance(commit.summary, str) else commit.summary.decode(errors="replace"),
+        author=commit.author.name or "",
+        author_date=commit.authored_datetime.isoformat(),
+        committer_date=commit.committed_datetime.isoformat(),
+        parents=tuple(p.hexsha for p in commit.parents),
+    )
+
+
+def current_branch(repo: git.Repo) -> str | None:
+    return None if repo.head.is_detached else repo.active_branch.name
+
+
+def has_tracked_changes(repo: git.Repo) -> bool:
+    """Uncommitted edits to tracked files (new results files are untracked and do not count)."""
+    return repo.is_dirty(untracked_files=False)
+
+
+def commit_range(repo: git.Repo, spec: str) -> list[CommitInfo]:
+    """Commits of ``A..B`` along first parents, oldest first: the order a backfill runs in."""
+    if ".." not in spec:
+        raise GitError(f"{spec!r}: expected a range like v1.0..main or HEAD~20..HEAD")
+    try:
+        commits = list(repo.iter_commits(spec, first_parent=True, reverse=True))
+    except GitCommandError as exc:
+        raise GitError(f"{spec!r}: git could not list this range: {_stderr(exc)}") from None
+    if not commits:
+        raise GitError(f"{spec!r}: the range holds no commits")
+    return [_info(c) for c in commits]
+
+
+def merge_base(repo: git.Repo, a: str, b: str) -> str:
+    bases = repo.merge_base(a, b)
+    if not bases:
+        raise GitError(f"{a} and {b} share no history")
+    return bases[0].hexsha
+
+
+@contextmanager
+def worktree(repo: git.Repo, sha: str) -> Iterator[Path]:
+    """A detached checkout of ``sha`` in a temporary folder, removed afterwards even on Ctrl-C."""
+    parent = Path(tempfile.mkdtemp(prefix="perfpages-wt-"))
+    path = parent / sha[:12]
+    try:
+        repo.git.worktree("add", "--detach", str(path), sha)
+    except GitCommandError as exc:
+        shutil.rmtree(parent, ignore_errors=True)
+        raise GitError(f"could not check out {sha[:12]} into a worktree: {_stderr(exc)}") from None
+    try:
+        yield path
+    finally:
+        try:
+            repo.git.worktree("remove", "--force", str(path))
+        except GitCommandError:
+            repo.git.worktree("prune")
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    commit: str | None  # None when there was nothing new to commit
+    pushed: bool
+    attempts: int
+
+
+def record(
+    repo: git.Repo,
+    paths: list[Path],
+    message: str,
+    push: bool = False,
+    remote: str = "origin",
+    branch: str | None = None,
+    retries: int = 5,
+    sleep: Callable[[float], None] = time.sleep,
+) -> RecordOutcome:
+    """Commit new results files, then push, rebasing onto the remote when the push is rejected.
+
+    Results files are unique per run, so the rebase never conflicts: the retry only has to
+    wait out another job that pushed first.
+    """
+    rel = [str(Path(p).resolve().relative_to(repo_root(repo).resolve())) for p in paths]
+    repo.git.add("--", *rel)
+    if not repo.index.diff("HEAD", paths=rel):
+        return RecordOutcome(None, False, 0)
+    repo.git.commit("-m", message, "--", *rel, env=_identity_env(repo))
+    sha = repo.head.commit.hexsha
+    if not push:
+        return RecordOutcome(sha, False, 0)
+    branch = branch or current_branch(repo)
+    if branch is None:
+        raise GitError("HEAD is detached; pass --branch to say where to push")
+    for attempt in range(1, retries + 1):
+        try:
+            repo.git.push(remote, f"HEAD:refs/heads/{branch}")
+            return RecordOutcome(repo.head.commit.hexsha, True, attempt)
+        except GitCommandError as exc:
+            if attempt == retries:
+                raise GitError(f"push to {remote}/{branch} failed {retries} times: {_stderr(exc)}") from None
+        _rebase_onto_remote(repo, remote, branch)
+        sleep(min(30.0, 2 ** (attempt - 1)) * (0.5 + random.random()))  # jitter spreads competing jobs
+    raise AssertionError("unreachable")
+
+
+def _rebase_onto_remote(repo: git.Repo, remote: str, branch: str) -> None:
+    try:
+        repo.git.pull("--rebase", remote, branch, env=_identity_env(repo))
+    except GitCommandError as exc:
+        if any((Path(repo.git_dir) / d).exists() for d in ("rebase-merge", "rebase-apply")):
+            repo.git.rebase("--abort")  # leave the clone as it was, with our commit on top
+        raise GitError(f"could not rebase onto {remote}/{branch}: {_stderr(exc)}") from None
+
+
+def _identity_env(repo: git.Repo) -> dict[str, str]:
+    """Commit as perfpages where no git identity is configured (fresh CI runners)."""
+    reader = repo.config_reader()
+    if reader.get_value("user", "name", "") and reader.get_value("user", "email", ""):
+        return {}
+    name, email = FALLBACK_IDENTITY["name"], FALLBACK_IDENTITY["email"]
+    return {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": name,
+            "GIT_COMMITTER_EMAIL": email}
+
+
+def _stderr(exc: GitCommandError) -> str:
+    text = exc.stderr if isinstance(exc.stderr, str) else str(exc)
+    return text.strip().replace("stderr: ", "").strip("'") or str(exc)

@@ -1,0 +1,181 @@
+"""Core data types: frozen, no I/O, no statistics.
+
+Scenario definitions come from ``config``; measured runs are ``RunRecord``s that
+``results.codec`` turns into the JSON results format and back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from generator.errors import Location
+
+
+class Direction(StrEnum):
+    """Which way is better. Throughput and requests/s are ``HIGHER``."""
+
+    LOWER = "lower"
+    HIGHER = "higher"
+
+
+@dataclass(frozen=True)
+class BuiltinMetric:
+    unit: str
+    direction: Direction
+    description: str
+
+
+BUILTIN_METRICS: dict[str, BuiltinMetric] = {
+    "wall_time": BuiltinMetric("s", Direction.LOWER, "elapsed seconds per repetition"),
+    "cpu_time": BuiltinMetric("s", Direction.LOWER, "user + system seconds from the child's rusage"),
+    "max_rss": BuiltinMetric("bytes", Direction.LOWER, "peak resident set size from the child's rusage"),
+    "instructions": BuiltinMetric("instructions", Direction.LOWER, "CPU instructions counted by callgrind"),
+}
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One metric a scenario reports: a built-in, or a value read from the command's output."""
+
+    name: str
+    unit: str
+    direction: Direction
+    json_pointer: str | None = None
+    regex: str | None = None
+    file: str | None = None  # read this file (relative to the scenario's cwd) instead of stdout
+
+    @property
+    def builtin(self) -> bool:
+        return self.json_pointer is None and self.regex is None
+
+
+@dataclass(frozen=True)
+class Command:
+    """An argv list (run directly) or a shell string (run with /bin/sh -c)."""
+
+    argv: tuple[str, ...] = ()
+    shell: str | None = None
+
+    def __str__(self) -> str:
+        return self.shell if self.shell is not None else " ".join(self.argv)
+
+
+Params = tuple[tuple[str, str], ...]
+
+
+def scenario_label(name: str, params: Params) -> str:
+    """The display name of a scenario: ``name`` or ``name[k=v,k=v]``."""
+    if not params:
+        return name
+    return f"{name}[{','.join(f'{k}={v}' for k, v in params)}]"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A fully expanded scenario: one entry of a parameter matrix."""
+
+    name: str
+    command: Command
+    metrics: tuple[MetricSpec, ...]
+    params: Params = ()
+    setup: Command | None = None
+    cwd: str | None = None
+    env: tuple[tuple[str, str], ...] = ()
+    timeout: float = 600.0
+    warmup: int = 1
+    repetitions: int = 5
+    tags: tuple[str, ...] = ()
+    location: Location | None = field(default=None, compare=False)
+
+    @property
+    def label(self) -> str:
+        return scenario_label(self.name, self.params)
+
+    @property
+    def timed_metrics(self) -> tuple[MetricSpec, ...]:
+        """Metrics taken from the timed repetitions (everything but instructions)."""
+        return tuple(m for m in self.metrics if m.name != "instructions")
+
+    @property
+    def counts_instructions(self) -> bool:
+        return any(m.name == "instructions" for m in self.metrics)
+
+
+@dataclass(frozen=True)
+class ProjectSettings:
+    name: str = "project"
+    repository: str | None = None
+    main_branch: str = "main"
+    machine: str | None = None
+    # Relative floors below which no change is called significant (rustc-perf style).
+    floors: tuple[tuple[str, float], ...] = (("instructions", 0.002), ("wall_time", 0.01), ("max_rss", 0.001))
+    keep_profiles: str = "comparisons"  # "always", "comparisons" or "never"
+
+
+@dataclass(frozen=True)
+class Config:
+    project: ProjectSettings
+    scenarios: tuple[Scenario, ...]
+    path: str
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """The commit a measurement belongs to. ``sha`` is always the full 40-hex SHA."""
+
+    sha: str
+    subject: str = ""
+    author: str = ""
+    author_date: str = ""  # ISO 8601 with offset
+    committer_date: str = ""
+    parents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """Raw samples of one metric of one scenario on one commit."""
+
+    scenario: str
+    metric: str
+    unit: str
+    direction: Direction
+    commit: str
+    samples: tuple[float, ...]
+    params: Params = ()
+    profiles: tuple[str, ...] = ()  # paths relative to the results file's folder
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A scenario that crashed, exited non-zero, timed out or produced no metric."""
+
+    scenario: str
+    commit: str
+    phase: str  # "setup", "measure" or "instructions"
+    reason: str
+    params: Params = ()
+    stderr_tail: str = ""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """Everything one ``perfpages run`` measured: the content of one results file."""
+
+    run_id: str
+    machine: str
+    head: CommitInfo
+    started_at: str
+    finished_at: str
+    tool_version: str
+    fingerprint: dict
+    measurements: tuple[Measurement, ...]
+    failures: tuple[Failure, ...] = ()
+    base: CommitInfo | None = None  # set for an interleaved A/B comparison
+    branch: str | None = None
+    pull_request: int | None = None
+    ci_url: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return "comparison" if self.base is not None else "commit"

@@ -1,0 +1,1 @@
+"""The results format: one JSON file per run, append-only (see docs/results-format.md)."""

@@ -1,0 +1,120 @@
+"""RunRecord <-> JSON document. Pure: no file access, no validation (see schema.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.model import CommitInfo, Direction, Failure, Measurement, RunRecord
+
+SCHEMA_VERSION = 1
+
+
+def to_document(record: RunRecord, commits: tuple[CommitInfo, ...]) -> dict[str, Any]:
+    """The JSON document for a run. ``commits`` lists every commit a result refers to."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run": {
+            "id": record.run_id,
+            "kind": record.kind,
+            "machine": record.machine,
+            "started_at": record.started_at,
+            "finished_at": record.finished_at,
+            "tool_version": record.tool_version,
+            "head": record.head.sha,
+            "base": record.base.sha if record.base else None,
+            "branch": record.branch,
+            "pull_request": record.pull_request,
+            "ci_url": record.ci_url,
+            "fingerprint": record.fingerprint,
+        },
+        "commits": {c.sha: _commit(c) for c in commits},
+        "results": [_measurement(m) for m in record.measurements],
+        "failures": [_failure(f) for f in record.failures],
+    }
+
+
+def record_commits(record: RunRecord) -> tuple[CommitInfo, ...]:
+    return (record.head,) if record.base is None else (record.base, record.head)
+
+
+def _commit(c: CommitInfo) -> dict[str, Any]:
+    return {
+        "subject": c.subject,
+        "author": c.author,
+        "author_date": c.author_date,
+        "committer_date": c.committer_date,
+        "parents": list(c.parents),
+    }
+
+
+def _measurement(m: Measurement) -> dict[str, Any]:
+    doc = {
+        "scenario": m.scenario,
+        "params": dict(m.params),
+        "commit": m.commit,
+        "metric": m.metric,
+        "unit": m.unit,
+        "direction": m.direction.value,
+        "samples": list(m.samples),
+    }
+    if m.profiles:
+        doc["profiles"] = list(m.profiles)
+    return doc
+
+
+def _failure(f: Failure) -> dict[str, Any]:
+    return {
+        "scenario": f.scenario,
+        "params": dict(f.params),
+        "commit": f.commit,
+        "phase": f.phase,
+        "reason": f.reason,
+        "stderr_tail": f.stderr_tail,
+    }
+
+
+def from_document(doc: dict[str, Any]) -> RunRecord:
+    """Build a RunRecord from a document that schema.validate accepted."""
+    run, commits = doc["run"], doc["commits"]
+
+    def commit(sha: str) -> CommitInfo:
+        c = commits[sha]
+        return CommitInfo(sha, c["subject"], c["author"], c["author_date"], c["committer_date"], tuple(c["parents"]))
+
+    return RunRecord(
+        run_id=run["id"],
+        machine=run["machine"],
+        head=commit(run["head"]),
+        base=commit(run["base"]) if run["base"] else None,
+        started_at=run["started_at"],
+        finished_at=run["finished_at"],
+        tool_version=run["tool_version"],
+        fingerprint=run["fingerprint"],
+        branch=run.get("branch"),
+        pull_request=run.get("pull_request"),
+        ci_url=run.get("ci_url"),
+        measurements=tuple(
+            Measurement(
+                scenario=r["scenario"],
+                metric=r["metric"],
+                unit=r["unit"],
+                direction=Direction(r["direction"]),
+                commit=r["commit"],
+                samples=tuple(float(s) for s in r["samples"]),
+                params=tuple(sorted(r["params"].items())),
+                profiles=tuple(r.get("profiles", ())),
+            )
+            for r in doc["results"]
+        ),
+        failures=tuple(
+            Failure(
+                scenario=f["scenario"],
+                commit=f["commit"],
+                phase=f["phase"],
+                reason=f["reason"],
+                params=tuple(sorted(f["params"].items())),
+                stderr_tail=f.get("stderr_tail", ""),
+            )
+            for f in doc.get("failures", ())
+        ),
+    )

@@ -1,0 +1,153 @@
+"""Validate a results document: JSON syntax, schema version, JSON Schema, then meaning.
+
+Format history (bump SCHEMA_VERSION and add an upgrade step for every change):
+
+    1 - perfpages 0.1: first version. One run per file; raw samples per
+        (scenario, params, commit, metric); commit metadata keyed by full SHA.
+
+Older files are upgraded in memory by the functions in UPGRADES; a file from a
+newer perfpages is refused with a hint to upgrade.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from generator.results.codec import SCHEMA_VERSION
+
+TIME_UNITS = {"s", "ms", "us", "µs", "ns"}
+BUILTIN_NON_NEGATIVE = {"wall_time", "cpu_time", "max_rss", "instructions"}
+# version -> function turning a document of that version into the next one.
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding, printed as ``path: field: message``."""
+
+    path: str
+    field: str
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.field}: {self.message}"
+
+    def to_json(self) -> dict[str, str]:
+        return {"path": self.path, "field": self.field, "message": self.message, "severity": self.severity}
+
+
+class _NonFinite:
+    """Stands in for NaN/Infinity while parsing, so the field holding it can be named."""
+
+    def __init__(self, token: str):
+        self.token = token
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    text = resources.files("generator.results").joinpath(f"results-v{SCHEMA_VERSION}.schema.json").read_text()
+    return Draft202012Validator(json.loads(text))
+
+
+def schema_document() -> dict[str, Any]:
+    return _validator().schema
+
+
+def parse_and_validate(text: str, path: str) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """Parse results-file text. Returns the (upgraded) document, or None, and every problem found."""
+    try:
+        doc = json.loads(text, parse_constant=_NonFinite)
+    except json.JSONDecodeError as exc:
+        hint = "the file is truncated or damaged; restore it with `git checkout -- <file>` or delete the run"
+        return None, [Problem(path, f"line {exc.lineno} column {exc.colno}", f"invalid JSON ({exc.msg}); {hint}")]
+    problems = list(_non_finite(doc, path, ""))
+    if problems:
+        return None, problems
+    doc, version_problems = _upgrade(doc, path)
+    if doc is None:
+        return None, version_problems
+    problems = [_schema_problem(err, path) for err in _validator().iter_errors(doc)]
+    if problems:
+        return None, problems
+    problems = list(_semantic_problems(doc, path))
+    return (doc if not problems else None), problems
+
+
+def _non_finite(value: Any, path: str, field: str) -> Iterator[Problem]:
+    if isinstance(value, _NonFinite):
+        yield Problem(path, field or "(root)", f"{value.token} is not a number JSON allows; record finite values only")
+    elif isinstance(value, float) and not math.isfinite(value):
+        yield Problem(path, field, "number out of range; record finite values only")
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            yield from _non_finite(child, path, f"{field}.{key}" if field else str(key))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            yield from _non_finite(child, path, f"{field}[{i}]")
+
+
+def _upgrade(doc: Any, path: str) -> tuple[dict[str, Any] | None, list[Problem]]:
+    version = doc.get("schema_version") if isinstance(doc, dict) else None
+    if not isinstance(version, int) or isinstance(version, bool):
+        return None, [Problem(path, "schema_version", f"missing or not an integer; expected {SCHEMA_VERSION}")]
+    if version > SCHEMA_VERSION:
+        message = (f"written with schema version {version}, but this perfpages reads up to {SCHEMA_VERSION}; "
+                   "upgrade perfpages (pip install -U perfpages)")
+        return None, [Problem(path, "schema_version", message)]
+    while version < SCHEMA_VERSION:
+        step = UPGRADES.get(version)
+        if step is None:
+            return None, [Problem(path, "schema_version", f"version {version} is not a known version")]
+        doc = step(doc)
+        version = doc["schema_version"]
+    return doc, []
+
+
+def _schema_problem(error, path: str) -> Problem:
+    return Problem(path, _field(error.absolute_path) or "(root)", error.message)
+
+
+def _field(parts) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _semantic_problems(doc: dict[str, Any], path: str) -> Iterator[Problem]:
+    run, commits = doc["run"], doc["commits"]
+    for key in ("head", "base"):
+        if run[key] and run[key] not in commits:
+            yield Problem(path, f"run.{key}", f"commit {run[key]} has no entry in 'commits'")
+    if (run["kind"] == "comparison") != (run["base"] is not None):
+        yield Problem(path, "run.kind", "a 'comparison' run needs run.base; a 'commit' run has base null")
+    sides = {run["head"], run["base"]} - {None}
+    for section in ("results", "failures"):
+        for i, item in enumerate(doc.get(section, ())):
+            if item["commit"] not in sides:
+                yield Problem(path, f"{section}[{i}].commit", "must be the run's head or base commit")
+    yield from _duplicate_results(doc["results"], path)
+    for i, result in enumerate(doc["results"]):
+        if result["metric"] in BUILTIN_NON_NEGATIVE or result["unit"] in TIME_UNITS:
+            for j, sample in enumerate(result["samples"]):
+                if sample < 0:
+                    yield Problem(path, f"results[{i}].samples[{j}]", f"{sample} is negative; times, sizes and "
+                                  "counts cannot be")
+
+
+def _duplicate_results(results: list[dict[str, Any]], path: str) -> Iterator[Problem]:
+    seen: dict[tuple, int] = {}
+    for i, r in enumerate(results):
+        key = (r["scenario"], tuple(sorted(r["params"].items())), r["commit"], r["metric"])
+        if key in seen:
+            yield Problem(path, f"results[{i}]", f"repeats results[{seen[key]}]; merge the samples into one entry")
+        seen.setdefault(key, i)

@@ -1,0 +1,124 @@
+"""Where results files live, and the only code that writes or reads them.
+
+Layout: ``results/<machine>/<YYYY-MM>/<sha12>-<run-id>.json``, with an optional
+``<sha12>-<run-id>.profiles/`` folder beside it for callgrind outputs. Files are
+created once and never rewritten: the final name is made with a hard link,
+which fails rather than replace an existing file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.errors import PerfpagesError
+from generator.model import RunRecord
+from generator.results.codec import from_document, record_commits, to_document
+from generator.results.schema import Problem, parse_and_validate
+
+PROFILES_SUFFIX = ".profiles"
+
+
+@dataclass(frozen=True)
+class LoadedRun:
+    path: Path
+    record: RunRecord
+
+
+def run_stem(record: RunRecord) -> str:
+    return f"{record.head.sha[:12]}-{record.run_id}"
+
+
+def run_path(root: Path, record: RunRecord) -> Path:
+    month = (record.head.committer_date or record.started_at)[:7]
+    return root / record.machine / month / f"{run_stem(record)}.json"
+
+
+def profiles_dir_for(results_file: Path) -> Path:
+    return results_file.with_suffix(PROFILES_SUFFIX)
+
+
+def write_run(root: Path, record: RunRecord, profiles: Path | None = None) -> Path:
+    """Write a new results file atomically; never overwrite. Moves ``profiles`` beside it."""
+    dest = run_path(root, record)
+    if dest.exists():
+        raise PerfpagesError(f"{dest}: already exists; results files are never overwritten (use a new --run-id)")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if profiles is not None and any(profiles.iterdir()):
+        shutil.move(str(profiles), profiles_dir_for(dest))
+    text = json.dumps(to_document(record, record_commits(record)), indent=2, sort_keys=True) + "\n"
+    atomic_create(dest, text.encode())
+    return dest
+
+
+def atomic_create(dest: Path, data: bytes) -> None:
+    """Create ``dest`` with ``data`` in one step: readers see nothing or the whole file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, dest)  # atomic, and fails if dest exists (os.replace would overwrite)
+        except FileExistsError:
+            raise PerfpagesError(f"{dest}: already exists; results files are never overwritten") from None
+    finally:
+        os.unlink(tmp)
+
+
+def iter_result_files(root: Path) -> Iterator[Path]:
+    """Every results file under root, in a stable order, skipping profile folders and temp files."""
+    for path in sorted(root.rglob("*.json")):
+        if not path.name.startswith(".") and not any(p.endswith(PROFILES_SUFFIX) for p in path.parent.parts):
+            yield path
+
+
+def load_run(path: Path, root: Path | None = None) -> tuple[RunRecord | None, list[Problem]]:
+    """Read and validate one file. Problems name the file relative to ``root`` when given."""
+    shown = str(path.relative_to(root.parent) if root is not None and path.is_relative_to(root.parent) else path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(shown, "(file)", f"cannot read: {exc}")]
+    doc, problems = parse_and_validate(text, shown)
+    if doc is None:
+        return None, problems
+    record = from_document(doc)
+    return record, _placement_problems(path, record, shown)
+
+
+def _placement_problems(path: Path, record: RunRecord, shown: str) -> list[Problem]:
+    """The file name and folder must agree with its content, or runs could be mistaken for others."""
+    problems = []
+    if path.stem != run_stem(record):
+        problems.append(Problem(shown, "run.id", f"file name should be {run_stem(record)}.json to match run.head "
+                                "and run.id; rename the file, do not edit it"))
+    if path.parent.parent.name != record.machine:
+        problems.append(Problem(shown, "run.machine", f"{record.machine!r} does not match the folder "
+                                f"{path.parent.parent.name!r}; move the file under results/{record.machine}/"))
+    return problems
+
+
+def load_all(root: Path) -> tuple[list[LoadedRun], list[Problem]]:
+    """Load every results file, collecting all problems rather than stopping at the first."""
+    runs, problems = [], []
+    first_seen: dict[tuple[str, str], Path] = {}
+    for path in iter_result_files(root):
+        record, found = load_run(path, root)
+        problems.extend(found)
+        if record is None:
+            continue
+        key = (record.machine, record.run_id)
+        if key in first_seen:
+            problems.append(Problem(str(path), "run.id", f"run id {record.run_id!r} on {record.machine!r} is "
+                                    f"also used by {first_seen[key]}; each run needs a unique id"))
+            continue
+        first_seen[key] = path
+        runs.append(LoadedRun(path, record))
+    return runs, problems

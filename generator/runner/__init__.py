@@ -1,0 +1,1 @@
+"""Measure scenarios: plan the order, execute commands, turn executions into samples."""

@@ -1,0 +1,131 @@
+"""Run one command and measure it. The Executor protocol lets tests substitute a fake."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+OUTPUT_LIMIT = 16 * 1024 * 1024  # bytes of stdout kept for metric extraction
+
+
+@dataclass(frozen=True)
+class Invocation:
+    argv: tuple[str, ...]
+    cwd: Path
+    env: Mapping[str, str]
+    timeout: float
+    cpus: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Execution:
+    returncode: int | None  # None when it timed out
+    wall_time: float  # seconds
+    cpu_time: float  # user + system seconds of the child and its reaped descendants
+    max_rss: int  # bytes
+    stdout: str
+    stderr: str
+    timed_out: bool = False
+    error: str = ""  # the command could not start at all
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and not self.timed_out and self.returncode == 0
+
+    def reason(self, timeout: float) -> str:
+        if self.error:
+            return self.error
+        if self.timed_out:
+            return f"timed out after {timeout:g} s; raise the scenario's timeout or make it faster"
+        if self.returncode is not None and self.returncode < 0:
+            return f"killed by signal {signal.Signals(-self.returncode).name}"
+        return f"exited with status {self.returncode}"
+
+
+class Executor(Protocol):
+    def execute(self, invocation: Invocation) -> Execution: ...
+
+
+class SubprocessExecutor:
+    """Runs the command in its own process group and reads its rusage with wait4.
+
+    wait4 gives the rusage of exactly this child (not of every child perfpages
+    ever ran, as RUSAGE_CHILDREN would). A timer kills the whole group on
+    timeout, so a hung scenario never hangs the run.
+    """
+
+    def execute(self, invocation: Invocation) -> Execution:
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            started = time.perf_counter()
+            try:
+                proc = subprocess.Popen(
+                    invocation.argv,
+                    cwd=invocation.cwd,
+                    env=dict(invocation.env),
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=err,
+                    start_new_session=True,
+                    preexec_fn=_pin(invocation.cpus),  # noqa: PLW1509 - only sched_setaffinity, no locks
+                )
+            except OSError as exc:
+                return Execution(None, 0.0, 0.0, 0, "", "", error=f"could not start {invocation.argv[0]!r}: {exc}")
+            status, usage, timed_out = _wait(proc, invocation.timeout)
+            wall = time.perf_counter() - started
+            return Execution(
+                returncode=None if timed_out else os.waitstatus_to_exitcode(status),
+                wall_time=wall,
+                cpu_time=usage.ru_utime + usage.ru_stime,
+                max_rss=usage.ru_maxrss * 1024,  # Linux reports KiB
+                stdout=_read(out),
+                stderr=_read(err),
+                timed_out=timed_out,
+            )
+
+
+def _pin(cpus: tuple[int, ...]):
+    if not cpus:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
+def _wait(proc: subprocess.Popen, timeout: float):
+    fired = threading.Event()
+
+    def kill() -> None:
+        fired.set()
+        _kill_group(proc.pid)
+
+    timer = threading.Timer(timeout, kill)
+    timer.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    except BaseException:  # Ctrl-C: leave no process behind
+        _kill_group(proc.pid)
+        os.wait4(proc.pid, 0)
+        raise
+    finally:
+        timer.cancel()
+    proc.returncode = os.waitstatus_to_exitcode(status)  # tell Popen it is reaped
+    _kill_group(proc.pid)  # descendants that outlived the child
+    return status, usage, fired.is_set()
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _read(handle) -> str:
+    handle.seek(0)
+    return handle.read(OUTPUT_LIMIT).decode("utf-8", errors="replace")

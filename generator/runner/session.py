@@ -1,0 +1,201 @@
+"""Run a set of scenarios on one or two checkouts and gather a RunRecord.
+
+A failing scenario (crash, non-zero exit, timeout, missing metric) is recorded as a
+Failure with the tail of its stderr and skipped for the rest of the run; every
+other scenario carries on.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from generator import __version__
+from generator.model import Failure, Measurement, RunRecord, Scenario
+from generator.runner.callgrind import count_instructions
+from generator.runner.executor import Execution, Executor, Invocation
+from generator.runner.metrics import extract
+from generator.runner.plan import Phase, Side, Step, plan
+
+STDERR_TAIL = 2000  # characters of stderr kept with a failure
+ProgressFn = Callable[[int, int, str], None]  # (done, total, what runs next)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    machine: str
+    run_id: str
+    branch: str | None = None
+    pull_request: int | None = None
+    ci_url: str | None = None
+    cpus: tuple[int, ...] = ()
+    keep_profiles: bool = False
+
+
+@dataclass
+class _State:
+    """Mutable while measuring one (scenario, side); frozen into Measurements at the end."""
+
+    samples: dict[str, list[float]] = field(default_factory=dict)
+    profiles: list[str] = field(default_factory=list)
+    failure: Failure | None = None
+
+
+def measure(
+    scenarios: tuple[Scenario, ...],
+    sides: tuple[Side, ...],
+    executor: Executor,
+    options: RunOptions,
+    fingerprint: dict,
+    profiles_dir: Path | None = None,
+    progress: ProgressFn | None = None,
+) -> RunRecord:
+    started = _now()
+    states = {(s.label, side.name): _State() for s in scenarios for side in sides}
+    setups = _setups(scenarios, sides)
+    steps = plan(scenarios, sides)
+    total = len(setups) + len(steps)
+    report = progress or (lambda done, total, what: None)
+    for i, (side, scenario, invocation) in enumerate(setups):
+        report(i, total, f"setup {side.name}: {scenario.setup}")
+        _run_setup(executor, side, scenario, invocation, scenarios, states)
+    for i, step in enumerate(steps, start=len(setups)):
+        state = states[(step.scenario.label, step.side.name)]
+        report(i, total, f"{step.phase.value} {step.scenario.label} ({step.side.name})")
+        if state.failure is None:
+            _run_step(executor, step, state, options, profiles_dir)
+    report(total, total, "done")
+    return _record(scenarios, sides, states, options, fingerprint, started)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def invocation_for(scenario: Scenario, side: Side, options: RunOptions, setup: bool = False) -> Invocation:
+    command = scenario.setup if setup and scenario.setup else scenario.command
+    argv = command.argv if command.shell is None else ("/bin/sh", "-c", command.shell)
+    cwd = side.root / scenario.cwd if scenario.cwd else side.root
+    return Invocation(argv, cwd, _environment(scenario, side), scenario.timeout, options.cpus)
+
+
+def _environment(scenario: Scenario, side: Side) -> dict[str, str]:
+    env = dict(os.environ)
+    # `python3` in a scenario means the interpreter perfpages runs under. Version-manager
+    # shims (pyenv, asdf) are shell scripts that fork and would change callgrind's count.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env.update(scenario.env)
+    env.update({f"PERFPAGES_PARAM_{k.upper()}": v for k, v in scenario.params})
+    env.update({"PERFPAGES_SIDE": side.name, "PERFPAGES_COMMIT": side.commit.sha, "PERFPAGES_ROOT": str(side.root)})
+    return env
+
+
+def _setups(scenarios, sides) -> list[tuple[Side, Scenario, Invocation]]:
+    """One setup per distinct (side, command, cwd): scenarios of one matrix share their build."""
+    seen, setups = set(), []
+    for side in sides:
+        for s in scenarios:
+            if s.setup is None:
+                continue
+            inv = invocation_for(s, side, RunOptions("", ""), setup=True)
+            key = (side.name, inv.argv, inv.cwd)
+            if key not in seen:
+                seen.add(key)
+                setups.append((side, s, inv))
+    return setups
+
+
+def _run_setup(executor, side, scenario, invocation, scenarios, states) -> None:
+    execution = executor.execute(invocation)
+    if execution.ok:
+        return
+    reason = f"setup `{scenario.setup}` {execution.reason(invocation.timeout)}"
+    for other in scenarios:
+        if other.setup == scenario.setup and other.cwd == scenario.cwd:
+            states[(other.label, side.name)].failure = _failure(other, side, "setup", reason, execution)
+
+
+def _run_step(executor: Executor, step: Step, state: _State, options: RunOptions, profiles_dir) -> None:
+    scenario, side = step.scenario, step.side
+    invocation = invocation_for(scenario, side, options)
+    if step.phase is Phase.INSTRUCTIONS:
+        keep = profiles_dir if options.keep_profiles else None
+        count = count_instructions(executor, invocation, keep, f"{_slug(scenario.label)}.{side.name}")
+        if count.instructions is None:
+            state.failure = _failure(scenario, side, "instructions", count.error, count.execution)
+            return
+        state.samples.setdefault("instructions", []).append(float(count.instructions))
+        state.profiles.extend(p.name for p in count.profiles)
+        return
+    execution = executor.execute(invocation)
+    if not execution.ok:
+        state.failure = _failure(scenario, side, "measure", execution.reason(scenario.timeout), execution)
+    elif step.phase is Phase.MEASURE:
+        _collect(scenario, side, execution, invocation.cwd, state)
+
+
+def _collect(scenario: Scenario, side: Side, execution: Execution, cwd: Path, state: _State) -> None:
+    values: dict[str, float] = {}
+    for metric in scenario.timed_metrics:
+        if metric.builtin:
+            values[metric.name] = float(getattr(execution, metric.name))
+            continue
+        found = extract(metric, execution.stdout, cwd)
+        if found.value is None:
+            state.failure = _failure(scenario, side, "measure", found.error, execution)
+            return
+        values[metric.name] = found.value
+    for name, value in values.items():  # all or nothing, so sample lists stay aligned
+        state.samples.setdefault(name, []).append(value)
+
+
+def _failure(scenario: Scenario, side: Side, phase: str, reason: str, execution: Execution) -> Failure:
+    return Failure(
+        scenario=scenario.name,
+        params=scenario.params,
+        commit=side.commit.sha,
+        phase=phase,
+        reason=reason,
+        stderr_tail=execution.stderr[-STDERR_TAIL:],
+    )
+
+
+def _slug(label: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("_")
+
+
+def _record(scenarios, sides, states, options: RunOptions, fingerprint: dict, started: str) -> RunRecord:
+    measurements, failures = [], []
+    for side in sides:
+        for s in scenarios:
+            state = states[(s.label, side.name)]
+            if state.failure is not None:
+                failures.append(state.failure)
+                continue
+            for metric in s.metrics:
+                samples = state.samples.get(metric.name)
+                if samples:
+                    profiles = tuple(state.profiles) if metric.name == "instructions" else ()
+                    measurements.append(Measurement(s.name, metric.name, metric.unit, metric.direction,
+                                                    side.commit.sha, tuple(samples), s.params, profiles))
+    by_name = {side.name: side.commit for side in sides}
+    return RunRecord(
+        run_id=options.run_id,
+        machine=options.machine,
+        head=by_name["head"],
+        base=by_name.get("base"),
+        started_at=started,
+        finished_at=_now(),
+        tool_version=__version__,
+        fingerprint=fingerprint,
+        measurements=tuple(measurements),
+        failures=tuple(failures),
+        branch=options.branch,
+        pull_request=options.pull_request,
+        ci_url=options.ci_url,
+    )
