@@ -134,14 +134,20 @@ def run(config_path, patterns, repetitions, against, head_rev, commits, pull_req
 
 def _select(config: Config, patterns: tuple[str, ...], repetitions: int | None) -> tuple[Scenario, ...]:
     chosen = [s for s in config.scenarios
-              if not patterns or any(fnmatch.fnmatchcase(s.name, p) or fnmatch.fnmatchcase(s.label, p)
-                                     for p in patterns)]
+              if not patterns or any(_matches(s, p) for p in patterns)]
     if not chosen:
         names = ", ".join(sorted({s.name for s in config.scenarios}))
         raise PerfpagesError(f"no scenario matches {' '.join(patterns)}; scenarios in {config.path}: {names}")
     if repetitions:
         chosen = [replace(s, repetitions=repetitions) for s in chosen]
     return tuple(chosen)
+
+
+def _matches(scenario: Scenario, pattern: str) -> bool:
+    # An exact label first: labels contain [..], which fnmatch would read as a character class.
+    if pattern in (scenario.name, scenario.label):
+        return True
+    return fnmatch.fnmatchcase(scenario.name, pattern) or fnmatch.fnmatchcase(scenario.label, pattern)
 
 
 def _machine(option: str | None, config: Config) -> str:
@@ -248,7 +254,8 @@ def _print_table(result: JobResult) -> None:
         title = f"{record.base.sha[:12]} (base) vs {title}"
     table = Table(title=escape(title), title_justify="left")
     for column in ("scenario", "side", "metric", "n", "median", "CV"):
-        table.add_column(column, justify="right" if column in ("n", "median", "CV") else "left")
+        table.add_column(column, justify="right" if column in ("n", "median", "CV") else "left",
+                         overflow="fold", no_wrap=column != "scenario")
     for row in summarize(record):
         cv = "-" if row.cv is None else f"{row.cv:.2%}"
         arrow = "↑" if row.direction == "higher" else "↓"
@@ -271,6 +278,8 @@ def _fmt(value: float, unit: str) -> str:
         return f"{value * 1e9:.0f} ns"
     if unit == "bytes":
         return f"{value / 2**20:.1f} MiB"
+    if unit == "instructions":
+        return f"{value:,.0f}"
     return f"{value:,.6g} {unit}" if value < 1e6 else f"{value:,.0f} {unit}"
 
 
