@@ -76,28 +76,65 @@ def main() -> None:
 
 
 @cli.command()
-@click.option("-c", "--config", "config_path", default="perfpages.yml", show_default=True,
-              type=click.Path(dir_okay=False), help="Scenario file.")
-@click.option("-s", "--scenario", "patterns", multiple=True, metavar="GLOB",
-              help="Run only scenarios whose name or label matches (repeatable), e.g. 'tls_*'.")
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    default="perfpages.yml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Scenario file.",
+)
+@click.option(
+    "-s",
+    "--scenario",
+    "patterns",
+    multiple=True,
+    metavar="GLOB",
+    help="Run only scenarios whose name or label matches (repeatable), e.g. 'tls_*'.",
+)
 @click.option("-n", "--repetitions", type=click.IntRange(min=1), help="Override every scenario's repetitions.")
 @click.option("--against", metavar="REV", help="Interleaved A/B run: the merge base of REV versus --head.")
-@click.option("--head", "head_rev", default="HEAD", show_default=True, metavar="REV",
-              help="The head side of --against.")
+@click.option(
+    "--head", "head_rev", default="HEAD", show_default=True, metavar="REV", help="The head side of --against."
+)
 @click.option("--commits", metavar="A..B", help="Backfill: one run per first-parent commit of the range.")
 @click.option("--pr", "pull_request", type=click.IntRange(min=1), help="Pull-request number to record.")
-@click.option("--machine", help="Machine name for results/<machine>/ [default: project.machine, "
-              "$PERFPAGES_MACHINE, or the host name].")
+@click.option(
+    "--machine",
+    help="Machine name for results/<machine>/ [default: project.machine, $PERFPAGES_MACHINE, or the host name].",
+)
 @click.option("--run-id", help="Run id used in the file name [default: GitHub run id, or time + random].")
-@click.option("--results", "results_dir", default="results", show_default=True, type=click.Path(file_okay=False),
-              help="Results folder.")
+@click.option(
+    "--results",
+    "results_dir",
+    default="results",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Results folder.",
+)
 @click.option("--cpus", help="Pin scenarios to these CPUs, e.g. '2,3' or '2-5'.")
 @click.option("--ci-url", envvar="PERFPAGES_CI_URL", help="Link to the CI run, stored with the results.")
 @click.option("--no-save", is_flag=True, help="Measure and print the summary, but write no results file.")
 @click.option("--allow-dirty", is_flag=True, help="Measure a working tree with uncommitted changes anyway.")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON instead of a table.")
-def run(config_path, patterns, repetitions, against, head_rev, commits, pull_request, machine, run_id,
-        results_dir, cpus, ci_url, no_save, allow_dirty, as_json) -> None:
+def run(
+    config_path,
+    patterns,
+    repetitions,
+    against,
+    head_rev,
+    commits,
+    pull_request,
+    machine,
+    run_id,
+    results_dir,
+    cpus,
+    ci_url,
+    no_save,
+    allow_dirty,
+    as_json,
+) -> None:
     """Run benchmark scenarios and write one results file per run.
 
     \b
@@ -113,8 +150,10 @@ def run(config_path, patterns, repetitions, against, head_rev, commits, pull_req
     scenarios = _select(config, patterns, repetitions)
     repo = git.open_repo(Path(config_path).resolve().parent)
     if not (against or commits or no_save or allow_dirty) and git.has_tracked_changes(repo):
-        raise PerfpagesError("the working tree has uncommitted changes, so results would not match HEAD; "
-                             "commit them, or pass --allow-dirty (or --no-save to just look)")
+        raise PerfpagesError(
+            "the working tree has uncommitted changes, so results would not match HEAD; "
+            "commit them, or pass --allow-dirty (or --no-save to just look)"
+        )
     options = RunOptions(
         machine=_machine(machine, config),
         run_id=_run_id(run_id),
@@ -133,8 +172,7 @@ def run(config_path, patterns, repetitions, against, head_rev, commits, pull_req
 
 
 def _select(config: Config, patterns: tuple[str, ...], repetitions: int | None) -> tuple[Scenario, ...]:
-    chosen = [s for s in config.scenarios
-              if not patterns or any(_matches(s, p) for p in patterns)]
+    chosen = [s for s in config.scenarios if not patterns or any(_matches(s, p) for p in patterns)]
     if not chosen:
         names = ", ".join(sorted({s.name for s in config.scenarios}))
         raise PerfpagesError(f"no scenario matches {' '.join(patterns)}; scenarios in {config.path}: {names}")
@@ -212,8 +250,15 @@ class _progress:
             return None
         if not err.is_terminal:
             return lambda done, total, what: err.print(f"[{done}/{total}] {what}", highlight=False, markup=False)
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=err)
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=err,
+        )
         self.bar.start()
         task = self.bar.add_task("starting", total=None)
         return lambda done, total, what: self.bar.update(task, completed=done, total=total, description=what[:60])
@@ -242,8 +287,10 @@ def _result_json(result: JobResult) -> dict:
         "head": record.head.sha,
         "base": record.base.sha if record.base else None,
         "summary": [row.to_json() for row in summarize(record)],
-        "failures": [{"scenario": f.scenario, "params": dict(f.params), "commit": f.commit, "phase": f.phase,
-                      "reason": f.reason} for f in record.failures],
+        "failures": [
+            {"scenario": f.scenario, "params": dict(f.params), "commit": f.commit, "phase": f.phase, "reason": f.reason}
+            for f in record.failures
+        ],
     }
 
 
@@ -254,13 +301,23 @@ def _print_table(result: JobResult) -> None:
         title = f"{record.base.sha[:12]} (base) vs {title}"
     table = Table(title=escape(title), title_justify="left")
     for column in ("scenario", "side", "metric", "n", "median", "CV"):
-        table.add_column(column, justify="right" if column in ("n", "median", "CV") else "left",
-                         overflow="fold", no_wrap=column != "scenario")
+        table.add_column(
+            column,
+            justify="right" if column in ("n", "median", "CV") else "left",
+            overflow="fold",
+            no_wrap=column != "scenario",
+        )
     for row in summarize(record):
         cv = "-" if row.cv is None else f"{row.cv:.2%}"
         arrow = "↑" if row.direction == "higher" else "↓"
-        table.add_row(escape(row.scenario), row.side, escape(f"{row.metric} {arrow}"), str(row.n),
-                      escape(_fmt(row.median, row.unit)), cv)
+        table.add_row(
+            escape(row.scenario),
+            row.side,
+            escape(f"{row.metric} {arrow}"),
+            str(row.n),
+            escape(_fmt(row.median, row.unit)),
+            cv,
+        )
     out.print(table)
     for f in record.failures:
         label = escape(scenario_label(f.scenario, f.params))
@@ -287,10 +344,15 @@ def _fmt(value: float, unit: str) -> str:
 
 
 @cli.command()
-@click.option("--results", "results_dir", default="results", show_default=True, type=click.Path(file_okay=False),
-              help="Results folder to validate.")
-@click.option("--json", "as_json", is_flag=True,
-              help='Print {"runs": N, "series": S, "points": P, "problems": [...]}.')
+@click.option(
+    "--results",
+    "results_dir",
+    default="results",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Results folder to validate.",
+)
+@click.option("--json", "as_json", is_flag=True, help='Print {"runs": N, "series": S, "points": P, "problems": [...]}.')
 def check(results_dir: str, as_json: bool) -> None:
     """Validate every results file; exit 1 if any has a problem.
 
@@ -305,8 +367,10 @@ def check(results_dir: str, as_json: bool) -> None:
     else:
         for problem in report.problems:
             err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
-        err.print(f"{report.runs} runs, {report.series} series, {report.points} points, "
-                  f"{len(report.problems)} problems", highlight=False)
+        err.print(
+            f"{report.runs} runs, {report.series} series, {report.points} points, {len(report.problems)} problems",
+            highlight=False,
+        )
     if not report.ok:
         sys.exit(1)
 
@@ -339,8 +403,16 @@ def record(results_dir, push, remote, branch, retries, message, as_json) -> None
     paths = [root / p for p in new]
     outcome = git.record(repo, paths, message or _record_message(new), push, remote, branch, retries)
     if as_json:
-        out.print_json(json.dumps({"commit": outcome.commit, "pushed": outcome.pushed, "attempts": outcome.attempts,
-                                   "files": [str(p) for p in new]}))
+        out.print_json(
+            json.dumps(
+                {
+                    "commit": outcome.commit,
+                    "pushed": outcome.pushed,
+                    "attempts": outcome.attempts,
+                    "files": [str(p) for p in new],
+                }
+            )
+        )
     elif outcome.commit is None:
         err.print("nothing to record: no new results files")
     else:
@@ -357,15 +429,25 @@ def _record_message(files: list[Path]) -> str:
 
 
 @cli.command("scenarios")
-@click.option("-c", "--config", "config_path", default="perfpages.yml", show_default=True,
-              type=click.Path(dir_okay=False))
+@click.option(
+    "-c", "--config", "config_path", default="perfpages.yml", show_default=True, type=click.Path(dir_okay=False)
+)
 @click.option("--json", "as_json", is_flag=True)
 def list_scenarios(config_path: str, as_json: bool) -> None:
     """List the scenarios of perfpages.yml after matrix expansion."""
     config = load_config(config_path)
-    rows = [{"label": s.label, "name": s.name, "params": dict(s.params), "command": str(s.command),
-             "repetitions": s.repetitions, "metrics": [m.name for m in s.metrics], "tags": list(s.tags)}
-            for s in config.scenarios]
+    rows = [
+        {
+            "label": s.label,
+            "name": s.name,
+            "params": dict(s.params),
+            "command": str(s.command),
+            "repetitions": s.repetitions,
+            "metrics": [m.name for m in s.metrics],
+            "tags": list(s.tags),
+        }
+        for s in config.scenarios
+    ]
     if as_json:
         out.print_json(json.dumps(rows))
         return

@@ -16,14 +16,24 @@ from string import Template
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import MarkedYAMLError
 
 from generator.errors import ConfigError, Location
 from generator.model import BUILTIN_METRICS, Command, Config, Direction, MetricSpec, ProjectSettings, Scenario
 
 SCENARIO_KEYS = {
-    "name", "command", "setup", "cwd", "env", "timeout", "warmup", "repetitions", "tags", "matrix", "metrics",
+    "name",
+    "command",
+    "setup",
+    "cwd",
+    "env",
+    "timeout",
+    "warmup",
+    "repetitions",
+    "tags",
+    "matrix",
+    "metrics",
 }
 PROJECT_KEYS = {"name", "repository", "main_branch", "machine", "thresholds", "keep_profiles"}
 METRIC_KEYS = {"name", "json_pointer", "regex", "file", "unit", "direction"}
@@ -40,9 +50,9 @@ class _Node:
     def fail(self, message: str) -> ConfigError:
         return ConfigError(self.location, self.field, message)
 
-    def child(self, key: str | int) -> _Node:
+    def child(self, key: str | int, at_key: bool = False) -> _Node:
         container = self.value
-        line, col = _position(container, key)
+        line, col = _position(container, key, at_key)
         loc = Location(self.location.path, line, col) if line else self.location
         field = f"{self.field}[{key}]" if isinstance(key, int) else (f"{self.field}.{key}" if self.field else key)
         return _Node(container[key], field, loc)
@@ -55,7 +65,7 @@ class _Node:
             raise self.fail(f"expected a mapping, got {_describe(self.value)}")
         unknown = sorted(set(self.value) - allowed)
         if unknown:
-            node = self.child(unknown[0])
+            node = self.child(unknown[0], at_key=True)
             raise node.fail(f"unknown key; expected one of: {', '.join(sorted(allowed))}")
         return self
 
@@ -65,12 +75,16 @@ class _Node:
         return [self.child(i) for i in range(len(self.value))]
 
 
-def _position(container: Any, key: str | int) -> tuple[int | None, int | None]:
+def _position(container: Any, key: str | int, at_key: bool) -> tuple[int | None, int | None]:
+    """1-based line and column of a mapping's value (or key), or of a list item."""
     lc = getattr(container, "lc", None)
     if lc is None:
         return None, None
     try:
-        line, col = lc.key(key) if isinstance(container, CommentedMap) else lc.item(key)
+        if isinstance(container, CommentedMap):
+            line, col = lc.key(key) if at_key else lc.value(key)
+        else:
+            line, col = lc.item(key)
     except (KeyError, IndexError, TypeError):
         return None, None
     return line + 1, col + 1
@@ -269,8 +283,10 @@ def _metric(node: _Node) -> MetricSpec:
         builtin = BUILTIN_METRICS.get(node.value)
         if builtin is None:
             names = ", ".join(BUILTIN_METRICS)
-            raise node.fail(f"unknown metric {node.value!r}; built-ins are {names}, or give a mapping with "
-                            "name, json_pointer or regex, unit and direction")
+            raise node.fail(
+                f"unknown metric {node.value!r}; built-ins are {names}, or give a mapping with "
+                "name, json_pointer or regex, unit and direction"
+            )
         return MetricSpec(node.value, builtin.unit, builtin.direction)
     node.mapping(METRIC_KEYS)
     for required in ("name", "unit", "direction"):

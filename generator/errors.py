@@ -1,10 +1,10 @@
 """Expected failures. Anything else escaping to the CLI is a bug and shows a traceback.
 
-    PerfpagesError
-    ├── ConfigError      perfpages.yml is missing or wrong (carries file, line and column)
-    ├── ResultsError     results files failed validation (carries every Problem found)
-    ├── GitError         a repository operation failed (worktree, commit range, push)
-    └── RunError         a run could not start or was interrupted
+PerfpagesError
+├── ConfigError      perfpages.yml is missing or wrong (carries file, line and column)
+├── ResultsError     results files failed validation (carries every Problem found)
+├── GitError         a repository operation failed (worktree, commit range, push)
+└── RunError         a run could not start or was interrupted
 """
 
 from __future__ import annotations

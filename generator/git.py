@@ -24,8 +24,10 @@ def open_repo(path: Path) -> git.Repo:
     try:
         return git.Repo(path, search_parent_directories=True)
     except (InvalidGitRepositoryError, NoSuchPathError):
-        raise GitError(f"{path}: not inside a git repository; perfpages attributes results to commits, "
-                       "so run it in a clone (git init && git commit for a new project)") from None
+        raise GitError(
+            f"{path}: not inside a git repository; perfpages attributes results to commits, "
+            "so run it in a clone (git init && git commit for a new project)"
+        ) from None
 
 
 def repo_root(repo: git.Repo) -> Path:
@@ -160,8 +162,12 @@ def _identity_env(repo: git.Repo) -> dict[str, str]:
     if reader.get_value("user", "name", "") and reader.get_value("user", "email", ""):
         return {}
     name, email = FALLBACK_IDENTITY["name"], FALLBACK_IDENTITY["email"]
-    return {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": name,
-            "GIT_COMMITTER_EMAIL": email}
+    return {
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": name,
+        "GIT_COMMITTER_EMAIL": email,
+    }
 
 
 def _stderr(exc: GitCommandError) -> str:

@@ -49,16 +49,32 @@ def make_certs(directory: Path) -> None:
         if cert.exists() and key.exists():
             continue
         subprocess.run(
-            ["openssl", "req", "-x509", *newkey, "-nodes", "-days", "3650", "-subj", f"/CN={HOSTNAME}",
-             "-addext", f"subjectAltName=DNS:{HOSTNAME}", "-keyout", str(key), "-out", str(cert)],
-            check=True, capture_output=True,
+            [
+                "openssl",
+                "req",
+                "-x509",
+                *newkey,
+                "-nodes",
+                "-days",
+                "3650",
+                "-subj",
+                f"/CN={HOSTNAME}",
+                "-addext",
+                f"subjectAltName=DNS:{HOSTNAME}",
+                "-keyout",
+                str(key),
+                "-out",
+                str(cert),
+            ],
+            check=True,
+            capture_output=True,
         )
 
 
 def contexts(key: str, version: str, ciphers: str | None) -> tuple[ssl.SSLContext, ssl.SSLContext]:
     cert = CERT_DIR / f"{key}.pem"
     if not cert.exists():
-        sys.exit(f"tls_bench: {cert} is missing; run `tls_bench.py make-certs {CERT_DIR}` first (the scenario setup does)")
+        sys.exit(f"tls_bench: {cert} is missing; run `tls_bench.py make-certs` first (the scenario's setup does)")
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server.load_cert_chain(cert, CERT_DIR / f"{key}.key")
     client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

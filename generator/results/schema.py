@@ -100,8 +100,10 @@ def _upgrade(doc: Any, path: str) -> tuple[dict[str, Any] | None, list[Problem]]
     if not isinstance(version, int) or isinstance(version, bool):
         return None, [Problem(path, "schema_version", f"missing or not an integer; expected {SCHEMA_VERSION}")]
     if version > SCHEMA_VERSION:
-        message = (f"written with schema version {version}, but this perfpages reads up to {SCHEMA_VERSION}; "
-                   "upgrade perfpages (pip install -U perfpages)")
+        message = (
+            f"written with schema version {version}, but this perfpages reads up to {SCHEMA_VERSION}; "
+            "upgrade perfpages (pip install -U perfpages)"
+        )
         return None, [Problem(path, "schema_version", message)]
     while version < SCHEMA_VERSION:
         step = UPGRADES.get(version)
@@ -140,8 +142,9 @@ def _semantic_problems(doc: dict[str, Any], path: str) -> Iterator[Problem]:
         if result["metric"] in BUILTIN_NON_NEGATIVE or result["unit"] in TIME_UNITS:
             for j, sample in enumerate(result["samples"]):
                 if sample < 0:
-                    yield Problem(path, f"results[{i}].samples[{j}]", f"{sample} is negative; times, sizes and "
-                                  "counts cannot be")
+                    yield Problem(
+                        path, f"results[{i}].samples[{j}]", f"{sample} is negative; times, sizes and counts cannot be"
+                    )
 
 
 def _duplicate_results(results: list[dict[str, Any]], path: str) -> Iterator[Problem]:

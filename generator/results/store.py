@@ -97,11 +97,23 @@ def _placement_problems(path: Path, record: RunRecord, shown: str) -> list[Probl
     """The file name and folder must agree with its content, or runs could be mistaken for others."""
     problems = []
     if path.stem != run_stem(record):
-        problems.append(Problem(shown, "run.id", f"file name should be {run_stem(record)}.json to match run.head "
-                                "and run.id; rename the file, do not edit it"))
+        problems.append(
+            Problem(
+                shown,
+                "run.id",
+                f"file name should be {run_stem(record)}.json to match run.head "
+                "and run.id; rename the file, do not edit it",
+            )
+        )
     if path.parent.parent.name != record.machine:
-        problems.append(Problem(shown, "run.machine", f"{record.machine!r} does not match the folder "
-                                f"{path.parent.parent.name!r}; move the file under results/{record.machine}/"))
+        problems.append(
+            Problem(
+                shown,
+                "run.machine",
+                f"{record.machine!r} does not match the folder "
+                f"{path.parent.parent.name!r}; move the file under results/{record.machine}/",
+            )
+        )
     return problems
 
 
@@ -116,8 +128,14 @@ def load_all(root: Path) -> tuple[list[LoadedRun], list[Problem]]:
             continue
         key = (record.machine, record.run_id)
         if key in first_seen:
-            problems.append(Problem(str(path), "run.id", f"run id {record.run_id!r} on {record.machine!r} is "
-                                    f"also used by {first_seen[key]}; each run needs a unique id"))
+            problems.append(
+                Problem(
+                    str(path),
+                    "run.id",
+                    f"run id {record.run_id!r} on {record.machine!r} is "
+                    f"also used by {first_seen[key]}; each run needs a unique id",
+                )
+            )
             continue
         first_seen[key] = path
         runs.append(LoadedRun(path, record))

@@ -51,16 +51,27 @@ def count_instructions(executor: Executor, invocation: Invocation, keep_in: Path
     valgrind = valgrind_path()
     if valgrind is None:
         empty = Execution(None, 0.0, 0.0, 0, "", "", error="valgrind not found")
-        return Count(None, (), empty, "valgrind not found; install it (apt-get install valgrind) "
-                     "or remove the instructions metric")
+        return Count(
+            None,
+            (),
+            empty,
+            "valgrind not found; install it (apt-get install valgrind) or remove the instructions metric",
+        )
     with tempfile.TemporaryDirectory(prefix="perfpages-cg-") as tmp:
         out = Path(tmp)
-        argv = (*aslr_prefix(), valgrind, "--tool=callgrind", "--trace-children=yes",
-                f"--callgrind-out-file={out}/callgrind.%p", *invocation.argv)
+        argv = (
+            *aslr_prefix(),
+            valgrind,
+            "--tool=callgrind",
+            "--trace-children=yes",
+            f"--callgrind-out-file={out}/callgrind.%p",
+            *invocation.argv,
+        )
         env = dict(invocation.env)
         env.setdefault("PYTHONHASHSEED", "0")
-        execution = executor.execute(Invocation(argv, invocation.cwd, env, invocation.timeout * SLOWDOWN,
-                                                invocation.cpus))
+        execution = executor.execute(
+            Invocation(argv, invocation.cwd, env, invocation.timeout * SLOWDOWN, invocation.cpus)
+        )
         if not execution.ok:
             return Count(None, (), execution, execution.reason(invocation.timeout * SLOWDOWN))
         outputs = sorted(out.glob("callgrind.*"), key=lambda p: int(p.suffix[1:]))
@@ -82,7 +93,8 @@ def _keep(outputs: list[Path], folder: Path, name: str) -> tuple[Path, ...]:
     for i, src in enumerate(outputs):
         suffix = "" if len(outputs) == 1 else f".{i}"
         dest = folder / f"{name}{suffix}.callgrind.gz"
-        with src.open("rb") as raw, gzip.open(dest, "wb", mtime=0) as packed:
+        # mtime=0 keeps the archive bytes a function of the content alone.
+        with src.open("rb") as raw, dest.open("wb") as sink, gzip.GzipFile(fileobj=sink, mode="wb", mtime=0) as packed:
             shutil.copyfileobj(raw, packed)
         kept.append(dest)
     return tuple(kept)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -74,7 +75,7 @@ class SubprocessExecutor:
                     stdout=out,
                     stderr=err,
                     start_new_session=True,
-                    preexec_fn=_pin(invocation.cpus),  # noqa: PLW1509 - only sched_setaffinity, no locks
+                    preexec_fn=_pin(invocation.cpus),
                 )
             except OSError as exc:
                 return Execution(None, 0.0, 0.0, 0, "", "", error=f"could not start {invocation.argv[0]!r}: {exc}")
@@ -120,10 +121,8 @@ def _wait(proc: subprocess.Popen, timeout: float):
 
 
 def _kill_group(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _read(handle) -> str:

@@ -76,8 +76,9 @@ def perf_counters() -> bool:
     if perf is None:
         return False
     try:
-        proc = subprocess.run([perf, "stat", "-x,", "-e", "instructions:u", "true"], capture_output=True,
-                              text=True, timeout=10)
+        proc = subprocess.run(
+            [perf, "stat", "-x,", "-e", "instructions:u", "true"], capture_output=True, text=True, timeout=10
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     first = proc.stderr.strip().split(",", 1)[0] if proc.returncode == 0 else ""
@@ -107,17 +108,33 @@ def noise_warnings(fp: dict) -> list[NoiseWarning]:
     """Hints for a quieter machine. Unknown values (None) do not warn: a VM may not expose them."""
     warnings = []
     if fp["governor"] not in (None, "performance"):
-        warnings.append(NoiseWarning("governor", f"CPU governor is {fp['governor']!r}",
-                                     "set it to performance: cpupower frequency-set -g performance"))
+        warnings.append(
+            NoiseWarning(
+                "governor",
+                f"CPU governor is {fp['governor']!r}",
+                "set it to performance: cpupower frequency-set -g performance",
+            )
+        )
     if fp["turbo"]:
-        warnings.append(NoiseWarning("turbo", "turbo boost is on",
-                                     "disable it: echo 1 > /sys/devices/system/cpu/intel_pstate/no_turbo"))
+        warnings.append(
+            NoiseWarning(
+                "turbo", "turbo boost is on", "disable it: echo 1 > /sys/devices/system/cpu/intel_pstate/no_turbo"
+            )
+        )
     if fp["smt"]:
-        warnings.append(NoiseWarning("smt", "hyper-threading (SMT) is on",
-                                     "disable it: echo off > /sys/devices/system/cpu/smt/control"))
+        warnings.append(
+            NoiseWarning(
+                "smt", "hyper-threading (SMT) is on", "disable it: echo off > /sys/devices/system/cpu/smt/control"
+            )
+        )
     load = fp["load_average"][0]
     cores = fp["logical_cpus"] or 1
     if load > 0.25 * cores:
-        warnings.append(NoiseWarning("load", f"load average is {load} on {cores} CPUs",
-                                     "stop other work on this machine, or pin the benchmark with --cpus"))
+        warnings.append(
+            NoiseWarning(
+                "load",
+                f"load average is {load} on {cores} CPUs",
+                "stop other work on this machine, or pin the benchmark with --cpus",
+            )
+        )
     return warnings

@@ -84,7 +84,8 @@ def _measure_and_save(job: Job, sides: tuple[Side, ...]) -> JobResult:
     with tempfile.TemporaryDirectory(prefix="perfpages-profiles-") as tmp:
         profiles = Path(tmp) / "profiles"
         profiles.mkdir()
-        record = measure(job.scenarios, sides, job.executor, job.options, fingerprint(job.options.cpus),
-                         profiles, job.progress)
+        record = measure(
+            job.scenarios, sides, job.executor, job.options, fingerprint(job.options.cpus), profiles, job.progress
+        )
         path = write_run(job.results_dir, record, profiles) if job.save else None
     return JobResult(record, path)

@@ -41,9 +41,7 @@ class Step:
 
 def plan(scenarios: tuple[Scenario, ...], sides: tuple[Side, ...]) -> list[Step]:
     """Warmups first, then interleaved measured rounds, then one callgrind pass per scenario and side."""
-    steps = [
-        Step(s, side, Phase.WARMUP, i) for s in scenarios for side in sides for i in range(s.warmup)
-    ]
+    steps = [Step(s, side, Phase.WARMUP, i) for s in scenarios for side in sides for i in range(s.warmup)]
     rounds = max((s.repetitions for s in scenarios), default=0)
     for r in range(rounds):
         order = sides if r % 2 == 0 else tuple(reversed(sides))

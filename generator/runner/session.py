@@ -181,8 +181,18 @@ def _record(scenarios, sides, states, options: RunOptions, fingerprint: dict, st
                 samples = state.samples.get(metric.name)
                 if samples:
                     profiles = tuple(state.profiles) if metric.name == "instructions" else ()
-                    measurements.append(Measurement(s.name, metric.name, metric.unit, metric.direction,
-                                                    side.commit.sha, tuple(samples), s.params, profiles))
+                    measurements.append(
+                        Measurement(
+                            s.name,
+                            metric.name,
+                            metric.unit,
+                            metric.direction,
+                            side.commit.sha,
+                            tuple(samples),
+                            s.params,
+                            profiles,
+                        )
+                    )
     by_name = {side.name: side.commit for side in sides}
     return RunRecord(
         run_id=options.run_id,

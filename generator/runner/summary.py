@@ -20,8 +20,16 @@ class Row:
     cv: float | None  # stdev / mean; None with fewer than two samples or a zero mean
 
     def to_json(self) -> dict:
-        return {"scenario": self.scenario, "side": self.side, "metric": self.metric, "unit": self.unit,
-                "direction": self.direction, "n": self.n, "median": self.median, "cv": self.cv}
+        return {
+            "scenario": self.scenario,
+            "side": self.side,
+            "metric": self.metric,
+            "unit": self.unit,
+            "direction": self.direction,
+            "n": self.n,
+            "median": self.median,
+            "cv": self.cv,
+        }
 
 
 def coefficient_of_variation(samples: tuple[float, ...]) -> float | None:
@@ -34,7 +42,15 @@ def coefficient_of_variation(samples: tuple[float, ...]) -> float | None:
 def summarize(record: RunRecord) -> list[Row]:
     side_of = {record.head.sha: "head"} | ({record.base.sha: "base"} if record.base else {})
     return [
-        Row(scenario_label(m.scenario, m.params), side_of[m.commit], m.metric, m.unit, m.direction.value,
-            len(m.samples), statistics.median(m.samples), coefficient_of_variation(m.samples))
+        Row(
+            scenario_label(m.scenario, m.params),
+            side_of[m.commit],
+            m.metric,
+            m.unit,
+            m.direction.value,
+            len(m.samples),
+            statistics.median(m.samples),
+            coefficient_of_variation(m.samples),
+        )
         for m in record.measurements
     ]

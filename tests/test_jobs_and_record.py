@@ -1,0 +1,101 @@
+"""Jobs against real repositories: Ctrl-C leaves nothing, and recording survives a push race."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from generator import git as perf_git
+from generator.errors import GitError
+from generator.runner.jobs import Job, run_here
+from generator.runner.session import RunOptions
+from tests.conftest import FakeExecutor, commit_file, git, make_record, make_scenario, ok_execution
+
+
+def test_ctrl_c_mid_run_leaves_no_results_file(git_repo):
+    calls = []
+
+    def script(inv):
+        calls.append(inv)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return ok_execution()
+
+    job = Job((make_scenario("a", repetitions=5),), FakeExecutor(script), RunOptions("m", "r"), git_repo / "results")
+    with pytest.raises(KeyboardInterrupt):
+        run_here(perf_git.open_repo(git_repo), job)
+    assert not (git_repo / "results").exists()
+
+
+def test_run_here_attributes_results_to_head(git_repo):
+    sha = commit_file(git_repo, "x.txt", "x", "a change")
+    job = Job((make_scenario("a", repetitions=2),), FakeExecutor(), RunOptions("m", "r"), git_repo / "results")
+    result = run_here(perf_git.open_repo(git_repo), job)
+    assert result.record.head.sha == sha and result.record.head.subject == "a change"
+    assert result.path.exists() and result.path.name == f"{sha[:12]}-r.json"
+
+
+def write_result(clone: Path, run_id: str) -> Path:
+    from generator.results.store import write_run
+
+    head = perf_git.commit_info(perf_git.open_repo(clone), "HEAD")
+    return write_run(clone / "results", make_record(run_id=run_id, head=head, measurements=()))
+
+
+@pytest.fixture
+def two_clones(tmp_path, git_repo):
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "clone", "-q", "--bare", str(git_repo), str(remote))
+    clones = []
+    for name in ("ci-a", "ci-b"):
+        git(tmp_path, "clone", "-q", str(remote), name)
+        git(tmp_path / name, "config", "user.name", "CI")
+        git(tmp_path / name, "config", "user.email", "ci@example.com")
+        clones.append(tmp_path / name)
+    return remote, clones
+
+
+def test_rejected_push_rebases_and_retries(two_clones):
+    remote, (a, b) = two_clones
+    first = write_result(b, "from-b")
+    assert perf_git.record(perf_git.open_repo(b), [first], "b results", push=True).pushed
+
+    slept = []
+    mine = write_result(a, "from-a")
+    outcome = perf_git.record(perf_git.open_repo(a), [mine], "a results", push=True, sleep=slept.append)
+    assert outcome.pushed and outcome.attempts == 2 and len(slept) == 1
+    log = git(remote, "log", "--format=%s", "main")
+    assert log.splitlines()[:2] == ["a results", "b results"]
+    files = git(remote, "ls-tree", "-r", "--name-only", "main").splitlines()
+    assert sum(f.startswith("results/") for f in files) == 2
+
+
+def test_push_gives_up_after_the_retry_budget(two_clones, monkeypatch):
+    remote, (a, _) = two_clones
+    mine = write_result(a, "from-a")
+    # Protect the branch on the remote so every push is rejected.
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'branch is protected' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    with pytest.raises(GitError, match=r"failed 3 times.*branch is protected"):
+        perf_git.record(perf_git.open_repo(a), [mine], "a results", push=True, retries=3, sleep=lambda s: None)
+
+
+def test_record_with_nothing_new_commits_nothing(git_repo):
+    outcome = perf_git.record(perf_git.open_repo(git_repo), [git_repo / "README"], "noop")
+    assert outcome.commit is None
+
+
+def test_cli_record_commits_only_new_results_files(git_repo):
+    (git_repo / "stray.txt").write_text("not a result")
+    path = write_result(git_repo, "r9")
+    done = subprocess.run(
+        [__import__("sys").executable, "-m", "generator", "record", "--json"],
+        cwd=git_repo,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    committed = git(git_repo, "show", "--name-only", "--format=", "HEAD").splitlines()
+    assert committed == [str(path.relative_to(git_repo))]
+    assert "stray.txt" in git(git_repo, "status", "--porcelain")

@@ -1,0 +1,161 @@
+"""The results format: round trip, atomic append-only writes, and every bad input check must catch."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from generator.errors import PerfpagesError
+from generator.results.check import check_results
+from generator.results.codec import SCHEMA_VERSION, from_document, record_commits, to_document
+from generator.results.store import iter_result_files, load_run, run_path, write_run
+from tests.conftest import SHA_A, make_record
+
+
+def test_round_trip_keeps_every_field(tmp_path):
+    record = make_record(pull_request=7, branch="main", ci_url="https://ci/1")
+    path = write_run(tmp_path, record)
+    assert path == tmp_path / "bench-1" / "2026-11" / f"{SHA_A[:12]}-r1.json"
+    loaded, problems = load_run(path)
+    assert problems == []
+    assert loaded == record
+
+
+def test_layout_uses_commit_month_and_full_shas(tmp_path):
+    doc = json.loads(write_run(tmp_path, make_record()).read_text())
+    assert doc["schema_version"] == SCHEMA_VERSION
+    assert doc["run"]["head"] == SHA_A and len(doc["run"]["head"]) == 40
+    assert doc["results"][0]["samples"] == [0.5, 0.51, 0.49]  # raw samples, not a summary
+    assert doc["results"][1]["direction"] == "higher"
+
+
+def test_existing_file_is_never_overwritten(tmp_path):
+    path = write_run(tmp_path, make_record())
+    before = path.read_bytes()
+    with pytest.raises(PerfpagesError, match="never overwritten"):
+        write_run(tmp_path, make_record(fingerprint={"other": True}))
+    assert path.read_bytes() == before
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temp file left behind
+
+
+def test_profiles_move_beside_the_results_file(tmp_path):
+    profiles = tmp_path / "tmp-profiles"
+    profiles.mkdir()
+    (profiles / "parse.head.callgrind.gz").write_bytes(b"x")
+    path = write_run(tmp_path / "results", make_record(), profiles)
+    assert (path.with_suffix(".profiles") / "parse.head.callgrind.gz").read_bytes() == b"x"
+    assert list(iter_result_files(tmp_path / "results")) == [path]
+
+
+def write_doc(root: Path, doc: dict, name: str | None = None) -> Path:
+    folder = root / doc["run"]["machine"] / "2026-11"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (name or f"{doc['run']['head'][:12]}-{doc['run']['id']}.json")
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def good_doc(**run_over) -> dict:
+    record = make_record()
+    doc = to_document(record, record_commits(record))
+    doc["run"].update(run_over)
+    return doc
+
+
+def problems_of(tmp_path: Path, mutate=None, raw: str | None = None) -> list[str]:
+    root = tmp_path / "results"
+    doc = good_doc()
+    if mutate:
+        mutate(doc)
+    path = write_doc(root, doc)
+    if raw is not None:
+        path.write_text(raw)
+    report = check_results(root)
+    assert not report.ok
+    return [str(p) for p in report.problems]
+
+
+def test_clean_folder_checks_ok_with_counts(tmp_path):
+    root = tmp_path / "results"
+    write_doc(root, good_doc())
+    write_doc(root, good_doc(id="r2"))  # same commit again: more runs, same points
+    report = check_results(root)
+    assert report.ok and report.to_json() == {"runs": 2, "series": 2, "points": 2, "problems": []}
+
+
+def test_truncated_json_names_file_line_and_says_how_to_fix(tmp_path):
+    text = json.dumps(good_doc(), indent=2)
+    (problem,) = problems_of(tmp_path, raw=text[: len(text) // 2])
+    assert problem.startswith(f"results/bench-1/2026-11/{SHA_A[:12]}-r1.json: line ")
+    assert "invalid JSON" in problem and "git checkout" in problem
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field", "message"),
+    [
+        (lambda d: d["results"][0].update(samples=["fast"]), "results[0].samples[0]", "is not of type 'number'"),
+        (lambda d: d["results"][0].update(samples=[]), "results[0].samples", "should be non-empty"),
+        (lambda d: d["results"][0].update(samples=[0.5, -0.1]), "results[0].samples[1]", "negative"),
+        (lambda d: d["results"][1].update(direction="up"), "results[1].direction", "is not one of"),
+        (lambda d: d["run"].update(head="abc"), "run.head", "does not match"),
+        (lambda d: d.update(schema_version=SCHEMA_VERSION + 1), "schema_version", "upgrade perfpages"),
+        (lambda d: d.pop("schema_version"), "schema_version", "missing or not an integer"),
+        (lambda d: d["run"].update(kind="comparison"), "run.kind", "needs run.base"),
+        (lambda d: d["results"][0].update(commit="c" * 40), "results[0].commit", "head or base"),
+        (lambda d: d["results"].append(dict(d["results"][0])), "results[2]", "repeats results[0]"),
+        (lambda d: d.update(extra=1), "(root)", "Additional properties are not allowed"),
+    ],
+)
+def test_bad_content_is_reported_with_field(tmp_path, mutate, field, message):
+    problems = problems_of(tmp_path, mutate)
+    assert any(f": {field}: " in p and message in p for p in problems), problems
+
+
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity"])
+def test_non_finite_numbers_are_refused(tmp_path, token):
+    text = json.dumps(good_doc()).replace("0.51", token)
+    (problem,) = problems_of(tmp_path, raw=text)
+    assert f"results[0].samples[1]: {token} is not a number JSON allows" in problem
+
+
+def test_duplicate_run_ids_and_misplaced_files_are_reported(tmp_path):
+    root = tmp_path / "results"
+    write_doc(root, good_doc())
+    other = good_doc(head="b" * 40)
+    other["commits"] = {"b" * 40: other["commits"][SHA_A]}
+    for r in other["results"]:
+        r["commit"] = "b" * 40
+    write_doc(root, other)
+    misplaced = good_doc(id="r3")
+    write_doc(root, misplaced, name="renamed.json")
+    report = check_results(root)
+    messages = [str(p) for p in report.problems]
+    assert any("run id 'r1' on 'bench-1' is also used by" in m for m in messages)
+    assert any("renamed.json: run.id: file name should be" in m for m in messages)
+
+
+def test_collects_all_problems_across_files(tmp_path):
+    root = tmp_path / "results"
+    for run_id in ("r1", "r2", "r3"):
+        path = write_doc(root, good_doc(id=run_id))
+        path.write_text("{")
+    assert len(check_results(root).problems) == 3
+
+
+def test_missing_folder_is_a_problem_not_a_crash(tmp_path):
+    report = check_results(tmp_path / "nope")
+    assert not report.ok and "run `perfpages run` first" in str(report.problems[0])
+
+
+def test_temp_files_of_an_unfinished_write_are_ignored(tmp_path):
+    root = tmp_path / "results"
+    path = write_doc(root, good_doc())
+    (path.parent / f".{path.name}.x.tmp").write_text("{")
+    assert check_results(root).ok
+
+
+def test_codec_rejects_nothing_it_wrote(tmp_path):
+    record = make_record(base=make_record().head.__class__(sha="b" * 40), head=make_record().head)
+    doc = to_document(record, record_commits(record))
+    assert from_document(json.loads(json.dumps(doc))).base.sha == "b" * 40
+    assert run_path(tmp_path, record).name.startswith(SHA_A[:12])
