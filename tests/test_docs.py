@@ -1,0 +1,37 @@
+"""The docs cannot drift from the code: examples validate, every command and metric is documented."""
+
+import re
+from pathlib import Path
+
+from generator.cli import cli
+from generator.model import BUILTIN_METRICS
+from generator.results.schema import parse_and_validate
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def code_blocks(page: str, language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", (DOCS / page).read_text(), re.DOTALL)
+
+
+def test_results_format_example_is_a_valid_results_file():
+    (example,) = code_blocks("results-format.md", "json")
+    doc, problems = parse_and_validate(example, "docs/results-format.md")
+    assert problems == [] and doc["run"]["kind"] == "comparison"
+
+
+def test_getting_started_example_is_a_valid_config(tmp_path):
+    from generator.config import load_config
+
+    (example,) = code_blocks("getting-started.md", "yaml")
+    (tmp_path / "perfpages.yml").write_text(example)
+    assert [s.name for s in load_config(tmp_path / "perfpages.yml").scenarios] == ["sleep", "handshake"]
+
+
+def test_every_command_and_builtin_metric_is_documented():
+    cli_page = (DOCS / "cli.md").read_text()
+    for name in cli.commands:
+        assert f"## `perfpages {name}`" in cli_page, name
+    config_page = (DOCS / "configuration.md").read_text()
+    for metric in BUILTIN_METRICS:
+        assert f"| `{metric}` |" in config_page, metric
