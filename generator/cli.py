@@ -98,7 +98,8 @@ def main() -> None:
 @click.option(
     "--head", "head_rev", default="HEAD", show_default=True, metavar="REV", help="The head side of --against."
 )
-@click.option("--commits", metavar="A..B", help="Backfill: one run per first-parent commit of the range.")
+@click.option("--commits", metavar="A..B", help="Backfill: one run per first-parent commit of the range "
+              "(a single REV means its whole first-parent history).")
 @click.option("--pr", "pull_request", type=click.IntRange(min=1), help="Pull-request number to record.")
 @click.option(
     "--machine",

@@ -63,9 +63,10 @@ def has_tracked_changes(repo: git.Repo) -> bool:
 
 
 def commit_range(repo: git.Repo, spec: str) -> list[CommitInfo]:
-    """Commits of ``A..B`` along first parents, oldest first: the order a backfill runs in."""
-    if ".." not in spec:
-        raise GitError(f"{spec!r}: expected a range like v1.0..main or HEAD~20..HEAD")
+    """Commits of ``A..B`` along first parents, oldest first: the order a backfill runs in.
+
+    A single revision means all of its first-parent history, root commit included.
+    """
     try:
         commits = list(repo.iter_commits(spec, first_parent=True, reverse=True))
     except GitCommandError as exc:

@@ -99,3 +99,15 @@ def test_cli_record_commits_only_new_results_files(git_repo):
     committed = git(git_repo, "show", "--name-only", "--format=", "HEAD").splitlines()
     assert committed == [str(path.relative_to(git_repo))]
     assert "stray.txt" in git(git_repo, "status", "--porcelain")
+
+
+def test_commit_range_is_first_parent_oldest_first_and_a_single_rev_includes_the_root(git_repo):
+    shas = [commit_file(git_repo, "f", str(i), f"c{i}") for i in range(3)]
+    repo = perf_git.open_repo(git_repo)
+    assert [c.sha for c in perf_git.commit_range(repo, f"{shas[0]}..HEAD")] == shas[1:]
+    everything = perf_git.commit_range(repo, "HEAD")
+    assert [c.subject for c in everything] == ["initial", "c0", "c1", "c2"]
+    with pytest.raises(GitError, match="no commits"):
+        perf_git.commit_range(repo, "HEAD..HEAD")
+    with pytest.raises(GitError, match="git could not list this range"):
+        perf_git.commit_range(repo, "nope..HEAD")
