@@ -55,6 +55,11 @@ def cli() -> None:
     """
 
 
+def _emit_json(doc) -> None:
+    # Plain json.dumps, not rich: rich wraps long lines at the console width, which breaks JSON.
+    click.echo(json.dumps(doc, indent=2, sort_keys=True))
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)
@@ -98,8 +103,11 @@ def main() -> None:
 @click.option(
     "--head", "head_rev", default="HEAD", show_default=True, metavar="REV", help="The head side of --against."
 )
-@click.option("--commits", metavar="A..B", help="Backfill: one run per first-parent commit of the range "
-              "(a single REV means its whole first-parent history).")
+@click.option(
+    "--commits",
+    metavar="A..B",
+    help="Backfill: one run per first-parent commit of the range (a single REV means its whole first-parent history).",
+)
 @click.option("--pr", "pull_request", type=click.IntRange(min=1), help="Pull-request number to record.")
 @click.option(
     "--machine",
@@ -167,7 +175,7 @@ def run(
     )
     _warn_noise(options.cpus, quiet=as_json)
     results = _execute(repo, scenarios, options, Path(results_dir), against, head_rev, commits, no_save, as_json)
-    _report(results, as_json)
+    _report(results, as_json, announced=bool(commits))
     if any(r.record.failures for r in results):
         sys.exit(EXIT_SCENARIO_FAILED)
 
@@ -226,7 +234,7 @@ def _warn_noise(cpus: tuple[int, ...], quiet: bool) -> None:
 
 
 def _execute(repo, scenarios, options, results_dir, against, head_rev, commits, no_save, quiet) -> list[JobResult]:
-    with _progress(quiet) as report:
+    with _ProgressReporter(quiet) as report:
         job = Job(scenarios, SubprocessExecutor(), options, results_dir, save=not no_save, progress=report)
         if against:
             return [run_comparison(repo, job, against, head_rev)]
@@ -236,10 +244,10 @@ def _execute(repo, scenarios, options, results_dir, against, head_rev, commits, 
 
 
 def _announce(result: JobResult) -> None:
-    err.print(f"wrote {result.path}" if result.path else f"measured {result.record.head.sha[:12]}")
+    err.print(f"wrote {result.path}" if result.path else "not saved (--no-save)", highlight=False)
 
 
-class _progress:
+class _ProgressReporter:
     """A rich progress bar with ETA on a terminal; one line per step in CI logs."""
 
     def __init__(self, quiet: bool):
@@ -269,13 +277,15 @@ class _progress:
             self.bar.stop()
 
 
-def _report(results: list[JobResult], as_json: bool) -> None:
+def _report(results: list[JobResult], as_json: bool, announced: bool) -> None:
     if as_json:
         doc = [_result_json(r) for r in results]
-        out.print_json(json.dumps(doc[0] if len(doc) == 1 else doc))
+        _emit_json(doc[0] if len(doc) == 1 else doc)
         return
     for result in results:
         _print_table(result)
+        if not announced:  # a backfill said where each file went as it was written
+            _announce(result)
 
 
 def _result_json(result: JobResult) -> dict:
@@ -325,7 +335,6 @@ def _print_table(result: JobResult) -> None:
         err.print(f"[red]failed:[/] {label} ({f.phase}): {escape(f.reason)}", highlight=False)
         if f.stderr_tail:
             err.print("  " + f.stderr_tail.strip().splitlines()[-1][:200], highlight=False, markup=False)
-    err.print(f"wrote {result.path}" if result.path else "not saved (--no-save)", highlight=False)
 
 
 def _fmt(value: float, unit: str) -> str:
@@ -364,7 +373,7 @@ def check(results_dir: str, as_json: bool) -> None:
     """
     report = check_results(Path(results_dir))
     if as_json:
-        out.print_json(json.dumps(report.to_json()))
+        _emit_json(report.to_json())
     else:
         for problem in report.problems:
             err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
@@ -404,16 +413,8 @@ def record(results_dir, push, remote, branch, retries, message, as_json) -> None
     paths = [root / p for p in new]
     outcome = git.record(repo, paths, message or _record_message(new), push, remote, branch, retries)
     if as_json:
-        out.print_json(
-            json.dumps(
-                {
-                    "commit": outcome.commit,
-                    "pushed": outcome.pushed,
-                    "attempts": outcome.attempts,
-                    "files": [str(p) for p in new],
-                }
-            )
-        )
+        files = [str(p) for p in new]
+        _emit_json({"commit": outcome.commit, "pushed": outcome.pushed, "attempts": outcome.attempts, "files": files})
     elif outcome.commit is None:
         err.print("nothing to record: no new results files")
     else:
@@ -450,7 +451,7 @@ def list_scenarios(config_path: str, as_json: bool) -> None:
         for s in config.scenarios
     ]
     if as_json:
-        out.print_json(json.dumps(rows))
+        _emit_json(rows)
         return
     table = Table("scenario", "repetitions", "metrics", "command")
     for r in rows:
