@@ -159,3 +159,13 @@ def test_codec_rejects_nothing_it_wrote(tmp_path):
     doc = to_document(record, record_commits(record))
     assert from_document(json.loads(json.dumps(doc))).base.sha == "b" * 40
     assert run_path(tmp_path, record).name.startswith(SHA_A[:12])
+
+
+def test_samples_are_written_on_one_line_and_parse_back_exactly():
+    from generator.results.store import dumps
+
+    doc = {"samples": [0.5, -1e-07, 12345678901, 2.5e20], "nested": {"x": [1]}, "names": ["a", "b"]}
+    text = dumps(doc)
+    assert '"samples": [0.5, -1e-07, 12345678901, 2.5e+20]' in text
+    assert '"x": [1]' in text and '"names": [\n' in text  # only arrays of numbers are folded
+    assert json.loads(text) == doc

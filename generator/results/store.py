@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -51,9 +52,20 @@ def write_run(root: Path, record: RunRecord, profiles: Path | None = None) -> Pa
     dest.parent.mkdir(parents=True, exist_ok=True)
     if profiles is not None and any(profiles.iterdir()):
         shutil.move(str(profiles), profiles_dir_for(dest))
-    text = json.dumps(to_document(record, record_commits(record)), indent=2, sort_keys=True) + "\n"
-    atomic_create(dest, text.encode())
+    atomic_create(dest, dumps(to_document(record, record_commits(record))).encode())
     return dest
+
+
+NUMBER_ARRAY = re.compile(r"\[\s*(-?[0-9][-0-9.eE+]*(?:,\s*-?[0-9][-0-9.eE+]*)*)\s*\]")
+
+
+def dumps(document: dict) -> str:
+    """Indented JSON with sorted keys, but each array of numbers (samples) on one line.
+
+    One sample per line would make a results file several times longer for no reader's benefit.
+    """
+    text = json.dumps(document, indent=2, sort_keys=True)
+    return NUMBER_ARRAY.sub(lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",")) + "]", text) + "\n"
 
 
 def atomic_create(dest: Path, data: bytes) -> None:
