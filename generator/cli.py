@@ -34,8 +34,9 @@ from generator.runner.session import RunOptions
 from generator.runner.summary import summarize
 
 EXIT_SCENARIO_FAILED = 3
-out = Console()
-err = Console(stderr=True)
+# Outside a terminal (CI logs, pipes) rich would assume 80 columns and fold scenario labels.
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
