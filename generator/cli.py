@@ -39,6 +39,28 @@ out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 
+def results_option(help_text: str):
+    return click.option(
+        "--results",
+        "results_dir",
+        default="results",
+        show_default=True,
+        type=click.Path(file_okay=False),
+        help=help_text,
+    )
+
+
+config_option = click.option(
+    "-c",
+    "--config",
+    "config_path",
+    default="perfpages.yml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Scenario file.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="perfpages")
 def cli() -> None:
@@ -82,15 +104,7 @@ def main() -> None:
 
 
 @cli.command()
-@click.option(
-    "-c",
-    "--config",
-    "config_path",
-    default="perfpages.yml",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="Scenario file.",
-)
+@config_option
 @click.option(
     "-s",
     "--scenario",
@@ -115,14 +129,7 @@ def main() -> None:
     help="Machine name for results/<machine>/ [default: project.machine, $PERFPAGES_MACHINE, or the host name].",
 )
 @click.option("--run-id", help="Run id used in the file name [default: GitHub run id, or time + random].")
-@click.option(
-    "--results",
-    "results_dir",
-    default="results",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Results folder.",
-)
+@results_option("Results folder.")
 @click.option("--cpus", help="Pin scenarios to these CPUs, e.g. '2,3' or '2-5'.")
 @click.option("--ci-url", envvar="PERFPAGES_CI_URL", help="Link to the CI run, stored with the results.")
 @click.option("--no-save", is_flag=True, help="Measure and print the summary, but write no results file.")
@@ -355,14 +362,7 @@ def _fmt(value: float, unit: str) -> str:
 
 
 @cli.command()
-@click.option(
-    "--results",
-    "results_dir",
-    default="results",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Results folder to validate.",
-)
+@results_option("Results folder to validate.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"runs": N, "series": S, "points": P, "problems": [...]}.')
 def check(results_dir: str, as_json: bool) -> None:
     """Validate every results file; exit 1 if any has a problem.
@@ -390,7 +390,7 @@ def check(results_dir: str, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--results", "results_dir", default="results", show_default=True, type=click.Path(file_okay=False))
+@results_option("Results folder.")
 @click.option("--push", is_flag=True, help="Push after committing; on rejection, rebase and retry.")
 @click.option("--remote", default="origin", show_default=True)
 @click.option("--branch", help="Branch to push to [default: the current branch].")
@@ -432,10 +432,8 @@ def _record_message(files: list[Path]) -> str:
 
 
 @cli.command("scenarios")
-@click.option(
-    "-c", "--config", "config_path", default="perfpages.yml", show_default=True, type=click.Path(dir_okay=False)
-)
-@click.option("--json", "as_json", is_flag=True)
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="Print the scenarios as JSON.")
 def list_scenarios(config_path: str, as_json: bool) -> None:
     """List the scenarios of perfpages.yml after matrix expansion."""
     config = load_config(config_path)
