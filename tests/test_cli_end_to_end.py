@@ -84,8 +84,10 @@ def samples(doc: dict, metric: str, commit: str) -> list[float]:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(valgrind_path() is None, reason="valgrind is not installed")
 def test_against_measures_base_and_head_in_their_own_worktrees(git_repo):
-    (base_sha,) = project_with_versions(git_repo, [1])
+    commit_file(git_repo, "perfpages.yml", CONFIG.replace("- wall_time", "- wall_time\n      - instructions"), "x")
+    (base_sha,) = [commit_file(git_repo, "work.py", WORK.format(version=1), "version 1")]
     subprocess.run(["git", "checkout", "-q", "-b", "feature"], cwd=git_repo, check=True)
     (head_sha,) = [commit_file(git_repo, "work.py", WORK.format(version=2), "version 2")]
     done = perfpages(git_repo, "run", "--against", "main", "--pr", "12", "--machine", "m", "--json")
@@ -96,6 +98,10 @@ def test_against_measures_base_and_head_in_their_own_worktrees(git_repo):
     assert doc["run"]["pull_request"] == 12
     assert samples(doc, "version", base_sha) == [1.0, 1.0]
     assert samples(doc, "version", head_sha) == [2.0, 2.0]
+    # Comparisons keep both sides' callgrind output beside the results file, for profile diffs.
+    profiles = {r["commit"]: r["profiles"] for r in doc["results"] if r["metric"] == "instructions"}
+    assert profiles == {base_sha: ["work.base.callgrind.gz"], head_sha: ["work.head.callgrind.gz"]}
+    assert sorted(p.name for p in path.with_suffix(".profiles").iterdir()) == sorted(sum(profiles.values(), []))
     worktrees = subprocess.run(["git", "worktree", "list"], cwd=git_repo, capture_output=True, text=True).stdout
     assert len(worktrees.strip().splitlines()) == 1, "worktrees were not removed"
 

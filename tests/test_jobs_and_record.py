@@ -111,3 +111,14 @@ def test_commit_range_is_first_parent_oldest_first_and_a_single_rev_includes_the
         perf_git.commit_range(repo, "HEAD..HEAD")
     with pytest.raises(GitError, match="git could not list this range"):
         perf_git.commit_range(repo, "nope..HEAD")
+
+
+def test_run_ids_in_actions_name_run_attempt_and_job(monkeypatch):
+    from generator.runner.jobs import new_run_id
+
+    monkeypatch.setenv("GITHUB_RUN_ID", "7712345")
+    monkeypatch.setenv("GITHUB_RUN_ATTEMPT", "2")
+    monkeypatch.setenv("GITHUB_JOB", "bench pr/main")
+    assert new_run_id() == "gh7712345-2-bench-pr-main"
+    monkeypatch.delenv("GITHUB_RUN_ID")
+    assert new_run_id() != new_run_id()  # random suffix outside Actions

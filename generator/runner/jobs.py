@@ -7,6 +7,7 @@ run has finished, so Ctrl-C leaves no partial file behind.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tempfile
 from collections.abc import Callable
@@ -41,10 +42,14 @@ class JobResult:
 
 
 def new_run_id() -> str:
-    """GitHub's run id and attempt in Actions (stable across re-runs of a step), else time + random."""
+    """In GitHub Actions: run id, attempt and job (two jobs of one workflow may share a machine).
+
+    Elsewhere: a UTC time stamp and a random suffix.
+    """
     run, attempt = os.environ.get("GITHUB_RUN_ID"), os.environ.get("GITHUB_RUN_ATTEMPT", "1")
     if run:
-        return f"gh{run}-{attempt}"
+        job = re.sub(r"[^A-Za-z0-9_-]+", "-", os.environ.get("GITHUB_JOB", ""))[:20].strip("-")
+        return f"gh{run}-{attempt}" + (f"-{job}" if job else "")
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
