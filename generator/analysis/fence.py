@@ -1,0 +1,71 @@
+"""The rustc-perf / rustls significance rule, reproduced as the compatible baseline.
+
+threshold = max(Q3 + 3 * IQR of |relative change| between consecutive runs, floor)
+
+using the HISTORY_RUNS runs on main up to the base (count-based, not rustls's 30
+days) and interpolated quantiles. With fewer than MIN_HISTORY runs the per-metric
+default applies instead. Magnitude buckets follow rustc-perf's comparison.rs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+
+HISTORY_RUNS = 30
+MIN_HISTORY = 10
+IQR_MULTIPLIER = 3.0
+# metric -> (default without enough history, floor); rustls's bench-app values.
+# Custom metrics are treated like wall time: they are timings or rates measured the same way.
+THRESHOLDS = {"instructions": (0.002, 0.002), "wall_time": (0.05, 0.01), "max_rss": (0.001, 0.001)}
+OTHER_METRICS = (0.05, 0.01)
+TINY_CHANGE = 0.0001  # below this a change is VERY_SMALL whatever the threshold (rustc-perf)
+NOISY_FACTOR = 2.0  # rustc-perf treats every metric but instruction counts as noisy
+
+
+class Magnitude(IntEnum):
+    VERY_SMALL = 1
+    SMALL = 2
+    MEDIUM = 3
+    LARGE = 4
+    VERY_LARGE = 5
+
+
+@dataclass(frozen=True)
+class Fence:
+    threshold: float  # relative, e.g. 0.018 for 1.8 %
+    method: str  # "history-iqr" or "default"
+    history_points: int
+    floor: float
+
+
+def relative_changes(history: np.ndarray) -> np.ndarray:
+    return np.abs(np.diff(history)) / np.abs(history[:-1])
+
+
+def fence(history, metric: str, floors: dict[str, float] | None = None) -> Fence:
+    """The threshold for a comparison whose base is the last value of ``history``."""
+    default, floor = THRESHOLDS.get(metric, OTHER_METRICS)
+    floor = (floors or {}).get(metric, floor)
+    recent = np.asarray(history, dtype=float)[-HISTORY_RUNS:]
+    if len(recent) < MIN_HISTORY:
+        return Fence(max(default, floor), "default", len(recent), floor)
+    q1, q3 = np.quantile(relative_changes(recent), [0.25, 0.75])
+    return Fence(max(float(q3 + IQR_MULTIPLIER * (q3 - q1)), floor), "history-iqr", len(recent), floor)
+
+
+def magnitude(change: float, threshold: float, metric: str) -> Magnitude:
+    """rustc-perf's bucket: the mean of a threshold-relative and an absolute bucket, rounded down."""
+    size = abs(change)
+    if size < TINY_CHANGE:
+        return Magnitude.VERY_SMALL
+    over = _bucket(size / threshold, (1.5, 3.0, 6.0, 12.0))
+    percent = size * 100 / (1.0 if metric == "instructions" else NOISY_FACTOR)
+    absolute = _bucket(percent, (0.2, 1.0, 2.0, 5.0))
+    return Magnitude((over + absolute) // 2)
+
+
+def _bucket(value: float, edges: tuple[float, ...]) -> int:
+    return 1 + sum(value >= edge for edge in edges)
