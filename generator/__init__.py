@@ -5,6 +5,6 @@ The package is layered as DESIGN.md describes: ``config`` reads perfpages.yml,
 the only module that talks to git, and ``cli`` is the only one that prints.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["__version__"]

@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 an error perfpages explains (bad config, invalid results,
 git failure); 2 wrong usage; 3 the run finished but at least one scenario failed
-(its results file is still written, with the failure recorded).
+(its results file is still written, with the failure recorded); 4 `compare
+--fail-on regression` found a regression.
 """
 
 from __future__ import annotations
@@ -23,10 +24,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from generator import __version__, git
+from generator.analysis import changepoints
+from generator.analysis.comparison import compare as compare_series
+from generator.analysis.csvinput import read_csv_series
+from generator.analysis.series import build_series, comparison_inputs
 from generator.config import load_config
-from generator.errors import PerfpagesError
+from generator.errors import PerfpagesError, ResultsError
 from generator.model import Config, Scenario, scenario_label
+from generator.render.comparison import report_json, report_markdown
 from generator.results.check import check_results
+from generator.results.store import load_all
 from generator.runner.executor import SubprocessExecutor
 from generator.runner.fingerprint import fingerprint, noise_warnings
 from generator.runner.jobs import Job, JobResult, new_run_id, run_backfill, run_comparison, run_here
@@ -34,6 +41,7 @@ from generator.runner.session import RunOptions
 from generator.runner.summary import summarize
 
 EXIT_SCENARIO_FAILED = 3
+EXIT_REGRESSION = 4
 # Outside a terminal (CI logs, pipes) rich would assume 80 columns and fold scenario labels.
 out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
@@ -426,6 +434,131 @@ def record(results_dir, push, remote, branch, retries, message, as_json) -> None
 def _record_message(files: list[Path]) -> str:
     runs = sorted({p.stem for p in files if p.suffix == ".json"})
     return f"perf: record {len(runs)} run(s)\n\n" + "\n".join(runs)
+
+
+# ---------------------------------------------------------------- compare
+
+
+@cli.command()
+@click.argument("base")
+@click.argument("head")
+@config_option
+@results_option("Results folder.")
+@click.option("--machine", help="Only series measured on this machine.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["regression", "never"]),
+    default="never",
+    show_default=True,
+    help="Exit 4 when the comparison finds a regression.",
+)
+def compare(base, head, config_path, results_dir, machine, fmt, fail_on) -> None:
+    """Verdict per series between two commits that both have results.
+
+    \b
+    Each series is judged against noise learned from its own history on the main
+    branch up to BASE. A change is called only when it clears the metric's floor,
+    beats that noise with false alarms held to 5% across all series (Benjamini-
+    Hochberg), and, where raw samples exist, a Mann-Whitney test agrees. The
+    rustc-perf/rustls fence rule is reported beside it. BASE and HEAD are any git
+    revisions; an interleaved `run --against` of exactly these commits is preferred.
+    """
+    report = load_comparison(config_path, results_dir, base, head, machine)
+    if fmt == "json":
+        _emit_json(report_json(report))
+    elif fmt == "markdown":
+        click.echo(report_markdown(report), nl=False)
+    else:
+        _print_comparison(report)
+    if fail_on == "regression" and report.regressions:
+        sys.exit(EXIT_REGRESSION)
+
+
+def load_comparison(config_path: str, results_dir: str, base: str, head: str, machine: str | None):
+    config = load_config(config_path)
+    repo = git.open_repo(Path(config_path).resolve().parent)
+    base_sha, head_sha = git.commit_info(repo, base).sha, git.commit_info(repo, head).sha
+    report = check_results(Path(results_dir))
+    if not report.ok:
+        raise ResultsError(list(report.problems))
+    runs = [r.record for r in load_all(Path(results_dir))[0]]
+    series = build_series(runs, git.first_parent_shas(repo, config.project.main_branch))
+    inputs = comparison_inputs(series, runs, base_sha, head_sha, machine)
+    if not any(i.base_samples and i.head_samples for i in inputs):
+        raise PerfpagesError(
+            f"no series has results for both {base_sha[:12]} and {head_sha[:12]}; "
+            "run `perfpages run --against BASE` or measure both commits first"
+        )
+    return compare_series(base_sha, head_sha, inputs, dict(config.project.floors))
+
+
+def _print_comparison(report) -> None:
+    table = Table(title=escape(f"{report.base[:12]} → {report.head[:12]}"), title_justify="left")
+    for column in ("series", "base", "head", "change", "detectable", "verdict", "fence rule"):
+        table.add_column(column, overflow="fold")
+    for v in sorted(report.series, key=lambda v: (v.verdict.value == "unchanged", -abs(v.change or 0))):
+        s = v.series
+        table.add_row(
+            escape(f"{s.label} {s.metric}"),
+            escape(_fmt(v.base, s.unit)),
+            escape(_fmt(v.head, s.unit)),
+            f"{v.change:+.2%}",
+            f"{v.mde:.2%}" if v.mde == v.mde else "n/a",
+            escape(f"{v.verdict.value}: {v.reason}"),
+            f"{v.fence_verdict.value} (±{v.fence.threshold:.2%})",
+        )
+    out.print(table)
+    err.print(
+        f"{len(report.regressions)} regressions, {len(report.improvements)} improvements; false alarms held "
+        f"to {report.false_alarm_rate:.0%}, the fence rule would expect {report.expected_false_alarms_fence:.2f}",
+        highlight=False,
+    )
+
+
+# ---------------------------------------------------------------- detect
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print {path: [{index, before, after, change, confidence}]}.")
+def detect(files: tuple[str, ...], as_json: bool) -> None:
+    """Find level shifts in series given as CSV files.
+
+    \b
+    Each CSV has a header row and one row per point, oldest first. Values come from
+    the column named `value`, or else the last column; a `commit` or `label` column
+    is echoed back. `index` is the 0-based position of the first point of the new
+    level. A change needs 5 points on each side to be confirmed.
+    """
+    found = {}
+    for path in files:
+        series = read_csv_series(path)
+        points = changepoints.detect(series.values)
+        found[path] = [_change_json(c, series.tags) for c in points]
+    if as_json:
+        _emit_json(found)
+        return
+    for path, points in found.items():
+        table = Table(title=escape(path), title_justify="left")
+        for column in ("index", "commit/label", "before", "after", "change", "confidence"):
+            table.add_column(column)
+        for p in points:
+            tag = p.get("commit") or p.get("label") or ""
+            table.add_row(
+                str(p["index"]),
+                escape(tag),
+                f"{p['before']:.6g}",
+                f"{p['after']:.6g}",
+                f"{p['change']:+.2%}",
+                f"{p['confidence']:.3f}",
+            )
+        out.print(table if points else f"{escape(path)}: no change points")
+
+
+def _change_json(c, tags) -> dict:
+    doc = {"index": c.index, "before": c.before, "after": c.after, "change": c.change, "confidence": c.confidence}
+    return doc | tags[c.index]
 
 
 # ---------------------------------------------------------------- scenarios

@@ -76,6 +76,16 @@ def commit_range(repo: git.Repo, spec: str) -> list[CommitInfo]:
     return [_info(c) for c in commits]
 
 
+def first_parent_shas(repo: git.Repo, branch: str) -> list[str]:
+    """Full SHAs of ``branch``'s first-parent history, oldest first: the order of a series."""
+    for ref in (branch, f"origin/{branch}"):
+        try:
+            return [c.hexsha for c in repo.iter_commits(ref, first_parent=True, reverse=True)]
+        except (GitCommandError, ValueError):
+            continue
+    raise GitError(f"no branch {branch!r} (nor origin/{branch}); set project.main_branch in perfpages.yml")
+
+
 def merge_base(repo: git.Repo, a: str, b: str) -> str:
     bases = repo.merge_base(a, b)
     if not bases:

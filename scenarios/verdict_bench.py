@@ -17,13 +17,11 @@ Prints a table, or JSON with --json. Exit status 0; the numbers are the result.
 from __future__ import annotations
 
 import argparse
-import csv
-import gzip
 import json
 import sys
-from collections import defaultdict
 from pathlib import Path
 
+import benchdata
 import numpy as np
 
 from generator.analysis.comparison import Prepared, SeriesInput, judge, prepare
@@ -33,10 +31,7 @@ from generator.model import Direction
 STEPS = (2, 3, 5, 10)
 SUITE = 150  # 50 scenarios x 3 metrics
 MIN_PHP_HISTORY = 20
-SERIES_KEY = ("machine", "test", "variant", "kernel", "warmup", "iterations", "requests")
 METRICS = ("wall_time", "cpu_time", "throughput")
-DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmark-data"
-PHP = DATA / "php-real-time-benchmark-data" / "results-long.csv.gz"
 
 
 RUN_SD = 0.008  # run-to-run drift of the level (e.g. code layout, machine state)
@@ -55,18 +50,6 @@ def synthetic(rng: np.random.Generator, step_sigmas: float, metric: str) -> Seri
     head = _run(rng, 1.0 + step_sigmas * POINT_SD)
     history = tuple(float(np.median(r)) for r in runs)
     return SeriesInput("s", (), metric, "m", "s", Direction.LOWER, history, tuple(runs[-1]), tuple(head))
-
-
-def php_series() -> list[np.ndarray]:
-    """Nightly medians of the fixed baseline build, split where the kernel or the benchmark's
-    settings (warm-up, iterations, requests) changed: those are known discontinuities."""
-    groups: dict[tuple, list] = defaultdict(list)
-    with gzip.open(PHP, "rt") as handle:
-        for row in csv.DictReader(handle):
-            if row["variant"].startswith("PHP - baseline"):
-                key = tuple(row[c] for c in SERIES_KEY)
-                groups[key].append((row["run_time"], float(row["median"] or row["mean"])))
-    return [np.array([v for _, v in sorted(rows)]) for rows in groups.values() if len(rows) >= 12]
 
 
 def php_input(series: np.ndarray, k: int, step_sigmas: float, metric: str) -> SeriesInput:
@@ -116,9 +99,9 @@ def synthetic_pools(seed: int, pool: int) -> tuple[list[Prepared], dict[int, lis
     return nulls, steps
 
 
-def php_pools(seed: int, pool: int) -> tuple[list[Prepared], dict[int, list[Prepared]]]:
+def php_pools(root: Path, seed: int, pool: int) -> tuple[list[Prepared], dict[int, list[Prepared]]]:
     rng = np.random.default_rng(seed)
-    series = php_series()
+    series = benchdata.php_series(root)
     positions = [(s, k) for s in series for k in range(MIN_PHP_HISTORY, len(s))]
     chosen = [positions[i] for i in rng.choice(len(positions), size=min(pool, len(positions)), replace=False)]
     nulls = [prepare(php_input(s, k, 0, METRICS[i % 3])) for i, (s, k) in enumerate(chosen)]
@@ -130,12 +113,13 @@ def run(prs: int, pool: int, seed: int) -> dict:
     results = {"suite": SUITE, "seed": seed}
     nulls, steps = synthetic_pools(seed, pool)
     results["synthetic"] = simulate(nulls, steps, prs, np.random.default_rng(seed + 1))
-    if PHP.exists():
-        nulls, steps = php_pools(seed, pool)
+    root = benchdata.data_dir()
+    if root is not None:
+        nulls, steps = php_pools(root, seed, pool)
         results["php"] = simulate(nulls, steps, prs, np.random.default_rng(seed + 2))
     else:
         results["php"] = None
-        print(f"skipping the PHP null data: {PHP} not found", file=sys.stderr)
+        print("skipping the PHP null data: benchmark data not found (see scenarios/benchdata.py)", file=sys.stderr)
     return results
 
 

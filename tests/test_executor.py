@@ -46,3 +46,13 @@ def test_signals_and_missing_programs_are_explained():
     assert killed.reason(30) == "killed by signal SIGSEGV"
     missing = SubprocessExecutor().execute(Invocation(("no-such-program-xyz",), Path("."), dict(os.environ), 5))
     assert not missing.ok and "could not start 'no-such-program-xyz'" in missing.reason(5)
+
+
+def test_max_rss_is_the_childs_own_not_the_parents():
+    # Linux folds the parent's resident size into a child's ru_maxrss at exec; a 300 MB
+    # parent must not make a small child look like 300 MB.
+    ballast = bytearray(300 * 2**20)
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    small = invoke("import time; time.sleep(0.05)")
+    assert small.max_rss < 100 * 2**20, small.max_rss
+    assert len(ballast) == 300 * 2**20

@@ -38,6 +38,8 @@ SCAN_TREND_Z = 2.0
 SCAN_ALPHA = 1e-3  # Mann-Whitney p-value a scan candidate needs against its neighbours
 NEIGHBOUR_ALPHA = 0.05  # ... and that its neighbouring changes must keep
 NEIGHBOUR_EFFECT = 0.5
+LOCAL_Z = 3.0  # in sds of a window-median gap
+STEP_RATIO = 0.5  # at the tail: line gap / window-median gap a step needs (a trend has about 0)
 MEDIAN_SD = 1.2533  # sd of a sample median, in sigmas times 1/sqrt(n), for normal data
 
 
@@ -70,6 +72,7 @@ def detect(values) -> tuple[ChangePoint, ...]:
     line_z = _line_gap_z(x, sigma)
     found = _binary_segmentation(x, sigma, line_z)
     found = _add_scan_candidates(x, sigma, found)
+    found = _confirm_tail(x, sigma, found)
     return tuple(_describe(x, found, i) for i in range(len(found)))
 
 
@@ -106,6 +109,28 @@ def _binary_segmentation(x: np.ndarray, sigma: float, line_z: dict[int, float]) 
     return sorted(found)
 
 
+def _local_jump(x: np.ndarray, c: int, sigma: float) -> bool:
+    """The level jumps *at* c: the medians of the windows on each side differ by LOCAL_Z of
+    their own sd. A drift splits into halves that differ, yet makes no jump anywhere."""
+    w = min(TREND_WINDOW, c, len(x) - c)
+    gap = abs(float(np.median(x[c : c + w]) - np.median(x[c - w : c])))
+    return gap >= LOCAL_Z * MEDIAN_SD * sigma * np.sqrt(2.0 / w)
+
+
+def _steplike(x: np.ndarray, c: int) -> bool:
+    """A step moves the fitted lines as far as the window medians; a trend moves only the medians."""
+    w = min(TREND_WINDOW, c, len(x) - c)
+    if w < 3:
+        return True
+    left, right = x[c - w : c], x[c : c + w]
+    median_gap = float(np.median(right) - np.median(left))
+    idx = np.arange(w, dtype=float)
+    left_end = np.polyval(np.polyfit(idx, left, 1), w - 0.5)
+    right_start = np.polyval(np.polyfit(idx, right, 1), -0.5)
+    line_gap = float(right_start - left_end)
+    return median_gap * line_gap > 0 and abs(line_gap) >= STEP_RATIO * abs(median_gap)
+
+
 def _best_split(x: np.ndarray, a: int, b: int, sigma: float, line_z: dict[int, float]) -> int | None:
     segment = x[a:b]
     m = len(segment)
@@ -119,7 +144,7 @@ def _best_split(x: np.ndarray, a: int, b: int, sigma: float, line_z: dict[int, f
         if c < MIN_SEGMENT or m - c < MIN_SEGMENT:
             continue
         shift = abs(np.median(segment[c:]) - np.median(segment[:c])) / sigma
-        if shift >= MIN_EFFECT and line_z.get(a + c, np.inf) >= TREND_Z:
+        if shift >= MIN_EFFECT and line_z.get(a + c, np.inf) >= TREND_Z and _local_jump(x, a + c, sigma):
             return a + c
     return None
 
@@ -195,6 +220,28 @@ def _add_scan_candidates(x: np.ndarray, sigma: float, found: list[int]) -> list[
         if _separates(x, trial, i, sigma, SCAN_ALPHA, MIN_EFFECT) and neighbours_hold:
             found = trial
     return found
+
+
+def _confirm_tail(x: np.ndarray, sigma: float, found: list[int]) -> list[int]:
+    """A shift in the newest points, which the window scan cannot see yet and Pettitt's test
+    is too weak for so near the end: once MIN_SEGMENT points hold the new level, compare them
+    with the points just before (not the whole segment, which a drift would make differ)."""
+    start = found[-1] if found else 0
+    best: tuple[float, int] | None = None
+    for tail in range(MIN_SEGMENT, 2 * TREND_WINDOW + 1):
+        c = len(x) - tail
+        left, right = x[max(start, c - 2 * TREND_WINDOW) : c], x[c:]
+        if len(left) < MIN_SEGMENT or c - start < MIN_SEGMENT:
+            break
+        shift = abs(float(np.median(right) - np.median(left))) / sigma
+        if shift < MIN_EFFECT or not (_local_jump(x, c, sigma) and _steplike(x, c)):
+            continue
+        pvalue = float(mannwhitneyu(left, right).pvalue)
+        if pvalue < SCAN_ALPHA and (best is None or pvalue < best[0]):
+            best = (pvalue, c)
+    if best is None or any(abs(best[1] - c) < TREND_WINDOW for c in found):
+        return found
+    return [*found, best[1]]
 
 
 def _segments(x: np.ndarray, cps: list[int], i: int) -> tuple[np.ndarray, np.ndarray]:

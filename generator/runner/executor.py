@@ -79,17 +79,80 @@ class SubprocessExecutor:
                 )
             except OSError as exc:
                 return Execution(None, 0.0, 0.0, 0, "", "", error=f"could not start {invocation.argv[0]!r}: {exc}")
-            status, usage, timed_out = _wait(proc, invocation.timeout)
+            sampler = PeakMemorySampler(proc.pid)
+            sampler.start()
+            try:
+                status, usage, timed_out = _wait(proc, invocation.timeout)
+            finally:
+                sampler.stop()
             wall = time.perf_counter() - started
             return Execution(
                 returncode=None if timed_out else os.waitstatus_to_exitcode(status),
                 wall_time=wall,
                 cpu_time=usage.ru_utime + usage.ru_stime,
-                max_rss=usage.ru_maxrss * 1024,  # Linux reports KiB
+                max_rss=sampler.peak or usage.ru_maxrss * 1024,  # rusage (KiB) only if it exited before a sample
                 stdout=_read(out),
                 stderr=_read(err),
                 timed_out=timed_out,
             )
+
+
+class PeakMemorySampler(threading.Thread):
+    """Peak resident memory of a process tree, read from /proc/<pid>/status (VmHWM).
+
+    Not ru_maxrss: Linux folds the *parent's* resident size into a child's maxrss when
+    the child execs (the old address space's high-water mark is kept, with vfork too),
+    so a 300 MB parent makes /bin/true "use" 300 MB. VmHWM belongs to the new address
+    space. It is a high-water mark, so sampling loses only growth in the last interval
+    before exit. Intervals start at 1 ms so short commands are still seen.
+    """
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.root = pid
+        self.peak = 0  # bytes; 0 if the tree could not be read (then rusage is used)
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        interval = 0.001
+        while True:
+            self._sample()
+            if self._done.wait(interval):
+                return
+            interval = min(0.01, interval * 1.5)
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+    def _sample(self) -> None:
+        for pid in _tree(self.root):
+            self.peak = max(self.peak, _vm_hwm(pid))
+
+
+def _tree(root: int) -> list[int]:
+    pids, queue = [], [root]
+    while queue:
+        pid = queue.pop()
+        pids.append(pid)
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as handle:
+                    queue.extend(int(child) for child in handle.read().split())
+        except OSError:
+            continue
+    return pids
+
+
+def _vm_hwm(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def _pin(cpus: tuple[int, ...]):

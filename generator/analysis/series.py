@@ -1,0 +1,164 @@
+"""Series: one (machine, scenario, params, metric) along the first-parent history of main.
+
+Several runs of one commit pool their raw samples into one point. Machines never
+mix. An environment change (CPU, kernel, governor, perfpages version) starts a new
+environment segment: noise is learned only within a segment, so the change is a
+known discontinuity rather than an alarm.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from generator.analysis.comparison import SeriesInput
+from generator.model import Direction, Params, RunRecord, scenario_label
+
+ENVIRONMENT_FIELDS = ("cpu_model", "kernel", "governor")
+
+
+@dataclass(frozen=True)
+class SeriesKey:
+    machine: str
+    scenario: str
+    params: Params
+    metric: str
+
+    @property
+    def label(self) -> str:
+        return scenario_label(self.scenario, self.params)
+
+
+@dataclass(frozen=True)
+class Point:
+    commit: str
+    samples: tuple[float, ...]
+    environment: str
+
+    @property
+    def value(self) -> float:
+        return statistics.median(self.samples)
+
+
+@dataclass(frozen=True)
+class Series:
+    key: SeriesKey
+    unit: str
+    direction: Direction
+    points: tuple[Point, ...]
+
+    def history_until(self, commit: str) -> tuple[float, ...]:
+        """Point values up to and including ``commit``, within that commit's environment."""
+        index = next((i for i, p in enumerate(self.points) if p.commit == commit), None)
+        if index is None:
+            return ()
+        environment = self.points[index].environment
+        start = index
+        while start > 0 and self.points[start - 1].environment == environment:
+            start -= 1
+        return tuple(p.value for p in self.points[start : index + 1])
+
+
+def environment_of(record: RunRecord) -> str:
+    fp = record.fingerprint
+    parts = [str(fp.get(field)) for field in ENVIRONMENT_FIELDS]
+    return " | ".join([*parts, f"perfpages {record.tool_version}"])
+
+
+def build_series(runs: Iterable[RunRecord], main_order: list[str]) -> list[Series]:
+    """Series along ``main_order`` (full SHAs, oldest first) from the runs of single commits."""
+    position = {sha: i for i, sha in enumerate(main_order)}
+    samples: dict[SeriesKey, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    environment: dict[tuple[SeriesKey, str], str] = {}
+    meta: dict[SeriesKey, tuple[str, Direction]] = {}
+    for record in sorted(runs, key=lambda r: r.started_at):
+        if record.kind != "commit":  # A/B runs are judged as comparisons, not as main history
+            continue
+        for m in record.measurements:
+            if m.commit not in position:
+                continue
+            key = SeriesKey(record.machine, m.scenario, m.params, m.metric)
+            samples[key][m.commit].extend(m.samples)
+            environment[(key, m.commit)] = environment_of(record)
+            meta[key] = (m.unit, m.direction)
+    return [
+        Series(
+            key,
+            *meta[key],
+            tuple(
+                Point(sha, tuple(values), environment[(key, sha)])
+                for sha, values in sorted(by_commit.items(), key=lambda item: position[item[0]])
+            ),
+        )
+        for key, by_commit in sorted(samples.items(), key=lambda item: _sort_key(item[0]))
+    ]
+
+
+def _sort_key(key: SeriesKey) -> tuple:
+    return (key.machine, key.scenario, key.params, key.metric)
+
+
+def comparison_inputs(
+    series: list[Series], runs: Iterable[RunRecord], base: str, head: str, machine: str | None = None
+) -> list[SeriesInput]:
+    """What `compare` needs for each series: history up to the base and both sides' samples.
+
+    An interleaved A/B run of exactly (base, head) is preferred: both sides were measured
+    together, so machine drift cancels. Otherwise each side pools its commit runs.
+    """
+    runs = list(runs)
+    ab = _ab_samples(runs, base, head)
+    pooled = _pooled_samples(runs)
+    by_key = {s.key: s for s in series}
+    keys = set(by_key) | {k for k, _ in ab} | {k for k, _ in pooled}
+    inputs = []
+    for key in sorted(keys, key=_sort_key):
+        if machine is not None and key.machine != machine:
+            continue
+        sides = ab if (key, base) in ab or (key, head) in ab else pooled
+        unit, direction = _unit_direction(key, by_key, runs)
+        history = by_key[key].history_until(base) if key in by_key else ()
+        inputs.append(
+            SeriesInput(
+                key.scenario,
+                key.params,
+                key.metric,
+                key.machine,
+                unit,
+                direction,
+                history,
+                tuple(sides.get((key, base), ())),
+                tuple(sides.get((key, head), ())),
+            )
+        )
+    return inputs
+
+
+def _ab_samples(runs: list[RunRecord], base: str, head: str) -> dict[tuple[SeriesKey, str], list[float]]:
+    out: dict[tuple[SeriesKey, str], list[float]] = defaultdict(list)
+    for record in runs:
+        if record.base is not None and record.base.sha == base and record.head.sha == head:
+            for m in record.measurements:
+                out[(SeriesKey(record.machine, m.scenario, m.params, m.metric), m.commit)].extend(m.samples)
+    return out
+
+
+def _pooled_samples(runs: list[RunRecord]) -> dict[tuple[SeriesKey, str], list[float]]:
+    out: dict[tuple[SeriesKey, str], list[float]] = defaultdict(list)
+    for record in runs:
+        if record.kind == "commit":
+            for m in record.measurements:
+                out[(SeriesKey(record.machine, m.scenario, m.params, m.metric), m.commit)].extend(m.samples)
+    return out
+
+
+def _unit_direction(key: SeriesKey, by_key: dict[SeriesKey, Series], runs: list[RunRecord]) -> tuple[str, Direction]:
+    if key in by_key:
+        return by_key[key].unit, by_key[key].direction
+    for record in runs:
+        for m in record.measurements:
+            if (record.machine, m.scenario, m.params, m.metric) == (key.machine, key.scenario, key.params, key.metric):
+                return m.unit, m.direction
+    raise KeyError(key)

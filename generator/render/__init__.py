@@ -1,0 +1,1 @@
+"""Turn analysis results into text: Markdown, JSON. Pure: no I/O."""

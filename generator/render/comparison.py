@@ -1,0 +1,120 @@
+"""A ComparisonReport as JSON (for scripts) or Markdown (for PR comments and pages)."""
+
+from __future__ import annotations
+
+import math
+
+from generator.analysis.comparison import ComparisonReport, SeriesVerdict
+from generator.analysis.verdict import Verdict
+from generator.render.markdown import escape, percent, table
+
+MARKS = {
+    Verdict.REGRESSED: "❌ regressed",
+    Verdict.IMPROVED: "✅ improved",
+    Verdict.UNCHANGED: "unchanged",
+    Verdict.NO_BASELINE: "no baseline",
+}
+
+
+def _number(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else value
+
+
+def series_json(v: SeriesVerdict) -> dict:
+    s = v.series
+    return {
+        "scenario": s.scenario,
+        "params": dict(s.params),
+        "metric": s.metric,
+        "machine": s.machine,
+        "unit": s.unit,
+        "direction": s.direction.value,
+        "base": v.base,
+        "head": v.head,
+        "change": _number(v.change),
+        "verdict": v.verdict.value,
+        "reason": v.reason,
+        "level_change": _number(v.level_change),
+        "p_history": v.p_history,
+        "q_value": v.q_value,
+        "p_samples": v.p_samples,
+        "noise_sigma": v.noise.sigma if v.noise else None,
+        "history_points": v.noise.history_points if v.noise else len(s.history),
+        "bimodal": bool(v.noise and v.noise.bimodal),
+        "mde": _number(v.mde),
+        "fence": {
+            "threshold": v.fence.threshold,
+            "method": v.fence.method,
+            "floor": v.fence.floor,
+            "history_points": v.fence.history_points,
+            "verdict": v.fence_verdict.value,
+            "magnitude": v.magnitude.name.lower(),
+            "relevant": v.relevant,
+        },
+    }
+
+
+def report_json(report: ComparisonReport) -> dict:
+    return {
+        "base": report.base,
+        "head": report.head,
+        "false_alarm_rate": report.false_alarm_rate,
+        "expected_false_alarms": report.expected_false_alarms,
+        "expected_false_alarms_fence": report.expected_false_alarms_fence,
+        "regressions": len(report.regressions),
+        "improvements": len(report.improvements),
+        "missing": list(report.missing),
+        "new": list(report.new),
+        "series": [series_json(v) for v in report.series],
+    }
+
+
+def _value(value: float | None, unit: str) -> str:
+    return "n/a" if value is None else escape(f"{value:.6g} {unit}")
+
+
+def _row(v: SeriesVerdict) -> list[str]:
+    s = v.series
+    name = escape(f"{s.label} · {s.metric}")
+    return [
+        name,
+        _value(v.base, s.unit),
+        _value(v.head, s.unit),
+        percent(v.change),
+        percent(v.mde, signed=False),
+        MARKS[v.verdict],
+        escape(v.reason),
+    ]
+
+
+def report_markdown(report: ComparisonReport) -> str:
+    headers = ["series", "base", "head", "change", "detectable", "verdict", "why"]
+    changed = [v for v in report.series if v.verdict in (Verdict.REGRESSED, Verdict.IMPROVED)]
+    rest = [v for v in report.series if v not in changed]
+    lines = [
+        f"**{len(report.regressions)} regressions, {len(report.improvements)} improvements** "
+        f"between `{escape(report.base[:12])}` and `{escape(report.head[:12])}` "
+        f"({len(report.series)} series).",
+        "",
+    ]
+    if changed:
+        lines += [table(headers, [_row(v) for v in sorted(changed, key=lambda v: -abs(v.change or 0))]), ""]
+    if rest:
+        lines += [
+            "<details><summary>Other series</summary>",
+            "",
+            table(headers, [_row(v) for v in rest]),
+            "",
+            "</details>",
+            "",
+        ]
+    lines.append(
+        f"False alarms are held to {report.false_alarm_rate:.0%} per comparison "
+        f"(Benjamini-Hochberg); the rustc-perf fence rule would expect "
+        f"{report.expected_false_alarms_fence:.2f} false alarms here. "
+        '"detectable" is the smallest change each series can show.'
+    )
+    for title, labels in (("Missing at head", report.missing), ("New at head", report.new)):
+        if labels:
+            lines += ["", f"{title}: " + ", ".join(escape(label) for label in labels)]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,35 @@
+"""Markdown building blocks that never let untrusted text become markup.
+
+Scenario names, commit subjects and author names come from contributors; in a PR
+comment or a page they must show as text, never run as HTML, links or templates.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~<>])")
+
+
+def escape(text: str) -> str:
+    """Escape for Markdown inline text (tables included): HTML-escape, then backslash markup.
+
+    `{{` is broken up as well, so no template engine downstream sees a placeholder.
+    """
+    text = html.escape(str(text), quote=True)
+    text = _SPECIAL.sub(r"\\\1", text)
+    return text.replace("\n", " ").replace("{", "&#123;").replace("}", "&#125;")
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    """A GitHub table; cells must already be escaped (or be trusted literals)."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def percent(value: float | None, signed: bool = True) -> str:
+    if value is None or value != value:  # NaN
+        return "n/a"
+    return f"{value:+.2%}" if signed else f"{value:.2%}"

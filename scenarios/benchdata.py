@@ -1,0 +1,108 @@
+"""Loaders for the real benchmark histories and labelled series the benchmarks use.
+
+The data lives outside the repository (third-party data is never committed). It is
+found at $PERFPAGES_BENCHMARK_DATA, else at ../shared/benchmark-data beside the
+project checkout ($PERFPAGES_PROJECT_ROOT is set by `perfpages run`, so this also
+works from the temporary worktrees of a backfill).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+PHP_SERIES_KEY = ("machine", "test", "variant", "kernel", "warmup", "iterations", "requests")
+
+
+def data_dir() -> Path | None:
+    candidates = [os.environ.get("PERFPAGES_BENCHMARK_DATA")]
+    for root in (os.environ.get("PERFPAGES_PROJECT_ROOT"), Path(__file__).resolve().parent.parent):
+        if root:
+            candidates.append(str(Path(root).parent / "shared" / "benchmark-data"))
+    for candidate in candidates:
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return None
+
+
+@dataclass(frozen=True)
+class Labelled:
+    name: str
+    values: np.ndarray
+    annotations: dict[str, list[int]]  # annotator -> change-point indices
+
+
+def tcpd(root: Path) -> list[Labelled]:
+    """The univariate TCPD series with their human annotations; gaps are interpolated."""
+    annotations = json.loads((root / "tcpd" / "annotations.json").read_text())
+    out = []
+    for folder in sorted((root / "tcpd" / "datasets").iterdir()):
+        doc = json.loads((folder / f"{folder.name}.json").read_text())
+        if doc["n_dim"] != 1:
+            continue
+        raw = np.array([np.nan if v is None else v for v in doc["series"][0]["raw"]], dtype=float)
+        if np.isnan(raw).any():
+            idx = np.arange(len(raw))
+            raw = np.interp(idx, idx[~np.isnan(raw)], raw[~np.isnan(raw)])
+        out.append(Labelled(folder.name, raw, annotations[folder.name]))
+    return out
+
+
+def php_series(root: Path, min_len: int = 12) -> list[np.ndarray]:
+    """Nightly medians of PHP's fixed baseline build, split where the kernel or the benchmark's
+    settings (warm-up, iterations, requests) changed: those are known discontinuities."""
+    groups: dict[tuple, list] = defaultdict(list)
+    with gzip.open(root / "php-real-time-benchmark-data" / "results-long.csv.gz", "rt") as handle:
+        for row in csv.DictReader(handle):
+            if row["variant"].startswith("PHP - baseline"):
+                key = tuple(row[c] for c in PHP_SERIES_KEY)
+                groups[key].append((row["run_time"], float(row["median"] or row["mean"])))
+    return [np.array([v for _, v in sorted(rows)]) for rows in groups.values() if len(rows) >= min_len]
+
+
+def long_table_series(path: Path, key_cols: tuple[str, ...], value_col: str, min_len: int) -> dict[tuple, np.ndarray]:
+    """Series from a normalised long CSV, in commit-time order; non-positive values dropped."""
+    groups: dict[tuple, list] = defaultdict(list)
+    with gzip.open(path, "rt") as handle:
+        for row in csv.DictReader(handle):
+            try:
+                value = float(row[value_col])
+            except ValueError:
+                continue
+            if np.isfinite(value) and value > 0:
+                groups[tuple(row[c] for c in key_cols)].append((row["commit_time"], value))
+    return {k: np.array([v for _, v in sorted(rows)]) for k, rows in groups.items() if len(rows) >= min_len}
+
+
+def flatten(values: np.ndarray, window: int = 31) -> np.ndarray:
+    """Divide by a centred rolling median. The median keeps edges sharp, so level shifts go
+    and the noise stays; unlike removing some detector's segments, this favours no detector."""
+    half = window // 2
+    padded = np.concatenate(
+        [np.full(half, np.median(values[: half + 1])), values, np.full(half, np.median(values[-half - 1 :]))]
+    )
+    return values / np.median(np.lib.stride_tricks.sliding_window_view(padded, window), axis=1)
+
+
+def noise_pool(root: Path, per_source: int, seed: int) -> list[tuple[str, np.ndarray]]:
+    """Real benchmark noise without level shifts: PHP baseline, django-asv and Enso series."""
+    rng = np.random.default_rng(seed)
+    pool = [(f"php:{i}", flatten(s)) for i, s in enumerate(php_series(root, min_len=80))]
+    django_key = ("machine", "env", "benchmark", "params")
+    sources = [
+        ("django", root / "django-asv" / "results-long.csv.gz", django_key, "value", 200),
+        ("enso", root / "enso-engine-benchmark-results" / "results-long.csv.gz", ("benchmark",), "score", 300),
+    ]
+    for name, path, keys, column, min_len in sources:
+        series = long_table_series(path, keys, column, min_len)
+        chosen = sorted(series)
+        rng.shuffle(chosen)
+        pool += [(f"{name}:{'|'.join(k)}", flatten(series[k][:1000])) for k in chosen[:per_source]]
+    return pool

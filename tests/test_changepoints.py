@@ -1,0 +1,83 @@
+"""Change-point detection: seeded synthetic series with known answers."""
+
+import numpy as np
+import pytest
+
+from generator.analysis.changepoints import MIN_SEGMENT, detect, pending
+from generator.analysis.evaluation import covering, f1_score
+
+
+def noise(seed: int, n: int, sigma: float = 0.01) -> np.ndarray:
+    return 1 + np.random.default_rng(seed).normal(0, sigma, n)
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("size", [0.03, 0.08])
+def test_a_step_is_found_within_two_points(seed, size):
+    x = noise(seed, 300)
+    at = 80 + 13 * seed
+    x[at:] *= 1 + size
+    (found,) = detect(x)
+    assert abs(found.index - at) <= 2
+    assert found.change == pytest.approx(size, abs=0.01)
+    assert found.before == pytest.approx(1.0, abs=0.005) and found.confidence > 0.99
+
+
+def test_pure_noise_finds_nothing_across_seeds():
+    found = [detect(noise(seed, 500)) for seed in range(40)]
+    assert sum(len(f) for f in found) == 0
+
+
+def test_heavy_tailed_and_multimodal_noise_finds_nothing():
+    rng = np.random.default_rng(3)
+    outliers = 1 + rng.standard_t(2, 500) * 0.01
+    # A runner that flips at random between two CPU types: noise, not a level shift.
+    flips = np.where(rng.random(500) < 0.3, 1.2, 1.0) * (1 + rng.normal(0, 0.01, 500))
+    assert detect(outliers) == () and detect(flips) == ()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_slow_drift_is_not_a_step(seed):
+    x = np.linspace(1.0, 1.1, 400) * noise(seed, 400)
+    assert detect(x) == ()
+
+
+def test_several_steps_and_higher_is_better_drops_are_reported_with_their_direction():
+    x = noise(5, 400)
+    x[100:] *= 0.9
+    x[250:] *= 1.2
+    assert [c.index for c in detect(x)] == [100, 250]
+    assert [round(c.change, 2) for c in detect(x)] == [-0.1, 0.2]
+
+
+def test_a_lone_final_outlier_is_neither_a_change_nor_pending():
+    for seed in range(30):
+        x = noise(seed, 200)
+        x[-1] *= 1.10  # 10 sigma
+        found = detect(x)
+        assert found == ()
+        assert pending(x, found) is None
+
+
+def test_a_recent_shift_is_pending_and_says_how_many_runs_confirm_it():
+    x = noise(2, 120)
+    x[-3:] *= 1.10
+    found = detect(x)
+    assert found == ()
+    shift = pending(x, found)
+    assert shift is not None and shift.index == 117 and shift.runs_to_confirm == MIN_SEGMENT - 3
+    x = np.concatenate([x, (1 + np.random.default_rng(9).normal(0, 0.01, MIN_SEGMENT - 3)) * 1.10])
+    assert [c.index for c in detect(x)] == [117]  # confirmed once enough runs arrived
+
+
+def test_short_series_are_not_judged():
+    assert detect([1.0, 2.0, 3.0]) == ()
+
+
+def test_tcpd_f1_and_covering_match_the_reference_definitions():
+    annotations = {"a": [10, 50], "b": [12]}
+    assert f1_score(annotations, []) == pytest.approx(2 * 1 * 0.4167 / 1.4167, abs=1e-3)
+    # one prediction near both annotators' first change: precision 2/2, recall (2/3 + 2/2) / 2
+    assert f1_score(annotations, [11]) == pytest.approx(2 * 1 * (5 / 6) / (1 + 5 / 6))
+    assert covering({"a": [50]}, [50], 100) == 1.0
+    assert covering({"a": [50]}, [], 100) == pytest.approx(0.5)
