@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import benchdata
 import numpy as np
+from statistics_doc import replace_block
 
 from generator.analysis import changepoints
 from generator.analysis.evaluation import covering, f1_score
@@ -166,9 +166,7 @@ def table(results: dict) -> str:
 
 
 def write_docs(path: Path, results: dict) -> None:
-    text = path.read_text()
-    block = f"{DOC_START}\n{table(results)}\n{DOC_END}"
-    path.write_text(re.sub(f"{re.escape(DOC_START)}.*?{re.escape(DOC_END)}", lambda _: block, text, flags=re.S))
+    path.write_text(replace_block(path.read_text(), DOC_START, DOC_END, table(results)))
 
 
 def main() -> int:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import benchdata
 import numpy as np
+from statistics_doc import replace_block
 
 from generator.analysis.comparison import Prepared, SeriesInput, judge, prepare
 from generator.analysis.verdict import Verdict
@@ -31,6 +32,7 @@ from generator.model import Direction
 STEPS = (2, 3, 5, 10)
 SUITE = 150  # 50 scenarios x 3 metrics
 MIN_PHP_HISTORY = 20
+DOC_START, DOC_END = "<!-- verdict-bench:start -->", "<!-- verdict-bench:end -->"
 METRICS = ("wall_time", "cpu_time", "throughput")
 
 
@@ -144,8 +146,13 @@ def main() -> int:
     parser.add_argument("--pool", type=int, default=4000, help="prepared series per source to draw from")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--write-docs", type=Path, metavar="MD", help="replace the generated table in this page")
     args = parser.parse_args()
     results = run(args.prs, args.pool, args.seed)
+    if args.write_docs:
+        command = f"python scenarios/verdict_bench.py --prs {args.prs} --pool {args.pool} --seed {args.seed}"
+        body = f"{table(results)}\n\nMeasured with `{command}`."
+        args.write_docs.write_text(replace_block(args.write_docs.read_text(), DOC_START, DOC_END, body))
     print(json.dumps(results, indent=2, sort_keys=True) if args.json else table(results))
     return 0
 

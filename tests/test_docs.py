@@ -35,3 +35,15 @@ def test_every_command_and_builtin_metric_is_documented():
     config_page = (DOCS / "configuration.md").read_text()
     for metric in BUILTIN_METRICS:
         assert f"| `{metric}` |" in config_page, metric
+
+
+def test_statistics_parameters_are_generated_from_the_code():
+    import sys
+
+    sys.path.insert(0, str(DOCS.parent / "scenarios"))
+    import statistics_doc
+
+    page = (DOCS / "statistics.md").read_text()
+    assert f"{statistics_doc.START}\n{statistics_doc.table()}\n{statistics_doc.END}" in page, (
+        "docs/statistics.md is out of date: run python scenarios/statistics_doc.py"
+    )

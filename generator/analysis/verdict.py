@@ -16,6 +16,7 @@ Ours, in plain words:
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -109,7 +110,12 @@ def history_pvalue(change: float, noise: Noise) -> float:
 
 
 def sample_pvalue(base_samples, head_samples) -> float | None:
-    if min(len(base_samples), len(head_samples)) < MIN_SAMPLES:
+    """Mann-Whitney p-value of the raw samples, or None when the test cannot reach SAMPLE_ALPHA.
+
+    With n and m samples the smallest two-sided p-value is 2 / C(n + m, n): 0.1 for 3 against
+    3, so a gate on so few samples would veto every change."""
+    n, m = len(base_samples), len(head_samples)
+    if min(n, m) < MIN_SAMPLES or 2 / math.comb(n + m, n) >= SAMPLE_ALPHA:
         return None
     if len(set(base_samples) | set(head_samples)) == 1:
         return 1.0

@@ -1,0 +1,88 @@
+"""`perfpages compare` and `perfpages detect` as a user runs them."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from generator.model import Direction, Measurement
+from generator.results.store import write_run
+from tests.conftest import PYTHON, commit_file, git, make_commit, make_record
+from tests.test_config import MINIMAL
+
+
+def perfpages(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([PYTHON, "-m", "generator", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def record_for(repo: Path, sha: str, run_id: str, values: dict[str, float], rng) -> None:
+    info = make_commit(sha, subject=git(repo, "log", "-1", "--format=%s", sha))
+    measurements = tuple(
+        Measurement(name, "wall_time", "s", Direction.LOWER, sha, tuple(v * (1 + rng.normal(0, 0.002, 5))))
+        for name, v in values.items()
+    )
+    write_run(repo / "results", make_record(run_id=run_id, head=info, measurements=measurements))
+
+
+def test_compare_flags_exactly_the_changed_series_and_gates_ci(git_repo):
+    rng = np.random.default_rng(0)
+    commit_file(git_repo, "perfpages.yml", MINIMAL, "scenarios")
+    for i in range(15):
+        sha = commit_file(git_repo, "f.txt", str(i), f"change {i}")
+        record_for(
+            git_repo,
+            sha,
+            f"r{i}",
+            {"parse": 1.0 * (1 + rng.normal(0, 0.01)), "serve": 2.0 * (1 + rng.normal(0, 0.01))},
+            rng,
+        )
+    base = sha
+    git(git_repo, "checkout", "-q", "-b", "feature")
+    head = commit_file(git_repo, "f.txt", "pr", "<script>alert(1)</script> make parse slower")
+    record_for(git_repo, head, "pr1", {"parse": 1.3, "serve": 2.0}, rng)
+
+    done = perfpages(git_repo, "compare", base, head, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    verdicts = {s["scenario"]: s["verdict"] for s in report["series"]}
+    assert verdicts == {"parse": "regressed", "serve": "unchanged"}
+    parse = next(s for s in report["series"] if s["scenario"] == "parse")
+    assert parse["fence"]["method"] == "history-iqr" and parse["history_points"] == 15
+
+    gated = perfpages(git_repo, "compare", "main", "feature", "--fail-on", "regression")
+    assert gated.returncode == 4 and "parse" in gated.stdout
+    markdown = perfpages(git_repo, "compare", "main", "feature", "--format", "markdown").stdout
+    assert "**1 regressions, 0 improvements**" in markdown and "<script>" not in markdown
+
+
+def test_compare_without_results_says_what_to_run(git_repo):
+    commit_file(git_repo, "perfpages.yml", MINIMAL, "scenarios")
+    done = perfpages(git_repo, "compare", "HEAD~1", "HEAD")
+    assert done.returncode == 1 and "results: (folder): not found; run `perfpages run` first" in done.stderr
+    (git_repo / "results").mkdir()
+    empty = perfpages(git_repo, "compare", "HEAD~1", "HEAD")
+    assert empty.returncode == 1 and "run `perfpages run --against BASE`" in empty.stderr
+
+
+def test_detect_reads_csv_and_echoes_commit_labels(tmp_path):
+    rng = np.random.default_rng(4)
+    values = np.concatenate([rng.normal(100, 1, 40), rng.normal(110, 1, 40)])
+    step = tmp_path / "step.csv"
+    step.write_text("commit,other,value\n" + "".join(f"c{i},x,{v}\n" for i, v in enumerate(values)))
+    flat = tmp_path / "flat.csv"
+    flat.write_text("when,ms\n" + "".join(f"{i},{v}\n" for i, v in enumerate(rng.normal(5, 0.1, 60))))
+    done = perfpages(tmp_path, "detect", "step.csv", str(flat), "--json")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert set(out) == {"step.csv", str(flat)}  # keys are the paths as given
+    (change,) = out["step.csv"]
+    assert change["index"] == 40 and change["commit"] == "c40" and abs(change["change"] - 0.1) < 0.02
+    assert out[str(flat)] == []
+
+
+def test_detect_errors_name_file_line_and_field(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("commit,value\na,1.0\nb,fast\n")
+    done = perfpages(tmp_path, "detect", "bad.csv")
+    assert done.returncode == 1 and "bad.csv: line 3: value: 'fast' is not a number" in done.stderr

@@ -1,0 +1,162 @@
+"""Verdicts: the fence rule's exact numbers, and perfpages' rule on seeded data with known answers."""
+
+import numpy as np
+import pytest
+
+from generator.analysis import fence
+from generator.analysis.comparison import SeriesInput, compare
+from generator.analysis.series import build_series, comparison_inputs
+from generator.analysis.verdict import Verdict
+from generator.model import Direction, Measurement
+from tests.conftest import make_commit, make_record
+
+
+def history_with_changes(changes: list[float], start: float = 100.0) -> list[float]:
+    values = [start]
+    for i, change in enumerate(changes):
+        values.append(values[-1] * (1 + (change if i % 2 else -change)))
+    return values
+
+
+def test_fence_is_q3_plus_three_iqr_with_interpolated_quartiles():
+    history = history_with_changes([0.001 * k for k in range(1, 10)])  # 10 runs, 9 changes
+    got = fence.fence(history, "wall_time")
+    # quartiles of 0.001..0.009 by linear interpolation: 0.003 and 0.007
+    assert got.method == "history-iqr" and got.history_points == 10
+    assert got.threshold == pytest.approx(0.007 + 3 * 0.004, rel=1e-9)
+
+
+def test_fewer_than_ten_runs_use_the_per_metric_default_and_floors_bound_the_threshold():
+    short = history_with_changes([0.001] * 8)  # 9 runs
+    assert (fence.fence(short, "wall_time").threshold, fence.fence(short, "wall_time").method) == (0.05, "default")
+    assert fence.fence(short, "instructions").threshold == 0.002
+    assert fence.fence(short, "max_rss").threshold == 0.001
+    quiet = history_with_changes([0.00001] * 29)
+    assert fence.fence(quiet, "instructions").threshold == 0.002
+    assert fence.fence(quiet, "wall_time").threshold == 0.01
+    assert fence.fence(quiet, "wall_time", {"wall_time": 0.03}).threshold == 0.03
+    assert fence.fence(history_with_changes([0.001] * 60), "wall_time").history_points == fence.HISTORY_RUNS
+
+
+def test_magnitude_buckets_follow_rustc_perf():
+    assert fence.magnitude(0.05, 0.01, "wall_time") is fence.Magnitude.MEDIUM  # (3 + 4) // 2
+    assert fence.magnitude(0.05, 0.01, "instructions") is fence.Magnitude.LARGE  # (3 + 5) // 2
+    assert fence.magnitude(0.00005, 0.00001, "instructions") is fence.Magnitude.VERY_SMALL
+
+
+def series(
+    seed: int,
+    change: float = 0.0,
+    metric: str = "wall_time",
+    direction=Direction.LOWER,
+    n: int = 40,
+    sigma: float = 0.01,
+) -> SeriesInput:
+    rng = np.random.default_rng(seed)
+    history = tuple(100 * (1 + rng.normal(0, sigma, n)))
+    base = tuple(history[-1] * (1 + rng.normal(0, sigma / 3, 5)))
+    head = tuple(history[-1] * (1 + change) * (1 + rng.normal(0, sigma / 3, 5)))
+    return SeriesInput(f"s{seed}", (), metric, "m", "u", direction, history, base, head)
+
+
+def verdicts(*items: SeriesInput) -> list:
+    return list(compare("a" * 40, "b" * 40, list(items)).series)
+
+
+def test_a_clear_slowdown_is_a_regression_and_a_throughput_drop_too():
+    (slower,) = verdicts(series(1, +0.10))
+    assert slower.verdict is Verdict.REGRESSED and slower.fence_verdict is Verdict.REGRESSED
+    (faster,) = verdicts(series(2, -0.10))
+    assert faster.verdict is Verdict.IMPROVED
+    (drop,) = verdicts(series(3, -0.10, metric="requests_per_s", direction=Direction.HIGHER))
+    assert drop.verdict is Verdict.REGRESSED and drop.fence_verdict is Verdict.REGRESSED
+    (rise,) = verdicts(series(4, +0.10, metric="requests_per_s", direction=Direction.HIGHER))
+    assert rise.verdict is Verdict.IMPROVED
+
+
+def test_changes_below_the_floor_are_unchanged_however_quiet_the_series():
+    (quiet,) = verdicts(series(5, +0.005, sigma=0.0001))
+    assert quiet.verdict is Verdict.UNCHANGED and "floor" in quiet.reason
+
+
+def test_pure_noise_suites_rarely_raise_any_alarm():
+    flagged = 0
+    for seed in range(30):
+        report = compare("a" * 40, "b" * 40, [series(1000 * seed + i) for i in range(150)])
+        flagged += bool(report.regressions or report.improvements)
+    assert flagged <= 4  # about 5% of 30 is expected; the fence rule flags most of these suites
+
+
+def test_a_flip_between_known_levels_is_not_a_regression():
+    rng = np.random.default_rng(7)
+    levels = np.where(rng.random(40) < 0.5, 100.0, 112.0) * (1 + rng.normal(0, 0.002, 40))
+    levels[-1] = 100.0
+    item = SeriesInput("flip", (), "wall_time", "m", "s", Direction.LOWER, tuple(levels), (100.0,) * 5, (112.0,) * 5)
+    (v,) = verdicts(item)
+    assert v.noise.bimodal is not None and v.verdict is Verdict.UNCHANGED and "bimodal" in v.reason
+
+
+def test_overlapping_raw_samples_veto_a_change():
+    rng = np.random.default_rng(8)
+    history = tuple(100 * (1 + rng.normal(0, 0.001, 40)))
+    wide = (80.0, 90.0, 100.0, 110.0, 120.0)
+    item = SeriesInput("wide", (), "wall_time", "m", "s", Direction.LOWER, history, wide, tuple(w * 1.03 for w in wide))
+    (v,) = verdicts(item)
+    assert v.verdict is Verdict.UNCHANGED and "Mann-Whitney" in v.reason
+
+
+def test_the_sample_test_only_speaks_when_it_can_reach_significance():
+    from generator.analysis.verdict import sample_pvalue
+
+    assert sample_pvalue((1.0, 2.0, 3.0), (4.0, 5.0, 6.0)) is None  # 3 v 3: p >= 0.1 at best
+    assert sample_pvalue((1.0, 2.0, 3.0, 4.0), (5.0, 6.0, 7.0, 8.0)) == pytest.approx(2 / 70)
+
+
+def test_every_series_reports_a_minimum_detectable_effect_above_its_floor():
+    report = compare("a" * 40, "b" * 40, [series(i) for i in range(20)])
+    assert all(0.01 <= v.mde < 0.2 for v in report.series)
+    assert report.expected_false_alarms == 0.05 and report.expected_false_alarms_fence > 0
+
+
+def test_missing_and_new_series_are_listed():
+    gone = SeriesInput("gone", (), "wall_time", "m", "s", Direction.LOWER, (1.0,), (1.0,), ())
+    new = SeriesInput("new", (), "wall_time", "m", "s", Direction.LOWER, (), (), (1.0,))
+    report = compare("a" * 40, "b" * 40, [series(1), gone, new])
+    assert report.missing == ("gone wall_time",) and report.new == ("new wall_time",)
+
+
+def runs_on_main(shas: list[str], values: list[float], rng) -> list:
+    return [
+        make_record(
+            run_id=f"r{i}",
+            head=make_commit(sha),
+            measurements=(
+                Measurement("parse", "wall_time", "s", Direction.LOWER, sha, tuple(v * (1 + rng.normal(0, 0.002, 3)))),
+            ),
+        )
+        for i, (sha, v) in enumerate(zip(shas, values, strict=True))
+    ]
+
+
+def test_a_permalinked_comparison_does_not_change_when_later_runs_land_on_main():
+    rng = np.random.default_rng(11)
+    shas = [f"{i:040x}" for i in range(1, 41)]
+    values = list(100 * (1 + rng.normal(0, 0.01, 40)))
+    runs = runs_on_main(shas[:30], values[:30], rng)
+    head = f"{999:040x}"
+    pr = make_record(
+        run_id="pr",
+        head=make_commit(head),
+        measurements=(Measurement("parse", "wall_time", "s", Direction.LOWER, head, (110.0, 110.5, 109.8)),),
+    )
+    base = shas[29]
+
+    def report(all_runs):
+        built = build_series(all_runs, shas)
+        return compare(base, head, comparison_inputs(built, all_runs, base, head))
+
+    before = report([*runs, pr])
+    later = runs_on_main(shas[30:], values[30:], rng)
+    after = report([*runs, pr, *later])
+    assert before == after
+    assert before.series[0].verdict is Verdict.REGRESSED
