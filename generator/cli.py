@@ -188,6 +188,7 @@ def run(
         cpus=_parse_cpus(cpus),
         keep_profiles=config.project.keep_profiles == "always"
         or (config.project.keep_profiles == "comparisons" and bool(against)),
+        project_root=Path(config_path).resolve().parent,
     )
     _warn_noise(options.cpus, quiet=as_json)
     results = _execute(repo, scenarios, options, Path(results_dir), against, head_rev, commits, no_save, as_json)

@@ -35,6 +35,7 @@ class RunOptions:
     ci_url: str | None = None
     cpus: tuple[int, ...] = ()
     keep_profiles: bool = False
+    project_root: Path | None = None  # the checkout holding perfpages.yml (worktrees live elsewhere)
 
 
 @dataclass
@@ -57,7 +58,7 @@ def measure(
 ) -> RunRecord:
     started = _now()
     states = {(s.label, side.name): _State() for s in scenarios for side in sides}
-    setups = _setups(scenarios, sides)
+    setups = _setups(scenarios, sides, options)
     steps = plan(scenarios, sides)
     total = len(setups) + len(steps)
     report = progress or (lambda done, total, what: None)
@@ -81,10 +82,10 @@ def invocation_for(scenario: Scenario, side: Side, options: RunOptions, setup: b
     command = scenario.setup if setup and scenario.setup else scenario.command
     argv = command.argv if command.shell is None else ("/bin/sh", "-c", command.shell)
     cwd = side.root / scenario.cwd if scenario.cwd else side.root
-    return Invocation(argv, cwd, _environment(scenario, side), scenario.timeout, options.cpus)
+    return Invocation(argv, cwd, _environment(scenario, side, options), scenario.timeout, options.cpus)
 
 
-def _environment(scenario: Scenario, side: Side) -> dict[str, str]:
+def _environment(scenario: Scenario, side: Side, options: RunOptions) -> dict[str, str]:
     env = dict(os.environ)
     # `python3` in a scenario means the interpreter perfpages runs under. Version-manager
     # shims (pyenv, asdf) are shell scripts that fork and would change callgrind's count.
@@ -92,17 +93,18 @@ def _environment(scenario: Scenario, side: Side) -> dict[str, str]:
     env.update(scenario.env)
     env.update({f"PERFPAGES_PARAM_{k.upper()}": v for k, v in scenario.params})
     env.update({"PERFPAGES_SIDE": side.name, "PERFPAGES_COMMIT": side.commit.sha, "PERFPAGES_ROOT": str(side.root)})
+    env["PERFPAGES_PROJECT_ROOT"] = str(options.project_root or side.root)
     return env
 
 
-def _setups(scenarios, sides) -> list[tuple[Side, Scenario, Invocation]]:
+def _setups(scenarios, sides, options: RunOptions) -> list[tuple[Side, Scenario, Invocation]]:
     """One setup per distinct (side, command, cwd): scenarios of one matrix share their build."""
     seen, setups = set(), []
     for side in sides:
         for s in scenarios:
             if s.setup is None:
                 continue
-            inv = invocation_for(s, side, RunOptions("", ""), setup=True)
+            inv = invocation_for(s, side, options, setup=True)
             key = (side.name, inv.argv, inv.cwd)
             if key not in seen:
                 seen.add(key)
