@@ -27,11 +27,12 @@ from generator import __version__, git
 from generator.analysis import changepoints
 from generator.analysis.comparison import compare as compare_series
 from generator.analysis.csvinput import read_csv_series
+from generator.analysis.history import analyse_history
 from generator.analysis.series import build_series, comparison_inputs
 from generator.config import load_config
 from generator.errors import PerfpagesError, ResultsError
 from generator.model import Config, Scenario, scenario_label
-from generator.render.comparison import report_json, report_markdown
+from generator.render.comparison import history_json, report_json, report_markdown
 from generator.results.check import check_results
 from generator.results.store import load_all
 from generator.runner.executor import SubprocessExecutor
@@ -480,10 +481,7 @@ def load_comparison(config_path: str, results_dir: str, base: str, head: str, ma
     config = load_config(config_path)
     repo = git.open_repo(Path(config_path).resolve().parent)
     base_sha, head_sha = git.commit_info(repo, base).sha, git.commit_info(repo, head).sha
-    report = check_results(Path(results_dir))
-    if not report.ok:
-        raise ResultsError(list(report.problems))
-    runs = [r.record for r in load_all(Path(results_dir))[0]]
+    runs = [r.record for r in _valid_runs(Path(results_dir))]
     series = build_series(runs, git.first_parent_shas(repo, config.project.main_branch))
     inputs = comparison_inputs(series, runs, base_sha, head_sha, machine)
     if not any(i.base_samples and i.head_samples for i in inputs):
@@ -515,6 +513,52 @@ def _print_comparison(report) -> None:
         f"to {report.false_alarm_rate:.0%}, the fence rule would expect {report.expected_false_alarms_fence:.2f}",
         highlight=False,
     )
+
+
+# ---------------------------------------------------------------- changes
+
+
+@cli.command()
+@config_option
+@results_option("Results folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print every change, pending change and environment change.")
+def changes(config_path: str, results_dir: str, as_json: bool) -> None:
+    """List level shifts along the main branch, each with the commit range that holds it.
+
+    \b
+    A change needs 5 runs on each side. A shift in the newest runs is listed as
+    pending, with how many more runs would confirm it. A change of machine
+    environment (CPU, kernel, governor, perfpages version) starts a new segment and
+    is listed as a discontinuity, never as a regression.
+    """
+    config = load_config(config_path)
+    repo = git.open_repo(Path(config_path).resolve().parent)
+    runs = [r.record for r in _valid_runs(Path(results_dir))]
+    main_order = git.first_parent_shas(repo, config.project.main_branch)
+    histories = [analyse_history(s) for s in build_series(runs, main_order)]
+    if as_json:
+        _emit_json([history_json(h) for h in histories if h.changes or h.pending or h.discontinuities])
+        return
+    table = Table("series", "commits", "change", "verdict", title="changes on main", title_justify="left")
+    for h in histories:
+        label = escape(f"{h.series.key.label} {h.series.key.metric} ({h.series.key.machine})")
+        for c in h.changes:
+            table.add_row(label, f"{c.last_good[:12]}..{c.first_bad[:12]}", f"{c.change:+.2%}", c.verdict.value)
+        if h.pending:
+            p = h.pending
+            table.add_row(
+                label, f"since {p.since[:12]}", f"{p.change:+.2%}", f"pending: {p.runs_to_confirm} more runs to confirm"
+            )
+        for d in h.discontinuities:
+            table.add_row(label, f"at {d.at[:12]}", "", escape(f"environment changed: {d.environment}"))
+    out.print(table)
+
+
+def _valid_runs(results: Path):
+    report = check_results(results)
+    if not report.ok:
+        raise ResultsError(list(report.problems))
+    return load_all(results)[0]
 
 
 # ---------------------------------------------------------------- detect

@@ -160,3 +160,26 @@ def test_a_permalinked_comparison_does_not_change_when_later_runs_land_on_main()
     after = report([*runs, pr, *later])
     assert before == after
     assert before.series[0].verdict is Verdict.REGRESSED
+
+
+def test_history_attributes_changes_to_commit_ranges_and_environment_changes_are_discontinuities():
+    from generator.analysis.history import analyse_history
+
+    rng = np.random.default_rng(12)
+    shas = [f"{i:040x}" for i in range(1, 61)]
+    values = 100 * (1 + rng.normal(0, 0.005, 60))
+    values[20:] *= 1.08  # a regression at commit 21
+    values[40:] *= 0.85  # a new machine at commit 41: a discontinuity, not an improvement
+    values[-3:] *= 1.1  # the newest three runs moved: pending
+    runs = runs_on_main(shas, list(values), rng)
+    for run in runs[40:]:
+        run.fingerprint["kernel"] = "6.2"
+    (built,) = build_series(runs, shas)
+    history = analyse_history(built)
+    (change,) = history.changes
+    assert (change.last_good, change.first_bad, change.verdict) == (shas[19], shas[20], Verdict.REGRESSED)
+    assert change.change == pytest.approx(0.08, abs=0.01)
+    (jump,) = history.discontinuities
+    assert jump.at == shas[40] and "6.2" in jump.environment
+    assert history.pending is not None and history.pending.since == shas[57]
+    assert history.pending.runs_to_confirm == 2 and history.pending.verdict is Verdict.REGRESSED

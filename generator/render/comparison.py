@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from generator.analysis.comparison import ComparisonReport, SeriesVerdict
+from generator.analysis.history import SeriesHistory
 from generator.analysis.verdict import Verdict
 from generator.render.markdown import escape, percent, table
 
@@ -118,3 +119,34 @@ def report_markdown(report: ComparisonReport) -> str:
         if labels:
             lines += ["", f"{title}: " + ", ".join(escape(label) for label in labels)]
     return "\n".join(lines) + "\n"
+
+
+def history_json(history: SeriesHistory) -> dict:
+    key = history.series.key
+    return {
+        "scenario": key.scenario,
+        "params": dict(key.params),
+        "metric": key.metric,
+        "machine": key.machine,
+        "changes": [
+            {
+                "last_good": c.last_good,
+                "first_bad": c.first_bad,
+                "before": c.before,
+                "after": c.after,
+                "change": c.change,
+                "confidence": c.confidence,
+                "verdict": c.verdict.value,
+            }
+            for c in history.changes
+        ],
+        "pending": None
+        if history.pending is None
+        else {
+            "since": history.pending.since,
+            "change": history.pending.change,
+            "runs_to_confirm": history.pending.runs_to_confirm,
+            "verdict": history.pending.verdict.value,
+        },
+        "discontinuities": [{"at": d.at, "environment": d.environment} for d in history.discontinuities],
+    }
