@@ -47,3 +47,22 @@ def test_statistics_parameters_are_generated_from_the_code():
     assert f"{statistics_doc.START}\n{statistics_doc.table()}\n{statistics_doc.END}" in page, (
         "docs/statistics.md is out of date: run python scenarios/statistics_doc.py"
     )
+
+
+def test_documented_change_point_accuracy_is_what_the_code_measures():
+    import sys
+
+    import pytest
+
+    sys.path.insert(0, str(DOCS.parent / "scenarios"))
+    import benchdata
+    import changepoint_bench
+
+    if benchdata.data_dir() is None:
+        pytest.skip("../shared/benchmark-data is absent; the benchmark needs the real series")
+    row = changepoint_bench.run(["ours"])["detectors"]["ours"]
+    expected = f"| ours | {row['tcpd_f1']:.3f} | {row['tcpd_covering']:.3f} | {row['injected_f1']:.3f} | "
+    expected += f"{row['false_alarms_per_1k']:.2f} |"
+    assert expected in (DOCS / "statistics.md").read_text(), (
+        "docs/statistics.md is out of date: run python scenarios/changepoint_bench.py --write-docs docs/statistics.md"
+    )

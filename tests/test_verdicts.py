@@ -183,3 +183,20 @@ def test_history_attributes_changes_to_commit_ranges_and_environment_changes_are
     assert jump.at == shas[40] and "6.2" in jump.environment
     assert history.pending is not None and history.pending.since == shas[57]
     assert history.pending.runs_to_confirm == 2 and history.pending.verdict is Verdict.REGRESSED
+
+
+@pytest.mark.parametrize(
+    ("relevant", "expected"),
+    [
+        ([], None),
+        ([(False, fence.Magnitude.SMALL)], "improvement"),
+        ([(True, fence.Magnitude.LARGE), (True, fence.Magnitude.SMALL)], "regression"),
+        ([(True, fence.Magnitude.MEDIUM), (False, fence.Magnitude.MEDIUM)], "mixed"),
+        ([(False, fence.Magnitude.LARGE)] * 9 + [(True, fence.Magnitude.SMALL)], "improvement"),  # 10% < 15%
+        ([(False, fence.Magnitude.LARGE)] * 4 + [(True, fence.Magnitude.SMALL)], "mixed"),  # 20% >= 15%
+        ([(True, fence.Magnitude.SMALL)] * 19 + [(False, fence.Magnitude.SMALL)], "regression"),  # 95% > 90%
+        ([(True, fence.Magnitude.SMALL)] * 3 + [(False, fence.Magnitude.SMALL)] * 2, "mixed"),
+    ],
+)
+def test_summary_direction_follows_rustc_perf(relevant, expected):
+    assert fence.summary_direction(relevant) == expected

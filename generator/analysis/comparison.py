@@ -79,6 +79,12 @@ class ComparisonReport:
     new: tuple[str, ...]  # labels measured at head only
 
     @property
+    def fence_direction(self) -> str | None:
+        """The compatible rule's overall direction (rustc-perf's summary layer)."""
+        relevant = [(v.fence_verdict is Verdict.REGRESSED, v.magnitude) for v in self.series if v.relevant]
+        return compat.summary_direction(relevant)
+
+    @property
     def regressions(self) -> tuple[SeriesVerdict, ...]:
         return tuple(s for s in self.series if s.verdict is Verdict.REGRESSED)
 

@@ -69,3 +69,31 @@ def magnitude(change: float, threshold: float, metric: str) -> Magnitude:
 
 def _bucket(value: float, edges: tuple[float, ...]) -> int:
     return 1 + sum(value >= edge for edge in edges)
+
+
+def summary_direction(relevant: list[tuple[bool, Magnitude]]) -> str | None:
+    """rustc-perf's overall direction of a comparison from its relevant changes.
+
+    ``relevant`` holds (is_regression, magnitude) per relevant change. Returns None,
+    "improvement", "regression" or "mixed".
+    """
+    if not relevant:
+        return None
+    regressions = [m for bad, m in relevant if bad]
+    improvements = [m for bad, m in relevant if not bad]
+    if not regressions:
+        return "improvement"
+    if not improvements:
+        return "regression"
+    share = len(regressions) / len(relevant)
+    big_bad = any(m >= Magnitude.MEDIUM for m in regressions)
+    big_good = any(m >= Magnitude.MEDIUM for m in improvements)
+    if big_bad and big_good:
+        return "mixed"
+    if big_good:
+        return "mixed" if share >= 0.15 else "improvement"
+    if big_bad:
+        return "mixed" if share < 0.85 else "regression"
+    if 0.1 <= share <= 0.9:
+        return "mixed"
+    return "improvement" if share < 0.1 else "regression"

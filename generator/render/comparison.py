@@ -62,6 +62,7 @@ def report_json(report: ComparisonReport) -> dict:
         "false_alarm_rate": report.false_alarm_rate,
         "expected_false_alarms": report.expected_false_alarms,
         "expected_false_alarms_fence": report.expected_false_alarms_fence,
+        "fence_direction": report.fence_direction,
         "regressions": len(report.regressions),
         "improvements": len(report.improvements),
         "missing": list(report.missing),
