@@ -2,13 +2,14 @@
 
 Ours, in plain words:
 1. Learn the run-to-run noise of the series from its history up to the base
-   (robust sd of consecutive relative changes), only since the last environment
+   (winsorised sd of consecutive relative changes), only since the last environment
    change, and estimate the base *level* from the recent points of the base's
    segment rather than from one noisy point.
 2. Turn the change into a p-value with a Student t whose degrees of freedom
    reflect how much history the noise estimate rests on.
 3. Across all series of a comparison, control false alarms with Benjamini-Hochberg
-   (comparison.py); a change must also clear the metric's floor.
+   (comparison.py); a change must also clear the metric's floor, against the base
+   level and against the base run itself.
 4. Where both sides have raw samples, a Mann-Whitney test on them must agree.
 5. A value at a level the series has already flipped between is unchanged.
 """
