@@ -1,0 +1,191 @@
+"""`perfpages compare`, `changes` and `detect`: verdicts and change points."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from generator import git
+from generator.analysis import changepoints
+from generator.analysis.comparison import compare as compare_series
+from generator.analysis.csvinput import read_csv_series
+from generator.analysis.history import analyse_history
+from generator.analysis.series import build_series, comparison_inputs
+from generator.cli.app import (
+    EXIT_REGRESSION,
+    cli,
+    config_option,
+    emit_json,
+    err,
+    fmt_value,
+    out,
+    results_option,
+)
+from generator.config import load_config
+from generator.errors import PerfpagesError, ResultsError
+from generator.render.comparison import history_json, report_json, report_markdown
+from generator.results.check import check_results
+from generator.results.store import load_all
+
+
+@cli.command()
+@click.argument("base")
+@click.argument("head")
+@config_option
+@results_option("Results folder.")
+@click.option("--machine", help="Only series measured on this machine.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["regression", "never"]),
+    default="never",
+    show_default=True,
+    help="Exit 4 when the comparison finds a regression.",
+)
+def compare(base, head, config_path, results_dir, machine, fmt, fail_on) -> None:
+    """Verdict per series between two commits that both have results.
+
+    \b
+    Each series is judged against noise learned from its own history on the main
+    branch up to BASE. A change is called only when it clears the metric's floor,
+    beats that noise with false alarms held to 5% across all series (Benjamini-
+    Hochberg), and, where raw samples exist, a Mann-Whitney test agrees. The
+    rustc-perf/rustls fence rule is reported beside it. BASE and HEAD are any git
+    revisions; an interleaved `run --against` of exactly these commits is preferred.
+    """
+    report = load_comparison(config_path, results_dir, base, head, machine)
+    if fmt == "json":
+        emit_json(report_json(report))
+    elif fmt == "markdown":
+        click.echo(report_markdown(report), nl=False)
+    else:
+        _print_comparison(report)
+    if fail_on == "regression" and report.regressions:
+        sys.exit(EXIT_REGRESSION)
+
+
+def load_comparison(config_path: str, results_dir: str, base: str, head: str, machine: str | None):
+    config = load_config(config_path)
+    repo = git.open_repo(Path(config_path).resolve().parent)
+    base_sha, head_sha = git.commit_info(repo, base).sha, git.commit_info(repo, head).sha
+    runs = [r.record for r in _valid_runs(Path(results_dir))]
+    series = build_series(runs, git.first_parent_shas(repo, config.project.main_branch))
+    inputs = comparison_inputs(series, runs, base_sha, head_sha, machine)
+    if not any(i.base_samples and i.head_samples for i in inputs):
+        raise PerfpagesError(
+            f"no series has results for both {base_sha[:12]} and {head_sha[:12]}; "
+            "run `perfpages run --against BASE` or measure both commits first"
+        )
+    return compare_series(base_sha, head_sha, inputs, dict(config.project.floors))
+
+
+def _print_comparison(report) -> None:
+    table = Table(title=escape(f"{report.base[:12]} → {report.head[:12]}"), title_justify="left")
+    for column in ("series", "base", "head", "change", "detectable", "verdict", "fence rule"):
+        table.add_column(column, overflow="fold")
+    for v in sorted(report.series, key=lambda v: (v.verdict.value == "unchanged", -abs(v.change or 0))):
+        s = v.series
+        table.add_row(
+            escape(f"{s.label} {s.metric}"),
+            escape(fmt_value(v.base, s.unit)),
+            escape(fmt_value(v.head, s.unit)),
+            f"{v.change:+.2%}",
+            f"{v.mde:.2%}" if v.mde == v.mde else "n/a",
+            escape(f"{v.verdict.value}: {v.reason}"),
+            f"{v.fence_verdict.value} (±{v.fence.threshold:.2%})",
+        )
+    out.print(table)
+    err.print(
+        f"{len(report.regressions)} regressions, {len(report.improvements)} improvements; false alarms held "
+        f"to {report.false_alarm_rate:.0%}, the fence rule would expect {report.expected_false_alarms_fence:.2f}",
+        highlight=False,
+    )
+
+
+@cli.command()
+@config_option
+@results_option("Results folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print every change, pending change and environment change.")
+def changes(config_path: str, results_dir: str, as_json: bool) -> None:
+    """List level shifts along the main branch, each with the commit range that holds it.
+
+    \b
+    A change needs 5 runs on each side. A shift in the newest runs is listed as
+    pending, with how many more runs would confirm it. A change of machine
+    environment (CPU, kernel, governor, perfpages version) starts a new segment and
+    is listed as a discontinuity, never as a regression.
+    """
+    config = load_config(config_path)
+    repo = git.open_repo(Path(config_path).resolve().parent)
+    runs = [r.record for r in _valid_runs(Path(results_dir))]
+    main_order = git.first_parent_shas(repo, config.project.main_branch)
+    histories = [analyse_history(s) for s in build_series(runs, main_order)]
+    if as_json:
+        emit_json([history_json(h) for h in histories if h.changes or h.pending or h.discontinuities])
+        return
+    table = Table("series", "commits", "change", "verdict", title="changes on main", title_justify="left")
+    for h in histories:
+        label = escape(f"{h.series.key.label} {h.series.key.metric} ({h.series.key.machine})")
+        for c in h.changes:
+            table.add_row(label, f"{c.last_good[:12]}..{c.first_bad[:12]}", f"{c.change:+.2%}", c.verdict.value)
+        if h.pending:
+            p = h.pending
+            table.add_row(
+                label, f"since {p.since[:12]}", f"{p.change:+.2%}", f"pending: {p.runs_to_confirm} more runs to confirm"
+            )
+        for d in h.discontinuities:
+            table.add_row(label, f"at {d.at[:12]}", "", escape(f"environment changed: {d.environment}"))
+    out.print(table)
+
+
+def _valid_runs(results: Path):
+    report = check_results(results)
+    if not report.ok:
+        raise ResultsError(list(report.problems))
+    return load_all(results)[0]
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print {path: [{index, before, after, change, confidence}]}.")
+def detect(files: tuple[str, ...], as_json: bool) -> None:
+    """Find level shifts in series given as CSV files.
+
+    \b
+    Each CSV has a header row and one row per point, oldest first. Values come from
+    the column named `value`, or else the last column; a `commit` or `label` column
+    is echoed back. `index` is the 0-based position of the first point of the new
+    level. A change needs 5 points on each side to be confirmed.
+    """
+    found = {}
+    for path in files:
+        series = read_csv_series(path)
+        points = changepoints.detect(series.values)
+        found[path] = [_change_json(c, series.tags) for c in points]
+    if as_json:
+        emit_json(found)
+        return
+    for path, points in found.items():
+        table = Table(title=escape(path), title_justify="left")
+        for column in ("index", "commit/label", "before", "after", "change", "confidence"):
+            table.add_column(column)
+        for p in points:
+            tag = p.get("commit") or p.get("label") or ""
+            table.add_row(
+                str(p["index"]),
+                escape(tag),
+                f"{p['before']:.6g}",
+                f"{p['after']:.6g}",
+                f"{p['change']:+.2%}",
+                f"{p['confidence']:.3f}",
+            )
+        out.print(table if points else f"{escape(path)}: no change points")
+
+
+def _change_json(c, tags) -> dict:
+    doc = {"index": c.index, "before": c.before, "after": c.after, "change": c.change, "confidence": c.confidence}
+    return doc | tags[c.index]

@@ -1,0 +1,114 @@
+"""`perfpages check`, `record` and `scenarios`: the results folder and the scenario list."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from generator import git
+from generator.cli.app import (
+    cli,
+    config_option,
+    emit_json,
+    err,
+    out,
+    results_option,
+)
+from generator.config import load_config
+from generator.errors import PerfpagesError
+from generator.results.check import check_results
+
+
+@cli.command()
+@results_option("Results folder to validate.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"runs": N, "series": S, "points": P, "problems": [...]}.')
+def check(results_dir: str, as_json: bool) -> None:
+    """Validate every results file; exit 1 if any has a problem.
+
+    \b
+    Finds truncated or invalid JSON, NaN and infinities, wrong types, negative
+    times, files from a newer perfpages, misplaced files and duplicate run ids.
+    All problems are listed, one per line, as `path: field: message`.
+    """
+    report = check_results(Path(results_dir))
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        for problem in report.problems:
+            err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
+        err.print(
+            f"{report.runs} runs, {report.series} series, {report.points} points, {len(report.problems)} problems",
+            highlight=False,
+        )
+    if not report.ok:
+        sys.exit(1)
+
+
+@cli.command()
+@results_option("Results folder.")
+@click.option("--push", is_flag=True, help="Push after committing; on rejection, rebase and retry.")
+@click.option("--remote", default="origin", show_default=True)
+@click.option("--branch", help="Branch to push to [default: the current branch].")
+@click.option("--retries", default=5, show_default=True, type=click.IntRange(min=1), help="Push attempts.")
+@click.option("-m", "--message", help="Commit message [default: describes the new runs].")
+@click.option("--json", "as_json", is_flag=True, help="Print the commit and push outcome as JSON.")
+def record(results_dir, push, remote, branch, retries, message, as_json) -> None:
+    """Commit new results files (validated first) and optionally push them.
+
+    Only files under the results folder are committed. Because every run has its
+    own file, a rejected push is resolved by rebasing, which never conflicts.
+    """
+    results = Path(results_dir)
+    report = check_results(results)
+    if not report.ok:
+        raise PerfpagesError("refusing to record invalid results:\n" + "\n".join(map(str, report.problems)))
+    repo = git.open_repo(results.resolve())
+    root = git.repo_root(repo).resolve()
+    inside = results.resolve().relative_to(root)
+    new = [Path(p) for p in repo.untracked_files if Path(p).is_relative_to(inside)]
+    paths = [root / p for p in new]
+    outcome = git.record(repo, paths, message or _record_message(new), push, remote, branch, retries)
+    if as_json:
+        files = [str(p) for p in new]
+        emit_json({"commit": outcome.commit, "pushed": outcome.pushed, "attempts": outcome.attempts, "files": files})
+    elif outcome.commit is None:
+        err.print("nothing to record: no new results files")
+    else:
+        pushed = f", pushed after {outcome.attempts} attempt(s)" if outcome.pushed else ""
+        err.print(f"committed {len(new)} file(s) as {outcome.commit[:12]}{pushed}")
+
+
+def _record_message(files: list[Path]) -> str:
+    runs = sorted({p.stem for p in files if p.suffix == ".json"})
+    return f"perf: record {len(runs)} run(s)\n\n" + "\n".join(runs)
+
+
+@cli.command("scenarios")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="Print the scenarios as JSON.")
+def list_scenarios(config_path: str, as_json: bool) -> None:
+    """List the scenarios of perfpages.yml after matrix expansion."""
+    config = load_config(config_path)
+    rows = [
+        {
+            "label": s.label,
+            "name": s.name,
+            "params": dict(s.params),
+            "command": str(s.command),
+            "repetitions": s.repetitions,
+            "metrics": [m.name for m in s.metrics],
+            "tags": list(s.tags),
+        }
+        for s in config.scenarios
+    ]
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table("scenario", "repetitions", "metrics", "command")
+    for r in rows:
+        table.add_row(escape(r["label"]), str(r["repetitions"]), escape(", ".join(r["metrics"])), escape(r["command"]))
+    out.print(table)
