@@ -147,50 +147,51 @@ def _ratio(head: float, base: float) -> float:
     return head / base - 1 if base else (0.0 if head == base else float("inf"))
 
 
-def _finish(first: Prepared, q: float | None, per_test_alpha: float) -> SeriesVerdict:
-    item = first.series
-    fence_significant = abs(first.change) >= first.fence.threshold
-    size = compat.magnitude(first.change, first.fence.threshold, item.metric)
-    fence_verdict = direction_of(first.change, item.direction) if fence_significant else Verdict.UNCHANGED
-    verdict, reason = _our_verdict(first, q, first.p_samples)
+def _finish(prepared: Prepared, q: float | None, per_test_alpha: float) -> SeriesVerdict:
+    item = prepared.series
+    fence_significant = abs(prepared.change) >= prepared.fence.threshold
+    size = compat.magnitude(prepared.change, prepared.fence.threshold, item.metric)
+    fence_verdict = direction_of(prepared.change, item.direction) if fence_significant else Verdict.UNCHANGED
+    verdict, reason = _our_verdict(prepared, q)
     return SeriesVerdict(
         series=item,
-        base=first.base,
-        head=first.head,
-        change=first.change,
-        fence=first.fence,
+        base=prepared.base,
+        head=prepared.head,
+        change=prepared.change,
+        fence=prepared.fence,
         magnitude=size,
         fence_verdict=fence_verdict,
         relevant=fence_significant and size >= compat.Magnitude.SMALL,
-        noise=first.noise,
-        level_change=first.level_change,
-        p_history=first.p_history,
+        noise=prepared.noise,
+        level_change=prepared.level_change,
+        p_history=prepared.p_history,
         q_value=q,
-        p_samples=first.p_samples,
-        mde=minimum_detectable_effect(first.noise, first.fence.floor, per_test_alpha),
+        p_samples=prepared.p_samples,
+        mde=minimum_detectable_effect(prepared.noise, prepared.fence.floor, per_test_alpha),
         verdict=verdict,
         reason=reason,
     )
 
 
-def _our_verdict(first: Prepared, q: float | None, p_samples: float | None) -> tuple[Verdict, str]:
-    if first.noise is None or q is None or first.level_change is None:
+def _our_verdict(prepared: Prepared, q: float | None) -> tuple[Verdict, str]:
+    p_samples = prepared.p_samples
+    if prepared.noise is None or q is None or prepared.level_change is None:
         # Too little history to learn noise: only the fence (with its defaults) can judge.
-        if abs(first.change) >= first.fence.threshold and (p_samples is None or p_samples < SAMPLE_ALPHA):
-            return direction_of(first.change, first.series.direction), "beyond the default threshold"
+        if abs(prepared.change) >= prepared.fence.threshold and (p_samples is None or p_samples < SAMPLE_ALPHA):
+            return direction_of(prepared.change, prepared.series.direction), "beyond the default threshold"
         return Verdict.UNCHANGED, "too little history; within the default threshold"
-    if known_level(first.noise, first.head):
+    if known_level(prepared.noise, prepared.head):
         return Verdict.UNCHANGED, "at a level this bimodal series already flips between"
-    if abs(first.level_change) < first.fence.floor:
-        return Verdict.UNCHANGED, f"below the {first.fence.floor:.2%} floor"
-    if abs(first.change) < first.fence.floor or first.change * first.level_change < 0:
+    if abs(prepared.level_change) < prepared.fence.floor:
+        return Verdict.UNCHANGED, f"below the {prepared.fence.floor:.2%} floor"
+    if abs(prepared.change) < prepared.fence.floor or prepared.change * prepared.level_change < 0:
         # The base run itself moved and the head agrees with it: the PR did not make this change.
         return Verdict.UNCHANGED, "the head matches the base run; the shift came before the base"
     if q >= FALSE_ALARM_RATE:
         return Verdict.UNCHANGED, f"within noise (q = {q:.3f})"
     if p_samples is not None and p_samples >= SAMPLE_ALPHA:
         return Verdict.UNCHANGED, f"raw samples overlap (Mann-Whitney p = {p_samples:.3f})"
-    return direction_of(first.level_change, first.series.direction), f"beyond noise (q = {q:.2g})"
+    return direction_of(prepared.level_change, prepared.series.direction), f"beyond noise (q = {q:.2g})"
 
 
 def _benjamini_hochberg(pvalues: list[float | None]) -> list[float | None]:
