@@ -31,7 +31,7 @@ from generator.model import Direction
 
 NOISE_HISTORY = 60  # points the noise estimate may use
 BASE_LEVEL_POINTS = 10  # recent points of the base's segment pooled into the base level
-SCALE_EFFICIENCY = 0.35  # the winsorised sd is worth about this share of as many points as the plain sd
+SCALE_EFFICIENCY = 0.42  # the winsorised sd is worth about this share of as many points as the plain sd
 MIN_DF = 2.0
 SAMPLE_ALPHA = 0.05  # the raw-sample test must agree at this level
 MIN_SAMPLES = 3
