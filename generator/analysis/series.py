@@ -76,12 +76,13 @@ def build_series(runs: Iterable[RunRecord], main_order: list[str]) -> list[Serie
     for record in sorted(runs, key=lambda r: r.started_at):
         if record.kind != "commit":  # A/B runs are judged as comparisons, not as main history
             continue
+        record_environment = environment_of(record)
         for m in record.measurements:
             if m.commit not in position:
                 continue
             key = SeriesKey(record.machine, m.scenario, m.params, m.metric)
             samples[key][m.commit].extend(m.samples)
-            environment[(key, m.commit)] = environment_of(record)
+            environment[(key, m.commit)] = record_environment
             meta[key] = (m.unit, m.direction)
     return [
         Series(

@@ -26,10 +26,9 @@ from generator.cli.app import (
     results_option,
 )
 from generator.config import load_config
-from generator.errors import PerfpagesError, ResultsError
+from generator.errors import PerfpagesError
 from generator.render.comparison import history_json, report_json, report_markdown
-from generator.results.check import check_results
-from generator.results.store import load_all
+from generator.results.check import load_valid_runs
 
 
 @cli.command()
@@ -72,7 +71,7 @@ def load_comparison(config_path: str, results_dir: str, base: str, head: str, ma
     config = load_config(config_path)
     repo = git.open_repo(Path(config_path).resolve().parent)
     base_sha, head_sha = git.commit_info(repo, base).sha, git.commit_info(repo, head).sha
-    runs = [r.record for r in _valid_runs(Path(results_dir))]
+    runs = load_valid_runs(Path(results_dir))
     series = build_series(runs, git.first_parent_shas(repo, config.project.main_branch))
     inputs = comparison_inputs(series, runs, base_sha, head_sha, machine)
     if not any(i.base_samples and i.head_samples for i in inputs):
@@ -121,7 +120,7 @@ def changes(config_path: str, results_dir: str, as_json: bool) -> None:
     """
     config = load_config(config_path)
     repo = git.open_repo(Path(config_path).resolve().parent)
-    runs = [r.record for r in _valid_runs(Path(results_dir))]
+    runs = load_valid_runs(Path(results_dir))
     main_order = git.first_parent_shas(repo, config.project.main_branch)
     histories = [analyse_history(s) for s in build_series(runs, main_order)]
     if as_json:
@@ -140,13 +139,6 @@ def changes(config_path: str, results_dir: str, as_json: bool) -> None:
         for d in h.discontinuities:
             table.add_row(label, f"at {d.at[:12]}", "", escape(f"environment changed: {d.environment}"))
     out.print(table)
-
-
-def _valid_runs(results: Path):
-    report = check_results(results)
-    if not report.ok:
-        raise ResultsError(list(report.problems))
-    return load_all(results)[0]
 
 
 @cli.command()

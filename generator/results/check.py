@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.errors import ResultsError
+from generator.model import RunRecord
 from generator.results.schema import Problem
 from generator.results.store import LoadedRun, load_all
 
@@ -31,11 +33,24 @@ class CheckReport:
 
 def check_results(root: Path) -> CheckReport:
     if not root.is_dir():
-        problem = Problem(str(root), "(folder)", "not found; run `perfpages run` first or pass --results DIR")
-        return CheckReport(0, 0, 0, (problem,))
+        return CheckReport(0, 0, 0, (_missing(root),))
     runs, problems = load_all(root)
     series, points = _count(runs)
     return CheckReport(len(runs), series, points, tuple(problems))
+
+
+def load_valid_runs(root: Path) -> list[RunRecord]:
+    """Every run under root, read once; raises ResultsError listing all problems if any file is bad."""
+    if not root.is_dir():
+        raise ResultsError([_missing(root)])
+    runs, problems = load_all(root)
+    if any(p.severity == "error" for p in problems):
+        raise ResultsError(problems)
+    return [r.record for r in runs]
+
+
+def _missing(root: Path) -> Problem:
+    return Problem(str(root), "(folder)", "not found; run `perfpages run` first or pass --results DIR")
 
 
 def _count(runs: list[LoadedRun]) -> tuple[int, int]:
