@@ -31,6 +31,7 @@ from statistics_doc import replace_block
 
 from generator.analysis import changepoints
 from generator.analysis.evaluation import covering, f1_score
+from generator.analysis.robust import spread
 
 Detector = Callable[[np.ndarray], list[int]]
 SEEDS = (0, 1, 2)
@@ -95,7 +96,7 @@ def inject(pool, seed: int) -> list[tuple[np.ndarray, list[int]]]:
     rng = np.random.default_rng(seed)
     cases = []
     for _, x in pool:
-        sigma = 1.4826 * float(np.median(np.abs(x - np.median(x)))) / abs(float(np.median(x)))
+        sigma = spread(x) / abs(float(np.median(x)))
         wanted, steps = int(rng.integers(1, 4)), []
         for _ in range(50):  # bounded: short series may not fit three steps 40 points apart
             c = int(rng.integers(20, len(x) - 20))

@@ -26,6 +26,7 @@ import numpy as np
 from statistics_doc import replace_block
 
 from generator.analysis.comparison import FALSE_ALARM_RATE, Prepared, SeriesInput, judge, prepare
+from generator.analysis.robust import spread
 from generator.analysis.verdict import Verdict
 from generator.model import Direction
 
@@ -58,7 +59,7 @@ def synthetic(rng: np.random.Generator, step_sigmas: float, metric: str) -> Seri
 def php_input(series: np.ndarray, k: int, step_sigmas: float, metric: str) -> SeriesInput:
     history = series[max(0, k - 40) : k]
     rel = np.diff(history) / history[:-1]
-    sigma = 1.4826 * float(np.median(np.abs(rel - np.median(rel)))) / np.sqrt(2)
+    sigma = spread(rel) / np.sqrt(2)
     head = float(series[k]) * (1 + step_sigmas * sigma)
     return SeriesInput("s", (), metric, "m", "s", Direction.LOWER, tuple(history), (history[-1],), (head,))
 

@@ -25,7 +25,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.stats import mannwhitneyu, rankdata
 
-from generator.analysis.robust import MAD_TO_SD, noise_sigma
+from generator.analysis.robust import noise_sigma, spread
 
 SPLIT_ALPHA = 0.01  # Pettitt p-value for a binary-segmentation split
 MIN_SEGMENT = 5  # points needed on each side of a confirmed change
@@ -181,7 +181,7 @@ def _line_gap_z(x: np.ndarray, sigma: float) -> dict[int, float]:
     if len(x) < 2 * TREND_WINDOW + 1:
         return {}
     t, gap = _line_gap(x, TREND_WINDOW)
-    sd = max(sigma * np.sqrt(8.0 / TREND_WINDOW), MAD_TO_SD * float(np.median(np.abs(gap - np.median(gap)))))
+    sd = max(sigma * np.sqrt(8.0 / TREND_WINDOW), spread(gap))
     return {int(i): abs(float(g)) / sd for i, g in zip(t, gap, strict=True)}
 
 
@@ -193,8 +193,8 @@ def _scan_candidates(x: np.ndarray, sigma: float) -> list[int]:
     t = np.arange(w, len(x) - w + 1)
     median_gap = medians[t] - medians[t - w]
     _, line_gap = _line_gap(x, w)
-    zm = median_gap / max(MEDIAN_SD * sigma * np.sqrt(2.0 / w), _mad(median_gap))
-    zl = line_gap / max(sigma * np.sqrt(8.0 / w), _mad(line_gap))
+    zm = median_gap / max(MEDIAN_SD * sigma * np.sqrt(2.0 / w), spread(median_gap))
+    zl = line_gap / max(sigma * np.sqrt(8.0 / w), spread(line_gap))
     strength = np.where((np.abs(zl) >= SCAN_TREND_Z) & (np.sign(zm) == np.sign(zl)), np.abs(zm), 0.0)
     chosen: list[int] = []
     for i in np.argsort(-strength):
@@ -203,10 +203,6 @@ def _scan_candidates(x: np.ndarray, sigma: float) -> list[int]:
         if all(abs(int(t[i]) - c) >= w for c in chosen):
             chosen.append(int(t[i]))
     return chosen
-
-
-def _mad(values: np.ndarray) -> float:
-    return MAD_TO_SD * float(np.median(np.abs(values - np.median(values))))
 
 
 def _add_scan_candidates(x: np.ndarray, sigma: float, found: list[int]) -> list[int]:
