@@ -5,7 +5,7 @@ import pytest
 
 from generator.analysis import fence
 from generator.analysis.comparison import SeriesInput, compare
-from generator.analysis.series import build_series, comparison_inputs
+from generator.analysis.series import SampleIndex, build_series, comparison_inputs
 from generator.analysis.verdict import Verdict
 from generator.model import Direction, Measurement
 from tests.conftest import make_commit, make_record
@@ -153,7 +153,7 @@ def test_a_permalinked_comparison_does_not_change_when_later_runs_land_on_main()
 
     def report(all_runs):
         built = build_series(all_runs, shas)
-        return compare(base, head, comparison_inputs(built, all_runs, base, head))
+        return compare(base, head, comparison_inputs(built, SampleIndex.of(all_runs), base, head))
 
     before = report([*runs, pr])
     later = runs_on_main(shas[30:], values[30:], rng)

@@ -14,6 +14,8 @@ from enum import IntEnum
 
 import numpy as np
 
+from generator.analysis import robust
+
 HISTORY_RUNS = 30
 MIN_HISTORY = 10
 IQR_MULTIPLIER = 3.0
@@ -42,7 +44,7 @@ class Fence:
 
 
 def relative_changes(history: np.ndarray) -> np.ndarray:
-    return np.abs(np.diff(history)) / np.abs(history[:-1])
+    return np.abs(robust.relative_changes(history))
 
 
 def fence(history, metric: str, floors: dict[str, float] | None = None) -> Fence:
@@ -50,9 +52,10 @@ def fence(history, metric: str, floors: dict[str, float] | None = None) -> Fence
     default, floor = THRESHOLDS.get(metric, OTHER_METRICS)
     floor = (floors or {}).get(metric, floor)
     recent = np.asarray(history, dtype=float)[-HISTORY_RUNS:]
-    if len(recent) < MIN_HISTORY:
+    changes = relative_changes(recent)
+    if len(recent) < MIN_HISTORY or len(changes) < MIN_HISTORY - 1:
         return Fence(max(default, floor), "default", len(recent), floor)
-    q1, q3 = np.quantile(relative_changes(recent), [0.25, 0.75])
+    q1, q3 = np.quantile(changes, [0.25, 0.75])
     return Fence(max(float(q3 + IQR_MULTIPLIER * (q3 - q1)), floor), "history-iqr", len(recent), floor)
 
 

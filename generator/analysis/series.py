@@ -12,6 +12,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from generator.analysis.comparison import SeriesInput
 from generator.model import Direction, Params, RunRecord, scenario_label
@@ -49,9 +50,13 @@ class Series:
     direction: Direction
     points: tuple[Point, ...]
 
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        return {p.commit: i for i, p in enumerate(self.points)}
+
     def history_until(self, commit: str) -> tuple[float, ...]:
         """Point values up to and including ``commit``, within that commit's environment."""
-        index = next((i for i, p in enumerate(self.points) if p.commit == commit), None)
+        index = self.positions.get(commit)
         if index is None:
             return ()
         environment = self.points[index].environment
@@ -101,25 +106,60 @@ def _sort_key(key: SeriesKey) -> tuple:
     return (key.machine, key.scenario, key.params, key.metric)
 
 
+@dataclass(frozen=True)
+class SampleIndex:
+    """Raw samples of every run, indexed once so that many comparisons stay cheap.
+
+    ``ab`` holds interleaved A/B runs by (base, head); ``pooled`` holds runs of single
+    commits by commit. Both map a series key to its samples.
+    """
+
+    ab: dict[tuple[str, str], dict[tuple[SeriesKey, str], list[float]]]
+    pooled: dict[str, dict[SeriesKey, list[float]]]
+    meta: dict[SeriesKey, tuple[str, Direction]]
+
+    @classmethod
+    def of(cls, runs: Iterable[RunRecord]) -> SampleIndex:
+        ab: dict = defaultdict(lambda: defaultdict(list))
+        pooled: dict = defaultdict(lambda: defaultdict(list))
+        meta: dict[SeriesKey, tuple[str, Direction]] = {}
+        for record in runs:
+            for m in record.measurements:
+                key = SeriesKey(record.machine, m.scenario, m.params, m.metric)
+                meta.setdefault(key, (m.unit, m.direction))
+                if record.base is not None:
+                    ab[(record.base.sha, record.head.sha)][(key, m.commit)].extend(m.samples)
+                else:
+                    pooled[m.commit][key].extend(m.samples)
+        return cls(dict(ab), dict(pooled), meta)
+
+    def sides(self, base: str, head: str) -> dict[tuple[SeriesKey, str], list[float]]:
+        """Samples of both commits: from an A/B run of exactly (base, head) when there is one."""
+        ab = self.ab.get((base, head), {})
+        sides = {k: v for k, v in ab.items()}
+        ab_keys = {key for key, _ in ab}
+        for commit in (base, head):
+            for key, samples in self.pooled.get(commit, {}).items():
+                if key not in ab_keys:
+                    sides[(key, commit)] = samples
+        return sides
+
+
 def comparison_inputs(
-    series: list[Series], runs: Iterable[RunRecord], base: str, head: str, machine: str | None = None
+    series: list[Series], index: SampleIndex, base: str, head: str, machine: str | None = None
 ) -> list[SeriesInput]:
     """What `compare` needs for each series: history up to the base and both sides' samples.
 
     An interleaved A/B run of exactly (base, head) is preferred: both sides were measured
     together, so machine drift cancels. Otherwise each side pools its commit runs.
     """
-    runs = list(runs)
-    ab = _ab_samples(runs, base, head)
-    pooled = _pooled_samples(runs)
+    sides = index.sides(base, head)
     by_key = {s.key: s for s in series}
-    keys = set(by_key) | {k for k, _ in ab} | {k for k, _ in pooled}
     inputs = []
-    for key in sorted(keys, key=_sort_key):
+    for key in sorted({key for key, _ in sides}, key=_sort_key):
         if machine is not None and key.machine != machine:
             continue
-        sides = ab if (key, base) in ab or (key, head) in ab else pooled
-        unit, direction = _unit_direction(key, by_key, runs)
+        unit, direction = index.meta[key]
         history = by_key[key].history_until(base) if key in by_key else ()
         inputs.append(
             SeriesInput(
@@ -135,31 +175,3 @@ def comparison_inputs(
             )
         )
     return inputs
-
-
-def _ab_samples(runs: list[RunRecord], base: str, head: str) -> dict[tuple[SeriesKey, str], list[float]]:
-    out: dict[tuple[SeriesKey, str], list[float]] = defaultdict(list)
-    for record in runs:
-        if record.base is not None and record.base.sha == base and record.head.sha == head:
-            for m in record.measurements:
-                out[(SeriesKey(record.machine, m.scenario, m.params, m.metric), m.commit)].extend(m.samples)
-    return out
-
-
-def _pooled_samples(runs: list[RunRecord]) -> dict[tuple[SeriesKey, str], list[float]]:
-    out: dict[tuple[SeriesKey, str], list[float]] = defaultdict(list)
-    for record in runs:
-        if record.kind == "commit":
-            for m in record.measurements:
-                out[(SeriesKey(record.machine, m.scenario, m.params, m.metric), m.commit)].extend(m.samples)
-    return out
-
-
-def _unit_direction(key: SeriesKey, by_key: dict[SeriesKey, Series], runs: list[RunRecord]) -> tuple[str, Direction]:
-    if key in by_key:
-        return by_key[key].unit, by_key[key].direction
-    for record in runs:
-        for m in record.measurements:
-            if (record.machine, m.scenario, m.params, m.metric) == (key.machine, key.scenario, key.params, key.metric):
-                return m.unit, m.direction
-    raise KeyError(key)

@@ -27,6 +27,7 @@ from scipy.stats import t as student_t
 
 from generator.analysis import changepoints
 from generator.analysis.bimodal import Bimodal, find_bimodal
+from generator.analysis.robust import relative_changes
 from generator.model import Direction
 
 NOISE_HISTORY = 60  # points the noise estimate may use
@@ -69,9 +70,12 @@ def learn_noise(history) -> Noise | None:
     if len(x) < 3:
         return None
     bimodal = find_bimodal(x)
-    rel = np.diff(x) / x[:-1]
+    rel = relative_changes(x)
+    if len(rel) < 2:  # a series of zeros has no relative noise
+        return None
     if bimodal is not None:  # noise inside the levels, not across them
-        same = np.array([bimodal.level_of(a) == bimodal.level_of(b) for a, b in itertools.pairwise(x)])
+        pairs = [(a, b) for a, b in itertools.pairwise(x) if a != 0]
+        same = np.array([bimodal.level_of(a) == bimodal.level_of(b) for a, b in pairs])
         rel = rel[same] if same.sum() >= 2 else rel
     sigma = _scale(rel)
     level, points = _base_level(x, bimodal)

@@ -6,7 +6,7 @@ git failure); 2 wrong usage; 3 the run finished but at least one scenario failed
 --fail-on regression` found a regression.
 """
 
-from generator.cli import analysis, results, run  # noqa: F401  (each module registers its commands)
+from generator.cli import analysis, results, run, site  # noqa: F401  (each module registers its commands)
 from generator.cli.app import cli, main
 
 __all__ = ["cli", "main"]

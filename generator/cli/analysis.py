@@ -14,7 +14,7 @@ from generator.analysis import changepoints
 from generator.analysis.comparison import compare as compare_series
 from generator.analysis.csvinput import read_csv_series
 from generator.analysis.history import analyse_history
-from generator.analysis.series import build_series, comparison_inputs
+from generator.analysis.series import SampleIndex, build_series, comparison_inputs
 from generator.cli.app import (
     EXIT_REGRESSION,
     cli,
@@ -73,7 +73,7 @@ def load_comparison(config_path: str, results_dir: str, base: str, head: str, ma
     base_sha, head_sha = git.commit_info(repo, base).sha, git.commit_info(repo, head).sha
     runs = load_valid_runs(Path(results_dir))
     series = build_series(runs, git.first_parent_shas(repo, config.project.main_branch))
-    inputs = comparison_inputs(series, runs, base_sha, head_sha, machine)
+    inputs = comparison_inputs(series, SampleIndex.of(runs), base_sha, head_sha, machine)
     if not any(i.base_samples and i.head_samples for i in inputs):
         raise PerfpagesError(
             f"no series has results for both {base_sha[:12]} and {head_sha[:12]}; "

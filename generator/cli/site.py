@@ -1,0 +1,119 @@
+"""`perfpages build` and `perfpages serve`: the static dashboard."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import click
+
+from generator.cli.app import cli, config_option, emit_json, err, results_option
+from generator.errors import PerfpagesError
+from generator.site.build import GenerateReport, generate, mkdocs_build, mkdocs_settings
+
+mkdocs_option = click.option(
+    "--mkdocs",
+    "mkdocs_file",
+    default="mkdocs.yml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="MkDocs configuration; pages are generated into <docs_dir>/perf/.",
+)
+
+
+@cli.command()
+@config_option
+@results_option("Results folder.")
+@mkdocs_option
+@click.option("--no-mkdocs", is_flag=True, help="Only generate docs/perf/; do not run mkdocs build.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was generated and how long it took, as JSON.")
+def build(config_path: str, results_dir: str, mkdocs_file: str, no_mkdocs: bool, as_json: bool) -> None:
+    """Build the dashboard: generate pages from results/, then `mkdocs build --strict`.
+
+    \b
+    Generated Markdown, JSON and assets go into the owned folder <docs_dir>/perf/
+    (gitignore it). Only files whose bytes changed are rewritten and stale ones are
+    deleted; a folder without perfpages' marker file is never touched. The same
+    results always give the same bytes. The site lands in site_dir (site/).
+    Serve it with any static server, or preview with `perfpages serve`.
+    """
+    settings = mkdocs_settings(Path(mkdocs_file))
+    report = generate(Path(config_path), Path(results_dir), settings)
+    mkdocs_seconds = None if no_mkdocs else mkdocs_build(settings)
+    if as_json:
+        emit_json(_report_json(report, mkdocs_seconds, settings.site_dir))
+        return
+    _print_report(report)
+    if mkdocs_seconds is not None:
+        err.print(f"site built in {mkdocs_seconds:.1f} s: {settings.site_dir}/index.html", highlight=False)
+
+
+@cli.command()
+@config_option
+@results_option("Results folder.")
+@mkdocs_option
+@click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+def serve(config_path: str, results_dir: str, mkdocs_file: str, dev_addr: str) -> None:
+    """Preview the dashboard with live reload.
+
+    \b
+    Pages are regenerated whenever results/ or the scenario file change (checked
+    every second); MkDocs then reloads the browser. Edits to hand-written docs
+    reload as usual.
+    """
+    from mkdocs.commands.serve import serve as mkdocs_serve
+
+    settings = mkdocs_settings(Path(mkdocs_file))
+    _print_report(generate(Path(config_path), Path(results_dir), settings))
+    watcher = threading.Thread(
+        target=_regenerate_on_change, args=(Path(config_path), Path(results_dir), settings), daemon=True
+    )
+    watcher.start()
+    mkdocs_serve(config_file=str(settings.config_file), dev_addr=dev_addr, livereload=True)
+
+
+def _regenerate_on_change(config_path: Path, results_dir: Path, settings) -> None:
+    # Only results and the scenario file trigger generation; generation never reacts to its own output.
+    last = _fingerprint(config_path, results_dir)
+    while True:
+        time.sleep(1.0)
+        now = _fingerprint(config_path, results_dir)
+        if now == last:
+            continue
+        last = now
+        try:
+            _print_report(generate(config_path, results_dir, settings))
+        except PerfpagesError as exc:
+            err.print(f"[red]error:[/] {exc}", highlight=False)
+
+
+def _fingerprint(config_path: Path, results_dir: Path) -> tuple:
+    files = [config_path, *sorted(results_dir.rglob("*.json"))] if results_dir.is_dir() else [config_path]
+    return tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.exists())
+
+
+def _print_report(report: GenerateReport) -> None:
+    s = report.stats
+    order = "" if report.order_source == "git" else " (no git history: commits ordered by date)"
+    err.print(
+        f"generated {report.pages} pages, {report.files} files from {report.runs} runs, {report.series} series "
+        f"in {report.seconds:.1f} s: {s.written} written, {s.unchanged} unchanged, {s.deleted} deleted{order}",
+        highlight=False,
+    )
+
+
+def _report_json(report: GenerateReport, mkdocs_seconds: float | None, site_dir: Path) -> dict:
+    return {
+        "runs": report.runs,
+        "series": report.series,
+        "pages": report.pages,
+        "files": report.files,
+        "written": report.stats.written,
+        "unchanged": report.stats.unchanged,
+        "deleted": report.stats.deleted,
+        "order": report.order_source,
+        "generate_seconds": round(report.seconds, 3),
+        "mkdocs_seconds": None if mkdocs_seconds is None else round(mkdocs_seconds, 3),
+        "site_dir": str(site_dir),
+    }

@@ -1,0 +1,114 @@
+"""`perfpages build`: results -> generated pages in docs/perf/ -> `mkdocs build --strict`."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator import git
+from generator.config import load_config
+from generator.errors import GitError, PerfpagesError
+from generator.model import RunRecord
+from generator.results.check import load_valid_runs
+from generator.site import urls
+from generator.site.gather import gather
+from generator.site.pages import render_site
+from generator.site.writer import WriteStats, write_tree
+
+
+@dataclass(frozen=True)
+class MkdocsSettings:
+    config_file: Path
+    docs_dir: Path
+    site_dir: Path
+    directory_urls: bool
+
+
+@dataclass(frozen=True)
+class GenerateReport:
+    runs: int
+    series: int
+    pages: int
+    files: int
+    stats: WriteStats
+    order_source: str  # "git" or "results" (no git history: commit dates decide the order)
+    seconds: float
+
+
+def mkdocs_settings(config_file: Path) -> MkdocsSettings:
+    from mkdocs.config import load_config as load_mkdocs
+
+    if not config_file.is_file():
+        raise PerfpagesError(
+            f"{config_file}: not found; perfpages build needs an mkdocs.yml (see docs/getting-started.md)"
+        )
+    with _quiet_mkdocs():
+        cfg = load_mkdocs(config_file=str(config_file))
+    _require_assets(config_file, cfg)
+    return MkdocsSettings(config_file, Path(cfg["docs_dir"]), Path(cfg["site_dir"]), bool(cfg["use_directory_urls"]))
+
+
+def _require_assets(config_file: Path, cfg) -> None:
+    """Without the script and style in mkdocs.yml the pages would build but show no charts."""
+    listed = {str(item) for item in cfg["extra_javascript"]} | {str(item) for item in cfg["extra_css"]}
+    missing = [path for path in (urls.SCRIPT, urls.STYLE) if path not in listed]
+    if missing:
+        raise PerfpagesError(
+            f"{config_file}: extra_javascript/extra_css must list {', '.join(missing)}; "
+            "add them as shown in docs/getting-started.md"
+        )
+
+
+def generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings) -> GenerateReport:
+    """Write the generated pages; only files whose bytes changed are touched."""
+    started = time.perf_counter()
+    config = load_config(str(config_path))
+    runs = load_valid_runs(results_dir)
+    order, source = main_order(config_path, config.project.main_branch, runs)
+    site = gather(config, runs, order)
+    files = render_site(site, dict(config.project.floors), mkdocs.directory_urls)
+    prefix = urls.ROOT + "/"
+    stats = write_tree(mkdocs.docs_dir / urls.ROOT, {k.removeprefix(prefix): v for k, v in files.items()})
+    pages = sum(1 for k in files if k.endswith(".md"))
+    return GenerateReport(
+        len(runs), len(site.histories), pages, len(files), stats, source, time.perf_counter() - started
+    )
+
+
+def main_order(config_path: Path, branch: str, runs: list[RunRecord]) -> tuple[list[str], str]:
+    """First-parent history of the main branch from git; without git, commit dates decide."""
+    try:
+        return git.first_parent_shas(git.open_repo(config_path.resolve().parent), branch), "git"
+    except GitError:
+        heads = {r.head.sha: r.head for r in runs if r.base is None}
+        return [c.sha for c in sorted(heads.values(), key=lambda c: (c.committer_date, c.sha))], "results"
+
+
+def mkdocs_build(mkdocs: MkdocsSettings) -> float:
+    """`mkdocs build --strict`, in process; a warning fails the build."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config as load_mkdocs
+    from mkdocs.exceptions import Abort, ConfigurationError
+
+    started = time.perf_counter()
+    try:
+        with _quiet_mkdocs():
+            cfg = load_mkdocs(config_file=str(mkdocs.config_file), strict=True)
+            build(cfg)
+    except (Abort, ConfigurationError) as exc:
+        raise PerfpagesError(f"mkdocs build --strict failed: {exc}") from None
+    return time.perf_counter() - started
+
+
+class _quiet_mkdocs:
+    """MkDocs logs INFO lines (pages not in the nav, build time) that drown perfpages' own report."""
+
+    def __enter__(self):
+        self.logger = logging.getLogger("mkdocs")
+        self.level = self.logger.level
+        self.logger.setLevel(logging.WARNING)
+
+    def __exit__(self, *exc):
+        self.logger.setLevel(self.level)

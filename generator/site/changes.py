@@ -1,0 +1,139 @@
+"""The changes page, its Atom feed and the small JSON API for other tools."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from xml.sax.saxutils import escape as xml_escape
+
+from generator.analysis.history import Change
+from generator.render.comparison import history_json
+from generator.render.markdown import escape, table
+from generator.site import urls
+from generator.site.gather import ScenarioGroup, Site
+from generator.site.html import front_matter, repository_link
+
+
+@dataclass(frozen=True)
+class Listed:
+    group: ScenarioGroup
+    change: Change
+
+
+def listed_changes(site: Site) -> list[Listed]:
+    """Every confirmed change on main, newest first (by the commit that made it)."""
+    position = {c.sha: i for i, c in enumerate(site.commits)}
+    found = [Listed(g, c) for g in site.scenarios for h in g.histories for c in h.changes]
+    return sorted(
+        found,
+        key=lambda item: (
+            -position[item.change.first_bad],
+            item.group.label,
+            item.change.series.key.metric,
+            item.change.series.key.machine,
+        ),
+    )
+
+
+def changes_page(site: Site, links: urls.Links) -> str:
+    infos = {c.sha: c for c in site.commits}
+    rows = []
+    for item in listed_changes(site):
+        c, key = item.change, item.change.series.key
+        page = site.compare_page(c.last_good, c.first_bad)
+        commits = f"{c.last_good[:12]}..{c.first_bad[:12]}"
+        repo = repository_link(site.repository, "compare", f"{c.last_good}...{c.first_bad}")
+        rows.append(
+            [
+                escape(infos[c.first_bad].committer_date[:10]),
+                f"[{escape(item.group.label)}]({links.md(urls.scenario_page(item.group.slug))})",
+                escape(key.metric),
+                escape(key.machine),
+                f"{c.change:+.2%}",
+                c.verdict.value,
+                f"[{commits}]({links.md(page)})" if page else commits,
+                escape(infos[c.first_bad].subject),
+                f"[diff]({repo})" if repo else "",
+            ]
+        )
+    pending = [
+        [
+            f"[{escape(g.label)}]({links.md(urls.scenario_page(g.slug))})",
+            escape(h.series.key.metric),
+            escape(h.series.key.machine),
+            f"{h.pending.change:+.2%}",
+            f"since `{h.pending.since[:12]}`",
+            f"{h.pending.runs_to_confirm} more runs",
+        ]
+        for g in site.scenarios
+        for h in g.histories
+        if h.pending is not None
+    ]
+    parts = [
+        front_matter("Changes", hide=("navigation",)),
+        "# Changes on main\n",
+        "Level shifts found by change-point detection, newest first: each needs 5 runs on each side, "
+        "and the culprit lies in the commit range shown. Also as an [Atom feed](changes.xml) and "
+        "[JSON](api/changes.json).\n",
+        table(["date", "scenario", "metric", "machine", "change", "verdict", "commits", "subject", "source"], rows)
+        if rows
+        else "No change points yet.",
+        "",
+    ]
+    if pending:
+        parts += [
+            "## Unconfirmed\n",
+            "Shifts in the newest runs that more runs must confirm before they count.\n",
+            table(["scenario", "metric", "machine", "change", "first run", "to confirm"], pending),
+            "",
+        ]
+    return "\n".join(parts)
+
+
+def atom_feed(site: Site, links: urls.Links) -> bytes:
+    """Change points as an Atom feed; timestamps are commit dates, so rebuilding changes nothing."""
+    infos = {c.sha: c for c in site.commits}
+    entries = []
+    for item in listed_changes(site)[:100]:
+        c, key = item.change, item.change.series.key
+        page = site.compare_page(c.last_good, c.first_bad) or urls.scenario_page(item.group.slug)
+        title = f"{c.verdict.value} {c.change:+.2%}: {item.group.label} {key.metric} on {key.machine}"
+        entries.append(
+            "<entry>"
+            f"<title>{xml_escape(title)}</title>"
+            f"<id>urn:perfpages:{xml_escape(key.machine)}:{urls.slugify(item.group.label)}:{xml_escape(key.metric)}:{c.first_bad}</id>"
+            f'<link href="{xml_escape(links.to(page))}"/>'
+            f"<updated>{xml_escape(infos[c.first_bad].committer_date)}</updated>"
+            f"<summary>{xml_escape(infos[c.first_bad].subject)}</summary>"
+            "</entry>"
+        )
+    updated = site.commits[-1].committer_date if site.commits else "1970-01-01T00:00:00+00:00"
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>{xml_escape(site.project_name)} performance changes</title>"
+        f"<id>urn:perfpages:{xml_escape(site.project_name)}:changes</id>"
+        f"<updated>{xml_escape(updated)}</updated>" + "".join(entries) + "</feed>\n"
+    ).encode()
+
+
+def changes_document(site: Site) -> dict:
+    return {"series": [history_json(h) for h in site.histories if h.changes or h.pending or h.discontinuities]}
+
+
+def series_document(site: Site) -> dict:
+    return {
+        "series": [
+            {
+                "scenario": h.series.key.scenario,
+                "params": dict(h.series.key.params),
+                "metric": h.series.key.metric,
+                "machine": h.series.key.machine,
+                "unit": h.series.unit,
+                "direction": h.series.direction.value,
+                "points": len(h.series.points),
+                "data": urls.scenario_data(g.slug).removeprefix(f"{urls.ROOT}/api/"),
+            }
+            for g in site.scenarios
+            for h in g.histories
+        ]
+    }

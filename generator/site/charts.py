@@ -1,0 +1,100 @@
+"""Chart data as JSON: one file per scenario (trends) and one per comparison (distributions).
+
+The browser script turns these into plotly figures. Numbers are rounded to six
+significant digits and keys sorted, so the same results give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+
+from generator.analysis.comparison import FALSE_ALARM_RATE
+from generator.analysis.history import SeriesHistory
+from generator.analysis.verdict import learn_noise, minimum_detectable_effect
+from generator.site.gather import Comparison, ScenarioGroup, Site
+
+
+def dumps(document) -> bytes:
+    return (json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+
+
+def rounded(value: float) -> float:
+    return float(f"{value:.6g}")
+
+
+def commits_document(site: Site) -> dict:
+    return {
+        "commits": [
+            {"sha": c.sha, "date": c.committer_date[:10], "subject": c.subject, "author": c.author}
+            for c in site.commits
+        ]
+    }
+
+
+def scenario_document(site: Site, group: ScenarioGroup, floors: dict[str, float]) -> dict:
+    position = {c.sha: i for i, c in enumerate(site.commits)}
+    per_test = FALSE_ALARM_RATE / max(1, len(site.histories))
+    metrics: dict[str, dict] = {}
+    for history in group.histories:
+        s = history.series
+        entry = metrics.setdefault(
+            s.key.metric, {"metric": s.key.metric, "unit": s.unit, "direction": s.direction.value, "series": []}
+        )
+        entry["series"].append(_trend(history, position, floors.get(s.key.metric, 0.0), per_test))
+    return {"label": group.label, "metrics": [metrics[m] for m in sorted(metrics)]}
+
+
+def _trend(history: SeriesHistory, position: dict[str, int], floor: float, per_test: float) -> dict:
+    s = history.series
+    return {
+        "machine": s.key.machine,
+        "x": [position[p.commit] for p in s.points],
+        "y": [rounded(p.value) for p in s.points],
+        "lo": [rounded(min(p.samples)) for p in s.points],
+        "hi": [rounded(max(p.samples)) for p in s.points],
+        "threshold": _threshold(history, position, floor, per_test),
+        "changes": [
+            {
+                "x": position[c.first_bad],
+                "base_x": position[c.last_good],
+                "change": rounded(c.change),
+                "verdict": c.verdict.value,
+            }
+            for c in history.changes
+        ],
+        "environments": [{"x": position[d.at], "text": d.environment} for d in history.discontinuities],
+    }
+
+
+def _threshold(history: SeriesHistory, position: dict[str, int], floor: float, per_test: float) -> dict | None:
+    """The band a PR based on the newest commit must leave to be flagged: level +- the MDE."""
+    s = history.series
+    latest = s.points[-1].commit
+    noise = learn_noise(s.history_until(latest))
+    if noise is None:
+        return None
+    mde = minimum_detectable_effect(noise, floor, per_test)
+    segment = s.history_until(latest)
+    return {
+        "x0": position[s.points[len(s.points) - len(segment)].commit],
+        "x1": position[latest],
+        "level": rounded(noise.base_level),
+        "mde": rounded(mde),
+    }
+
+
+def samples_document(comparison: Comparison) -> dict:
+    """Raw samples of the series that changed, for the page's distribution plots."""
+    changed = [v for v in comparison.report.series if v.verdict.value in ("regressed", "improved")]
+    return {
+        "series": [
+            {
+                "label": f"{v.series.label} · {v.series.metric}",
+                "machine": v.series.machine,
+                "unit": v.series.unit,
+                "base": [rounded(x) for x in v.series.base_samples],
+                "head": [rounded(x) for x in v.series.head_samples],
+            }
+            for v in changed
+        ]
+    }

@@ -1,0 +1,181 @@
+"""Everything the site shows, computed once from the validated runs: pure, no I/O.
+
+Main-branch comparisons use only history up to their base, and a PR's comparison
+only its own A/B run plus history up to its base, so a page once published never
+changes when later runs land.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+from generator.analysis.comparison import ComparisonReport, compare
+from generator.analysis.history import SeriesHistory, analyse_history
+from generator.analysis.series import SampleIndex, Series, build_series, comparison_inputs
+from generator.model import CommitInfo, Config, Params, RunRecord, scenario_label
+from generator.site import urls
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One compare or PR page: a verdict per series between two commits."""
+
+    page: str  # docs-relative path of its page
+    base: CommitInfo
+    head: CommitInfo
+    report: ComparisonReport
+    pull_request: int | None = None
+    branch: str | None = None
+    ci_url: str | None = None
+    measured_at: str = ""  # when the A/B run finished; orders a PR's heads
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    number: int
+    heads: tuple[Comparison, ...]  # oldest first
+
+    @property
+    def latest(self) -> Comparison:
+        return self.heads[-1]
+
+
+@dataclass(frozen=True)
+class ScenarioGroup:
+    """One scenario page: every metric and machine of one scenario with its parameters."""
+
+    label: str
+    name: str
+    params: Params
+    slug: str
+    tags: tuple[str, ...]
+    histories: tuple[SeriesHistory, ...]
+
+
+@dataclass(frozen=True)
+class Site:
+    project_name: str
+    repository: str | None
+    commits: tuple[CommitInfo, ...]  # commits on main that have results, oldest first
+    scenarios: tuple[ScenarioGroup, ...]
+    main_steps: tuple[Comparison, ...]  # each measured commit on main against the previous one
+    pulls: tuple[PullRequest, ...]
+    other_comparisons: tuple[Comparison, ...]  # A/B runs outside any PR
+
+    @property
+    def histories(self) -> tuple[SeriesHistory, ...]:
+        return tuple(h for g in self.scenarios for h in g.histories)
+
+    @cached_property
+    def compare_pages(self) -> frozenset[str]:
+        return frozenset(c.page for c in (*self.main_steps, *self.other_comparisons))
+
+    def compare_page(self, base: str, head: str) -> str | None:
+        """The compare page of (base, head) when the site has one."""
+        page = urls.compare_page(base, head)
+        return page if page in self.compare_pages else None
+
+    @cached_property
+    def slugs(self) -> frozenset[str]:
+        return frozenset(g.slug for g in self.scenarios)
+
+    @property
+    def machines(self) -> tuple[str, ...]:
+        return tuple(sorted({h.series.key.machine for h in self.histories}))
+
+
+def gather(config: Config, runs: Iterable[RunRecord], main_order: list[str]) -> Site:
+    runs = sorted(runs, key=lambda r: (r.started_at, r.run_id, r.machine))
+    floors = dict(config.project.floors)
+    infos = _commit_infos(runs)
+    series = build_series(runs, main_order)
+    measured = _measured_commits(series, main_order)
+    index = SampleIndex.of(runs)
+    return Site(
+        project_name=config.project.name,
+        repository=config.project.repository,
+        commits=tuple(infos[sha] for sha in measured),
+        scenarios=_scenario_groups(series, config),
+        main_steps=tuple(_main_steps(series, index, measured, infos, floors)),
+        pulls=_pull_requests(runs, series, index, infos, floors),
+        other_comparisons=tuple(
+            _ab_comparison(r, series, index, floors) for r in _first_ab_runs(runs) if r.pull_request is None
+        ),
+    )
+
+
+def _commit_infos(runs: list[RunRecord]) -> dict[str, CommitInfo]:
+    infos: dict[str, CommitInfo] = {}
+    for record in runs:
+        for info in (record.head, record.base):
+            if info is not None:
+                infos[info.sha] = info
+    return infos
+
+
+def _measured_commits(series: list[Series], main_order: list[str]) -> list[str]:
+    have = {p.commit for s in series for p in s.points}
+    return [sha for sha in main_order if sha in have]
+
+
+def _scenario_groups(series: list[Series], config: Config) -> tuple[ScenarioGroup, ...]:
+    tags = {s.name: s.tags for s in config.scenarios}
+    grouped: dict[tuple[str, Params], list[Series]] = defaultdict(list)
+    for s in series:
+        grouped[(s.key.scenario, s.key.params)].append(s)
+    groups = []
+    for (name, params), members in sorted(grouped.items()):
+        label = scenario_label(name, params)
+        histories = tuple(analyse_history(s) for s in sorted(members, key=lambda s: (s.key.metric, s.key.machine)))
+        groups.append(ScenarioGroup(label, name, params, urls.slugify(label), tuple(tags.get(name, ())), histories))
+    return tuple(groups)
+
+
+def _main_steps(series, index: SampleIndex, measured: list[str], infos, floors) -> Iterable[Comparison]:
+    for base, head in itertools.pairwise(measured):
+        inputs = [i for i in comparison_inputs(series, index, base, head) if i.base_samples and i.head_samples]
+        report = compare(base, head, inputs, floors)
+        yield Comparison(urls.compare_page(base, head), infos[base], infos[head], report)
+
+
+def _first_ab_runs(runs: list[RunRecord]) -> list[RunRecord]:
+    """The first A/B run of each PR head (or of each base..head outside PRs) names its page.
+
+    Other machines' runs of the same pair are pooled into that page by the sample index."""
+    chosen: dict[tuple, RunRecord] = {}
+    for record in runs:
+        if record.base is not None:
+            key = (record.pull_request, record.head.sha) if record.pull_request else (record.base.sha, record.head.sha)
+            chosen.setdefault(key, record)
+    return list(chosen.values())
+
+
+def _ab_comparison(record: RunRecord, series, index: SampleIndex, floors) -> Comparison:
+    base, head = record.base.sha, record.head.sha
+    inputs = comparison_inputs(series, index, base, head)
+    page = urls.pr_page(record.pull_request, head) if record.pull_request else urls.compare_page(base, head)
+    return Comparison(
+        page,
+        record.base,
+        record.head,
+        compare(base, head, inputs, floors),
+        record.pull_request,
+        record.branch,
+        record.ci_url,
+        record.finished_at,
+    )
+
+
+def _pull_requests(runs, series, index: SampleIndex, infos, floors) -> tuple[PullRequest, ...]:
+    by_number: dict[int, list[Comparison]] = defaultdict(list)
+    for record in _first_ab_runs(runs):
+        if record.pull_request is not None:
+            by_number[record.pull_request].append(_ab_comparison(record, series, index, floors))
+    return tuple(
+        PullRequest(number, tuple(sorted(heads, key=lambda c: (c.measured_at, c.head.sha))))
+        for number, heads in sorted(by_number.items(), reverse=True)
+    )

@@ -1,0 +1,37 @@
+"""Raw-HTML building blocks for generated pages; every untrusted string goes through ``text``.
+
+Braces are escaped too, so no template engine downstream ever sees a ``{{``
+placeholder in a commit subject or scenario name.
+"""
+
+from __future__ import annotations
+
+import html
+
+
+def text(value: object) -> str:
+    return html.escape(str(value), quote=True).replace("{", "&#123;").replace("}", "&#125;")
+
+
+def link(href: str, label: str, **attrs: str) -> str:
+    extra = "".join(f' {name.rstrip("_")}="{text(v)}"' for name, v in attrs.items())
+    return f'<a href="{text(href)}"{extra}>{text(label)}</a>'
+
+
+def front_matter(title: str, *, searchable: bool = True, hide: tuple[str, ...] = ()) -> str:
+    """YAML front matter. The title is JSON-quoted, which YAML reads as a plain string."""
+    import json
+
+    lines = ["---", f"title: {json.dumps(title)}"]
+    if hide:
+        lines += ["hide:", *[f"  - {item}" for item in hide]]
+    if not searchable:
+        lines += ["search:", "  exclude: true"]
+    return "\n".join([*lines, "---", ""]) + "\n"
+
+
+def repository_link(repository: str | None, kind: str, target: str) -> str | None:
+    """A link to a commit or a commit range on the repository host, when it is a web URL."""
+    if not repository or not repository.startswith(("https://", "http://")):
+        return None
+    return f"{repository.rstrip('/')}/{kind}/{target}"

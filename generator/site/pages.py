@@ -1,0 +1,38 @@
+"""Render a gathered ``Site`` into files, in memory: docs-relative path -> bytes."""
+
+from __future__ import annotations
+
+from generator.site import urls
+from generator.site.assets import static_files
+from generator.site.changes import atom_feed, changes_document, changes_page, series_document
+from generator.site.charts import commits_document, dumps, samples_document, scenario_document
+from generator.site.comparisons import comparison_page, pr_index_page, pr_list_page
+from generator.site.gather import Site
+from generator.site.overview import overview_page
+from generator.site.scenario import scenario_page
+
+
+def render_site(site: Site, floors: dict[str, float], directory_urls: bool = True) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+
+    def page(path: str, render) -> None:
+        files[path] = render(urls.Links(path, directory_urls)).encode()
+
+    page(urls.OVERVIEW, lambda links: overview_page(site, links))
+    page(urls.CHANGES, lambda links: changes_page(site, links))
+    page(urls.PR_INDEX, lambda links: pr_list_page(site, links))
+    files[urls.ATOM] = atom_feed(site, urls.Links(urls.ATOM, directory_urls))
+    files[urls.COMMITS_JSON] = dumps(commits_document(site))
+    files[urls.SERIES_JSON] = dumps(series_document(site))
+    files[urls.CHANGES_JSON] = dumps(changes_document(site))
+    for group in site.scenarios:
+        page(urls.scenario_page(group.slug), lambda links, g=group: scenario_page(site, g, links))
+        files[urls.scenario_data(group.slug)] = dumps(scenario_document(site, group, floors))
+    for pr in site.pulls:
+        page(urls.pr_index(pr.number), lambda links, p=pr: pr_index_page(site, p, links))
+    for comparison in (*site.main_steps, *site.other_comparisons, *(c for pr in site.pulls for c in pr.heads)):
+        page(comparison.page, lambda links, c=comparison: comparison_page(site, c, links))
+        if any(v.verdict.value in ("regressed", "improved") for v in comparison.report.series):
+            files[urls.comparison_data(comparison.page)] = dumps(samples_document(comparison))
+    files.update(static_files())
+    return files

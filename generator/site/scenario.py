@@ -1,0 +1,91 @@
+"""A scenario page: a trend chart per metric, its change points and its environments."""
+
+from __future__ import annotations
+
+from generator.analysis.history import SeriesHistory
+from generator.render.markdown import escape, table
+from generator.site import urls
+from generator.site.gather import ScenarioGroup, Site
+from generator.site.html import front_matter, repository_link, text
+
+
+def scenario_page(site: Site, group: ScenarioGroup, links: urls.Links) -> str:
+    metrics = sorted({h.series.key.metric for h in group.histories})
+    parts = [
+        front_matter(group.label, hide=("navigation",)),
+        f"# {escape(group.label)}\n",
+        _intro(group, links),
+    ]
+    for metric in metrics:
+        histories = [h for h in group.histories if h.series.key.metric == metric]
+        parts += [f"## {escape(metric)}\n", _chart(group, metric, links), _changes(site, histories, links)]
+    parts.append(_environments(group))
+    return "\n".join(parts)
+
+
+def _intro(group: ScenarioGroup, links: urls.Links) -> str:
+    tags = " ".join(f'<span class="pp-tag">{text(t)}</span>' for t in group.tags)
+    return (
+        f"[← overview]({links.md(urls.OVERVIEW)}) {tags}\n\n"
+        "Each point is the median of a commit's raw samples; the band around it spans the samples. "
+        "The shaded box is the learned noise threshold: a pull request based on the newest commit is "
+        "flagged only if it moves the level out of it. Vertical lines mark change points (solid) and "
+        "environment changes (dotted). Click a point to compare that commit with the one before it.\n"
+    )
+
+
+def _chart(group: ScenarioGroup, metric: str, links: urls.Links) -> str:
+    data = links.to(urls.scenario_data(group.slug))
+    compare_root = links.to(f"{urls.ROOT}/compare/index.md")
+    suffix = "/" if links.directory_urls else ".html"
+    return (
+        f'<div class="pp-chart" data-kind="trend" data-src="{text(data)}" data-metric="{text(metric)}" '
+        f'data-compare="{text(compare_root)}" data-suffix="{suffix}"></div>\n'
+    )
+
+
+def _changes(site: Site, histories: list[SeriesHistory], links: urls.Links) -> str:
+    rows = []
+    for h in histories:
+        for c in reversed(h.changes):
+            page = site.compare_page(c.last_good, c.first_bad)
+            commits = f"{c.last_good[:12]}..{c.first_bad[:12]}"
+            where = f"[{commits}]({links.md(page)})" if page else commits
+            repo = repository_link(site.repository, "compare", f"{c.last_good}...{c.first_bad}")
+            rows.append(
+                [
+                    escape(h.series.key.machine),
+                    where,
+                    f"{c.change:+.2%}",
+                    c.verdict.value,
+                    f"{c.confidence:.3f}",
+                    f"[diff]({repo})" if repo else "",
+                ]
+            )
+        if h.pending is not None:
+            p = h.pending
+            rows.append(
+                [
+                    escape(h.series.key.machine),
+                    f"since {p.since[:12]}",
+                    f"{p.change:+.2%}",
+                    f"unconfirmed: {p.runs_to_confirm} more runs to confirm",
+                    "",
+                    "",
+                ]
+            )
+    if not rows:
+        return "No change points: the series has held its level (a change needs 5 runs on each side).\n"
+    return table(["machine", "commits", "change", "verdict", "confidence", "source"], rows) + "\n"
+
+
+def _environments(group: ScenarioGroup) -> str:
+    rows = []
+    seen = set()
+    for h in group.histories:
+        for p in h.series.points:
+            key = (h.series.key.machine, p.environment)
+            if key not in seen:
+                seen.add(key)
+                rows.append([escape(h.series.key.machine), f"`{p.commit[:12]}`", escape(p.environment)])
+    return "## Environments\n\n" + table(["machine", "first commit", "CPU · kernel · governor · tool"], rows) + "\n"
