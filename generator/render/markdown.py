@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~<>])")
+_SPECIAL = re.compile(r"([\\`*_\[\]()#+!|~<>])")  # braces become entities instead
 
 
 def escape(text: str) -> str:
@@ -17,7 +17,7 @@ def escape(text: str) -> str:
 
     `{{` is broken up as well, so no template engine downstream sees a placeholder.
     """
-    text = html.escape(str(text), quote=True)
+    text = html.escape(str(text), quote=False)  # quotes are plain text in Markdown
     text = _SPECIAL.sub(r"\\\1", text)
     return text.replace("\n", " ").replace("{", "&#123;").replace("}", "&#125;")
 

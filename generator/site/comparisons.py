@@ -19,15 +19,15 @@ from generator.site.html import front_matter, repository_link, text
 CHANGED = (Verdict.REGRESSED, Verdict.IMPROVED)
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
 def headline(c: Comparison) -> str:
     r = c.report
-    if r.regressions and r.improvements:
-        return f"{len(r.regressions)} regressions and {len(r.improvements)} improvements"
-    if r.regressions:
-        return f"{len(r.regressions)} regression{'s' if len(r.regressions) > 1 else ''}"
-    if r.improvements:
-        return f"{len(r.improvements)} improvement{'s' if len(r.improvements) > 1 else ''}"
-    return "no relevant changes"
+    parts = [_count(len(r.regressions), "regression")] if r.regressions else []
+    parts += [_count(len(r.improvements), "improvement")] if r.improvements else []
+    return " and ".join(parts) or "no relevant changes"
 
 
 def comparison_page(site: Site, c: Comparison, links: urls.Links) -> str:

@@ -7,6 +7,7 @@ placeholder in a commit subject or scenario name.
 from __future__ import annotations
 
 import html
+import json
 
 
 def text(value: object) -> str:
@@ -19,10 +20,9 @@ def link(href: str, label: str, **attrs: str) -> str:
 
 
 def front_matter(title: str, *, searchable: bool = True, hide: tuple[str, ...] = ()) -> str:
-    """YAML front matter. The title is JSON-quoted, which YAML reads as a plain string."""
-    import json
-
-    lines = ["---", f"title: {json.dumps(title)}"]
+    """YAML front matter. Themes print the title unescaped (in <title> and the header), so it is
+    HTML-escaped here; JSON quoting makes it a plain YAML string."""
+    lines = ["---", f"title: {json.dumps(text(title))}"]
     if hide:
         lines += ["hide:", *[f"  - {item}" for item in hide]]
     if not searchable:

@@ -1,0 +1,188 @@
+"""The generated site: determinism, permalinks, escaping, the writer, and golden pages."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from sitehistory import HOSTILE_PARAM, PR_NUMBER, STEP_AT, add_main_runs, make_project, pr_run, sha
+
+from generator.cli import cli
+from generator.errors import PerfpagesError
+from generator.results.store import write_run
+from generator.site import urls
+from generator.site.build import generate, mkdocs_settings
+from generator.site.writer import MARKER_TEXT, write_tree
+
+GOLDEN = Path(__file__).parent / "golden" / "site"
+
+
+def generated(root: Path) -> dict[str, bytes]:
+    perf = root / "docs" / "perf"
+    return {p.relative_to(perf).as_posix(): p.read_bytes() for p in sorted(perf.rglob("*")) if p.is_file()}
+
+
+def run_generate(root: Path):
+    settings = mkdocs_settings(root / "mkdocs.yml")
+    return generate(root / "perfpages.yml", root / "results", settings)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "demo")
+
+
+def test_same_results_give_the_same_bytes_and_a_rebuild_writes_nothing(project, tmp_path):
+    first = run_generate(project)
+    assert first.stats.written == first.files
+    again = run_generate(project)
+    assert (again.stats.written, again.stats.deleted) == (0, 0)
+    twin = make_project(tmp_path / "twin")
+    run_generate(twin)
+    assert generated(twin) == generated(project)
+
+
+def test_pr_permalink_does_not_change_when_later_runs_land(project):
+    run_generate(project)
+    page = urls.pr_page(PR_NUMBER, sha("pr-head")).removeprefix("perf/")
+    data = urls.comparison_data(urls.pr_page(PR_NUMBER, sha("pr-head"))).removeprefix("perf/")
+    before = generated(project)
+    add_main_runs(project, range(40, 52))  # main moves on, with a new history after the PR's base
+    run_generate(project)
+    after = generated(project)
+    assert after[page] == before[page]
+    assert after[data] == before[data]
+    assert after["index.md"] != before["index.md"]  # the overview did change
+
+
+def test_pr_page_reports_the_regression_and_the_improvement(project):
+    run_generate(project)
+    text = (project / "docs" / urls.pr_page(PR_NUMBER, sha("pr-head"))).read_text()
+    significant = text.split("## Significant changes")[1].split("<details")[0]
+    assert "❌ regressed" in significant and "[parse]" in significant
+    assert "✅ improved" in significant and "[serve\\[body=10\\]]" in significant
+    assert "render" not in significant  # unchanged, listed among the other differences
+    assert "**1 regression and 1 improvement** among 3 series" in text
+
+
+def test_change_point_is_listed_with_its_commit_range(project):
+    run_generate(project)
+    changes = (project / "docs" / urls.CHANGES).read_text()
+    compare = f"{sha(STEP_AT - 1)[:12]}..{sha(STEP_AT)[:12]}"
+    assert f"[{compare}](compare/{compare}.md)" in changes
+    assert (project / "docs" / "perf" / "compare" / f"{compare}.md").is_file()
+    feed = (project / "docs" / urls.ATOM).read_text()
+    assert feed.count("<entry>") == 1 and "regressed +20." in feed
+
+
+def test_hostile_strings_never_reach_a_page_as_markup(project):
+    run_generate(project)
+    for path, data in generated(project).items():
+        if not path.endswith((".md", ".xml")):
+            continue
+        text = data.decode()
+        assert "<script" not in text, path
+        assert "<img" not in text, path
+        assert "{{" not in text, path
+        assert "](javascript:" not in text, path
+    series = json.loads((project / "docs" / urls.SERIES_JSON).read_text())
+    assert HOSTILE_PARAM in {s["params"].get("template") for s in series["series"]}  # data keeps the raw text
+
+
+def test_writer_prunes_stale_files_and_never_touches_a_folder_it_does_not_own(tmp_path):
+    root = tmp_path / "perf"
+    write_tree(root, {"a.md": b"a", "sub/b.md": b"b"})
+    stats = write_tree(root, {"a.md": b"a2"})
+    assert (stats.written, stats.unchanged, stats.deleted) == (1, 0, 1)
+    assert not (root / "sub").exists()
+    assert (root / urls.MARKER).read_bytes() == MARKER_TEXT
+    foreign = tmp_path / "docs-by-hand"
+    foreign.mkdir()
+    (foreign / "guide.md").write_text("precious")
+    with pytest.raises(PerfpagesError, match="not made by perfpages"):
+        write_tree(foreign, {"a.md": b"a"})
+    assert (foreign / "guide.md").read_text() == "precious"
+
+
+def test_unchanged_files_keep_their_modification_time(project):
+    run_generate(project)
+    overview = project / "docs" / urls.OVERVIEW
+    os.utime(overview, ns=(1, 1))
+    run_generate(project)
+    assert overview.stat().st_mtime_ns == 1
+
+
+def test_links_are_relative_for_both_url_styles():
+    assert urls.Links("perf/index.md").to("perf/scenarios/x.md") == "scenarios/x/"
+    assert urls.Links("perf/scenarios/x.md").to("perf/api/a.json") == "../../api/a.json"
+    assert urls.Links("perf/scenarios/x.md").to("perf/index.md") == "../../"
+    assert urls.Links("perf/scenarios/x.md", directory_urls=False).to("perf/index.md") == "../index.html"
+    assert urls.Links("perf/pr/7/abc.md").md("perf/scenarios/x.md") == "../../scenarios/x.md"
+
+
+def test_slugs_are_safe_and_distinct():
+    a, b = urls.slugify("a[x=1]"), urls.slugify("a[x-1]")
+    assert a != b and re.fullmatch(r"[a-z0-9-]+", a)
+    assert re.fullmatch(r"[0-9a-f]{8}", urls.slugify("<>"))
+
+
+def test_build_needs_the_script_and_style_in_mkdocs_yml(project):
+    yml = project / "mkdocs.yml"
+    yml.write_text(yml.read_text().replace("extra_javascript: [perf/assets/perfpages.js]\n", ""))
+    with pytest.raises(
+        PerfpagesError, match=r"mkdocs.yml: extra_javascript/extra_css must list perf/assets/perfpages.js"
+    ):
+        mkdocs_settings(yml)
+
+
+def test_build_command_makes_the_site_and_reports_json(project, monkeypatch):
+    monkeypatch.chdir(project)
+    done = CliRunner().invoke(cli, ["build", "--json"])
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.output)
+    assert report["series"] == 3 and report["order"] == "results"
+    assert (project / "site" / "perf" / "pr" / str(PR_NUMBER) / sha("pr-head")[:12] / "index.html").is_file()
+    assert (project / "site" / "perf" / "assets" / "plotly.min.js").stat().st_size > 1_000_000
+
+
+def test_a_second_pr_head_keeps_the_first_head_page(project):
+    run_generate(project)
+    first = urls.pr_page(PR_NUMBER, sha("pr-head")).removeprefix("perf/")
+    before = generated(project)[first]
+    first_run = pr_run(np.random.default_rng(5))
+    head = replace(first_run.head, sha=sha("pr-head-2"))
+    moved = tuple(replace(m, commit=head.sha) if m.commit == sha("pr-head") else m for m in first_run.measurements)
+    second = replace(first_run, head=head, run_id="pr-7-2", finished_at="2026-10-21T00:00:00Z", measurements=moved)
+    write_run(project / "results", second)
+    run_generate(project)
+    after = generated(project)
+    assert after[first] == before
+    index = after[f"pr/{PR_NUMBER}/index.md"].decode()
+    assert f"Latest head [`{sha('pr-head-2')[:12]}`]" in index and sha("pr-head")[:12] in index
+
+
+GOLDEN_FILES = ("index.md", "changes.md", "pr/index.md", f"pr/{PR_NUMBER}/index.md")
+
+
+def test_golden_pages(project):
+    """Reviewed outputs for the fixed history; PERFPAGES_UPDATE_GOLDEN=1 rewrites them."""
+    run_generate(project)
+    files = generated(project)
+    chosen = {
+        **{name: files[name] for name in GOLDEN_FILES},
+        "pr-permalink.md": files[urls.pr_page(PR_NUMBER, sha("pr-head")).removeprefix("perf/")],
+        "scenario-parse.md": files[urls.scenario_page(urls.slugify("parse")).removeprefix("perf/")],
+        "scenario-parse.json": files[urls.scenario_data(urls.slugify("parse")).removeprefix("perf/")],
+    }
+    if os.environ.get("PERFPAGES_UPDATE_GOLDEN"):
+        for name, data in chosen.items():
+            (GOLDEN / name).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN / name).write_bytes(data)
+    for name, data in chosen.items():
+        assert data == (GOLDEN / name).read_bytes(), f"{name} differs from tests/golden/site/{name}"
