@@ -74,9 +74,12 @@ def _threshold(history: SeriesHistory, position: dict[str, int], floor: float, p
     if noise is None:
         return None
     mde = minimum_detectable_effect(noise, floor, per_test)
-    segment = s.history_until(latest)
+    # The band belongs to the current level: from the last change (or environment change) on.
+    start = len(s.points) - len(s.history_until(latest))
+    if history.changes:
+        start = max(start, s.positions[history.changes[-1].first_bad])
     return {
-        "x0": position[s.points[len(s.points) - len(segment)].commit],
+        "x0": position[s.points[start].commit],
         "x1": position[latest],
         "level": rounded(noise.base_level),
         "mde": rounded(mde),

@@ -129,7 +129,7 @@
         x: s.x.concat(s.x.slice().reverse()),
         y: s.hi.concat(s.lo.slice().reverse()),
         fill: "toself", fillcolor: color + "22", line: { width: 0 },
-        hoverinfo: "skip", showlegend: false, name: plain(s.machine) + " spread", type: "scatter",
+        mode: "lines", hoverinfo: "skip", showlegend: false, name: plain(s.machine) + " spread", type: "scatter",
       });
       traces.push({
         x: s.x, y: s.y, customdata: hover, name: plain(s.machine),
@@ -168,20 +168,29 @@
     return { traces: traces, layout: layout };
   }
 
+  function median(values) {
+    var sorted = values.slice().sort(function (a, b) { return a - b; });
+    var mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  }
+
+  // Series with different units share one axis: each sample as its change from the base median.
   function distributionFigure(data) {
     var traces = [];
     data.series.forEach(function (s, i) {
       var label = plain(s.label + " (" + s.machine + ")");
+      var centre = median(s.base);
       [["base", s.base, "#7f7f7f"], ["head", s.head, "#1f77b4"]].forEach(function (side) {
         traces.push({ type: "box", boxpoints: "all", jitter: 0.4, pointpos: 0, name: side[0],
-          legendgroup: side[0], showlegend: i === 0, marker: { color: side[2] },
-          x: side[1], y: side[1].map(function () { return label; }), orientation: "h",
-          hovertemplate: "%{x:.4~g} " + plain(s.unit) + "<extra>" + side[0] + "</extra>" });
+          legendgroup: side[0], showlegend: i === 0, marker: { color: side[2] }, orientation: "h",
+          x: side[1].map(function (v) { return 100 * (v / centre - 1); }),
+          y: side[1].map(function () { return label; }), customdata: side[1],
+          hovertemplate: "%{customdata:.4~g} " + plain(s.unit) + " (%{x:+.2f}%)<extra>" + side[0] + "</extra>" });
       });
     });
     var layout = themedLayout({
       boxmode: "group", height: 120 + 80 * data.series.length, margin: { l: 260, r: 10, t: 10, b: 40 },
-      xaxis: { title: { text: "samples" }, zeroline: false }, yaxis: { automargin: true },
+      xaxis: { title: { text: "change from the base median (%)" }, zeroline: true }, yaxis: { automargin: true },
     });
     return { traces: traces, layout: layout };
   }

@@ -1,0 +1,166 @@
+"""The built site in a real browser (Playwright + Debian's Chromium), like a user would use it.
+
+Screenshots of every page type land in test-artifacts/screenshots/ (or $PERFPAGES_ARTIFACTS).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from sitehistory import COMMITS, HOSTILE_PARAM, HOSTILE_SUBJECT, PR_NUMBER, STEP_AT, make_project, sha
+
+from generator.site.build import generate, mkdocs_build, mkdocs_settings
+
+playwright = pytest.importorskip("playwright.sync_api")
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(os.environ.get("PERFPAGES_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts")) / "screenshots"
+
+# .ci/run installs chromium and sets PERFPAGES_REQUIRE_BROWSER, so CI fails rather than skips without it.
+pytestmark = pytest.mark.skipif(
+    not shutil.which(CHROMIUM) and not os.environ.get("PERFPAGES_REQUIRE_BROWSER"),
+    reason=f"{CHROMIUM} not installed (apt-get install chromium)",
+)
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory):
+    root = make_project(tmp_path_factory.mktemp("browser") / "demo")
+    settings = mkdocs_settings(root / "mkdocs.yml")
+    generate(root / "perfpages.yml", root / "results", settings)
+    mkdocs_build(settings)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that fails the test on any console error, page error or dialog (an alert() from a payload)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    tab.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    tab.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    yield tab
+    context.close()
+    assert problems == []
+
+
+def shot(tab, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def drawn(tab, kind: str = "trend"):
+    chart = tab.locator(f'.pp-chart[data-kind="{kind}"]').first
+    chart.locator("xpath=.").wait_for()
+    tab.wait_for_function(
+        f"document.querySelector('.pp-chart[data-kind=\"{kind}\"]').dataset.state === 'drawn'", timeout=15000
+    )
+    return chart
+
+
+def test_overview_loads_no_plotly_and_leads_to_a_drawn_chart(page, site_url):
+    page.goto(site_url + "perf/")
+    assert page.locator(".pp-overview tbody tr").count() == 3
+    assert page.evaluate("typeof window.Plotly") == "undefined"
+    assert page.locator("script[src*=plotly]").count() == 0
+    shot(page, "overview")
+    page.get_by_role("link", name="parse", exact=True).click()
+    chart = drawn(page)
+    assert chart.locator(".cartesianlayer .scatterlayer path.point").count() == COMMITS  # one marker per measured commit
+    shot(page, "scenario")
+
+
+def test_overview_filter_and_machine_selector(page, site_url):
+    page.goto(site_url + "perf/")
+    page.fill("#pp-filter", "serve")
+    assert page.locator(".pp-overview tbody tr:not([hidden])").count() == 1
+    page.fill("#pp-filter", "")
+    page.locator('button.pp-tag[data-tag="core"]').click()
+    assert page.locator(".pp-overview tbody tr:not([hidden])").count() == 1
+    page.locator('button.pp-tag[data-tag="core"]').click()
+    page.select_option("#pp-machine", "bench-1")
+    assert page.locator(".pp-overview tbody tr:not([hidden])").count() == 3
+
+
+def test_hover_shows_the_commit_subject_as_text(page, site_url):
+    page.goto(site_url + "perf/")
+    page.get_by_role("link", name="parse", exact=True).click()
+    chart = drawn(page)
+    chart.locator(".cartesianlayer .scatterlayer path.point").nth(7).hover(force=True)
+    chart.locator(".hoverlayer text").first.wait_for()
+    assert HOSTILE_SUBJECT in chart.locator(".hoverlayer").text_content()  # shown literally, not run
+    chart.locator(".cartesianlayer .scatterlayer path.point").nth(30).hover(force=True)
+    page.wait_for_function("document.querySelector('.hoverlayer').textContent.includes('Change number 30')")
+
+
+def test_dark_mode_rethemes_the_chart(page, site_url):
+    page.goto(site_url + "perf/")
+    page.get_by_role("link", name="parse", exact=True).click()
+    chart = drawn(page)
+    light = chart.evaluate("div => div._fullLayout.font.color")
+    page.locator('label[title="Switch to dark mode"]').click()
+    page.wait_for_function(f"document.querySelector('.pp-chart')._fullLayout.font.color !== {light!r}")
+    assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
+    shot(page, "scenario-dark")
+
+
+def test_clicking_a_point_opens_the_comparison_with_its_parent(page, site_url):
+    page.goto(site_url + "perf/")
+    page.get_by_role("link", name="parse", exact=True).click()
+    chart = drawn(page)
+    chart.locator(".cartesianlayer .scatterlayer path.point").nth(STEP_AT).click(force=True)
+    page.wait_for_url(f"**/perf/compare/{sha(STEP_AT - 1)[:12]}..{sha(STEP_AT)[:12]}/")
+    assert "1 regression" in page.locator("article").inner_text()
+    drawn(page, "distribution")
+    shot(page, "compare")
+
+
+def test_pr_permalink_is_reachable_from_the_overview(page, site_url):
+    page.goto(site_url + "perf/")
+    page.get_by_role("link", name="pull requests").click()
+    page.get_by_role("link", name=f"#{PR_NUMBER}").click()
+    page.get_by_role("link", name=sha("pr-head")[:12]).first.click()
+    page.wait_for_url(f"**/perf/pr/{PR_NUMBER}/{sha('pr-head')[:12]}/")
+    article = page.locator("article").inner_text()
+    assert "1 regression and 1 improvement" in article
+    assert "feature/<b>thorough</b>" in article  # the branch name, as text
+    chart = drawn(page, "distribution")
+    assert chart.locator(".boxlayer .trace").count() == 4  # base and head for two changed series
+    shot(page, "pr")
+
+
+def test_hostile_strings_show_as_text_everywhere(page, site_url):
+    page.goto(site_url + "perf/")
+    page.get_by_role("link", name=f"render[template={HOSTILE_PARAM}]").click()
+    assert page.locator("h1").inner_text() == f"render[template={HOSTILE_PARAM}]"
+    assert page.title().startswith(f"render[template={HOSTILE_PARAM}]")
+    drawn(page)
+    page.goto(site_url + "perf/changes/")
+    shot(page, "changes")
+    page.goto(site_url + f"perf/compare/{sha(11)[:12]}..{sha(12)[:12]}/")
+    assert "[click](javascript:alert(1)) {{ config.site_name }}" in page.locator("article").inner_text()
+    assert page.locator("article a[href^='javascript']").count() == 0
