@@ -19,7 +19,13 @@ from generator.site.build import generate, mkdocs_build, mkdocs_settings
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = Path(os.environ.get("PERFPAGES_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts")) / "screenshots"
 
 # .ci/run installs chromium and sets PERFPAGES_REQUIRE_BROWSER, so CI fails rather than skips without it.
@@ -90,7 +96,8 @@ def test_overview_loads_no_plotly_and_leads_to_a_drawn_chart(page, site_url):
     shot(page, "overview")
     page.get_by_role("link", name="parse", exact=True).click()
     chart = drawn(page)
-    assert chart.locator(".cartesianlayer .scatterlayer path.point").count() == COMMITS  # one marker per measured commit
+    points = chart.locator(".cartesianlayer .scatterlayer path.point")
+    assert points.count() == COMMITS  # one marker per measured commit
     shot(page, "scenario")
 
 
