@@ -112,6 +112,7 @@
 
   // ---- charts -----------------------------------------------------------
 
+  var MARKERS_UP_TO = 1000;
   var COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"];
 
   function trendFigure(div, data, commits) {
@@ -133,7 +134,9 @@
       });
       traces.push({
         x: s.x, y: s.y, customdata: hover, name: plain(s.machine),
-        mode: "lines+markers", type: "scatter", line: { color: color, width: 1.5 }, marker: { size: 5 },
+        // Thousands of SVG markers are what makes a long history slow to draw; the line still hovers and clicks.
+        mode: s.x.length > MARKERS_UP_TO ? "lines" : "lines+markers",
+        type: "scatter", line: { color: color, width: 1.5 }, marker: { size: 5 },
         hovertemplate: "%{customdata[0]} · %{customdata[1]}<br>%{customdata[2]}<br>%{y:.4~g} " +
           plain(metric.unit) + "<extra>" + plain(s.machine) + "</extra>",
       });
@@ -228,11 +231,23 @@
     });
   }
 
+  // Charts below the fold are drawn when they come near the viewport, so the first one shows sooner.
+  var nearViewport = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (entry.isIntersecting) {
+        nearViewport.unobserve(entry.target);
+        drawChart(entry.target);
+      }
+    });
+  }, { rootMargin: "400px" }) : null;
+
   function init() {
     initFilters(document);
     var charts = document.querySelectorAll(".pp-chart");
     if (charts.length) watchScheme();
-    charts.forEach(drawChart);
+    charts.forEach(function (div) {
+      if (nearViewport) nearViewport.observe(div); else drawChart(div);
+    });
   }
 
   if (window.document$ && typeof window.document$.subscribe === "function") {

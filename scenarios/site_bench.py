@@ -1,0 +1,292 @@
+"""Scale benchmark of the dashboard build, and chart time in a real browser.
+
+Generates a synthetic project history with perfpages' own results writer: S
+scenarios x 4 metrics (400 series by default) over C commits on main, plus P pull
+requests measured as interleaved A/B runs. Then measures, each in a fresh process:
+the full build (generate + mkdocs build --strict), generation after one more run,
+the site's size and the peak memory. The browser part times how long a scenario page
+with 5,000 points takes to show its chart in headless Chromium.
+
+    python scenarios/site_bench.py                 # the issue's scale: 100 x 4 series, 2,000 commits, 1,000 PRs
+    python scenarios/site_bench.py --half          # also the half history, to show linear growth
+    python scenarios/site_bench.py --scale 0.05    # a quick run
+    python scenarios/site_bench.py --json          # one JSON document on stdout (the perfpages scenario uses this)
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gzip
+import hashlib
+import http.server
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from generator.model import CommitInfo, Direction, Measurement, RunRecord
+from generator.results.store import write_run
+from generator.runner.executor import Execution, Invocation, SubprocessExecutor
+
+METRICS = (
+    ("wall_time", "s", Direction.LOWER, 0.02),
+    ("cpu_time", "s", Direction.LOWER, 0.02),
+    ("max_rss", "bytes", Direction.LOWER, 0.001),
+    ("instructions", "instructions", Direction.LOWER, 0.0002),
+)
+SAMPLES = 5
+
+PERFPAGES_YML = """\
+project:
+  name: scale
+  repository: https://github.com/example/scale
+  main_branch: main
+scenarios:
+  - name: s0000
+    command: ["true"]
+    metrics: [wall_time]
+"""
+
+MKDOCS_YML = """\
+site_name: scale
+docs_dir: docs
+site_dir: site
+theme:
+  name: material
+  font: false
+  features: [navigation.instant]
+extra_css: [perf/assets/perfpages.css]
+extra_javascript: [perf/assets/perfpages.js]
+not_in_nav: |
+  /perf/scenarios/
+  /perf/compare/
+  /perf/pr/*/
+nav:
+  - Home: index.md
+  - Overview: perf/index.md
+  - Changes: perf/changes.md
+  - Pull requests: perf/pr/index.md
+"""
+
+
+@dataclass(frozen=True)
+class Shape:
+    scenarios: int
+    commits: int
+    prs: int
+
+
+def sha(tag: str) -> str:
+    return hashlib.sha1(tag.encode()).hexdigest()
+
+
+def commit(i: int) -> CommitInfo:
+    day = 1_767_225_600 + i * 3600  # one commit an hour from 2026-01-01
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(day))
+    return CommitInfo(sha(f"c{i}"), f"Commit {i}: tune things", "Ada", stamp, stamp, (sha(f"c{i - 1}"),) if i else ())
+
+
+def levels(shape: Shape, rng: np.random.Generator) -> np.ndarray:
+    """Per series and commit: the true level, with a few real steps."""
+    n_series = shape.scenarios * len(METRICS)
+    base = rng.uniform(1, 100, size=(n_series, 1))
+    steps = np.ones((n_series, shape.commits))
+    for s in range(n_series):
+        for at in rng.choice(shape.commits, size=2, replace=False):
+            steps[s, at:] *= 1 + rng.choice([-1, 1]) * rng.uniform(0.05, 0.2)
+    return base * steps
+
+
+def measurements(shape: Shape, level: np.ndarray, at: str, rng, factor: float = 1.0) -> tuple[Measurement, ...]:
+    out = []
+    for k in range(shape.scenarios):
+        for j, (metric, unit, direction, noise) in enumerate(METRICS):
+            value = level[k * len(METRICS) + j] * factor
+            samples = value * (1 + noise * rng.standard_normal(SAMPLES))
+            out.append(Measurement(f"s{k:04d}", metric, unit, direction, at, tuple(float(f"{x:.6g}") for x in samples)))
+    return tuple(out)
+
+
+def record(run_id: str, head: CommitInfo, ms, base: CommitInfo | None = None, pr: int | None = None) -> RunRecord:
+    return RunRecord(
+        run_id=run_id,
+        machine="bench-1",
+        head=head,
+        started_at=head.committer_date.replace("+00:00", "Z"),
+        finished_at=head.committer_date.replace("+00:00", "Z"),
+        tool_version="0.3.0",
+        fingerprint={"cpu_model": "Bench CPU", "kernel": "6.1", "governor": "performance"},
+        measurements=ms,
+        base=base,
+        pull_request=pr,
+        branch=f"pr-{pr}" if pr else "main",
+    )
+
+
+def make_history(root: Path, shape: Shape, seed: int = 1) -> None:
+    rng = np.random.default_rng(seed)
+    (root / "docs").mkdir(parents=True)
+    (root / "docs" / "index.md").write_text("# Scale\n")
+    (root / "perfpages.yml").write_text(PERFPAGES_YML)
+    (root / "mkdocs.yml").write_text(MKDOCS_YML)
+    truth = levels(shape, rng)
+    for i in range(shape.commits):
+        write_run(root / "results", record(f"main-{i}", commit(i), measurements(shape, truth[:, i], sha(f"c{i}"), rng)))
+    for p in range(shape.prs):
+        base_index = int(shape.commits * (p + 1) / (shape.prs + 1))
+        base = commit(base_index)
+        head = CommitInfo(
+            sha(f"pr{p}"), f"PR {p} change", "Grace", base.committer_date, base.committer_date, (base.sha,)
+        )
+        ms = measurements(shape, truth[:, base_index], base.sha, rng)
+        ms += measurements(shape, truth[:, base_index], head.sha, rng, factor=1.1 if p % 3 == 0 else 1.0)
+        write_run(root / "results", record(f"pr-{p}", head, ms, base=base, pr=p + 1))
+
+
+def perfpages(root: Path, *args: str, timeout: float = 7200) -> tuple[dict, Execution]:
+    """Run `perfpages ARGS --json` in a fresh process; its own peak memory is sampled from /proc."""
+    argv = (sys.executable, "-m", "generator", *args, "--json")
+    done = SubprocessExecutor().execute(Invocation(argv, root, dict(os.environ), timeout))
+    if not done.ok:
+        raise SystemExit(f"perfpages {' '.join(args)} failed in {root}:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout), done
+
+
+def folder_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def measure_build(shape: Shape, root: Path) -> dict:
+    started = time.perf_counter()
+    make_history(root, shape)
+    history_s = time.perf_counter() - started
+    full, run = perfpages(root, "build")
+    rng = np.random.default_rng(7)
+    extra = record(
+        "main-extra",
+        commit(shape.commits),
+        measurements(shape, levels(shape, rng)[:, -1], sha(f"c{shape.commits}"), rng),
+    )
+    write_run(root / "results", extra)
+    again, rerun = perfpages(root, "build", "--no-mkdocs")
+    return {
+        "series": shape.scenarios * len(METRICS),
+        "commits": shape.commits,
+        "prs": shape.prs,
+        "pages": full["pages"],
+        "history_write_s": round(history_s, 1),
+        "results_mb": round(folder_bytes(root / "results") / 1e6, 1),
+        "full_build_s": round(run.wall_time, 2),
+        "generate_s": full["generate_seconds"],
+        "mkdocs_s": full["mkdocs_seconds"],
+        "peak_rss_mb": round(run.max_rss / 1e6),
+        "site_mb": round(folder_bytes(root / "site") / 1e6, 1),
+        "incremental_generate_s": round(rerun.wall_time, 2),
+        "incremental_written": again["written"],
+    }
+
+
+def overview_transfer_kb(site: Path) -> float:
+    """Bytes the overview needs before any plotly, gzipped as GitHub Pages serves them."""
+    html = (site / "perf" / "index.html").read_text()
+    assets = [site / "perf" / "index.html"]
+    for ref in re.findall(r'(?:href|src)="([^"]+\.(?:css|js))"', html):
+        path = (site / "perf" / ref).resolve()
+        if path.is_file():
+            assets.append(path)
+    return round(sum(len(gzip.compress(p.read_bytes())) for p in assets) / 1e3, 1)
+
+
+def chart_time_ms(points: int, root: Path, repeats: int = 5) -> dict:
+    """Navigation to a scenario page with `points` commits until its chart is drawn, in headless Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    make_history(root, Shape(1, points, 0))
+    perfpages(root, "build")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    page_url = next((root / "site" / "perf" / "scenarios").iterdir()).name
+    url = f"http://127.0.0.1:{server.server_port}/perf/scenarios/{page_url}/"
+    timings = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context()
+        for _ in range(repeats + 1):  # the first load fills the cache, as a returning reader's would be
+            tab = context.new_page()
+            started = time.perf_counter()
+            tab.goto(url, wait_until="commit")
+            tab.wait_for_function("document.querySelector('.pp-chart')?.dataset.state === 'drawn'", timeout=30000)
+            timings.append((time.perf_counter() - started) * 1000)
+            tab.close()
+        browser.close()
+    server.shutdown()
+    return {"points": points, "cold_ms": round(timings[0]), "warm_ms_median": round(float(np.median(timings[1:])))}
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="Multiply series, commits and PRs (1.0: 400 x 2,000 + 1,000)."
+    )
+    parser.add_argument("--half", action="store_true", help="Also build half the history, to show how time grows.")
+    parser.add_argument("--chart-points", type=int, default=5000, help="Points on the browser-timed chart; 0 skips it.")
+    parser.add_argument("--json", action="store_true", help="Print one JSON document.")
+    args = parser.parse_args()
+    shapes = [
+        Shape(max(2, round(100 * args.scale)), max(20, round(2000 * args.scale)), max(2, round(1000 * args.scale)))
+    ]
+    if args.half and shapes:
+        shapes.insert(0, Shape(shapes[0].scenarios, shapes[0].commits // 2, shapes[0].prs // 2))
+    report: dict = {"builds": []}
+    with tempfile.TemporaryDirectory(prefix="perfpages-scale-") as tmp:
+        for n, shape in enumerate(shapes):
+            root = Path(tmp) / f"build{n}"
+            result = measure_build(shape, root)
+            result["overview_kb_gzip"] = overview_transfer_kb(root / "site")
+            report["builds"].append(result)
+            shutil.rmtree(root)
+            print(json.dumps(result), file=sys.stderr)
+        if args.chart_points:
+            report["chart"] = chart_time_ms(args.chart_points, Path(tmp) / "chart")
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    for b in report["builds"]:
+        print(
+            f"{b['series']} series x {b['commits']} commits + {b['prs']} PRs ({b['pages']} pages): "
+            f"full build {b['full_build_s']} s (generate {b['generate_s']} s, mkdocs {b['mkdocs_s']} s), "
+            f"after one more run {b['incremental_generate_s']} s, site {b['site_mb']} MB, "
+            f"peak {b['peak_rss_mb']} MB, overview {b['overview_kb_gzip']} kB gzip"
+        )
+    if "chart" in report:
+        c = report["chart"]
+        print(f"chart with {c['points']} points: {c['cold_ms']} ms cold, {c['warm_ms_median']} ms warm (median)")
+
+
+if __name__ == "__main__":
+    main()
