@@ -257,9 +257,8 @@ def main() -> None:
     parser.add_argument("--chart-points", type=int, default=5000, help="Points on the browser-timed chart; 0 skips it.")
     parser.add_argument("--json", action="store_true", help="Print one JSON document.")
     args = parser.parse_args()
-    shapes = [
-        Shape(max(2, round(100 * args.scale)), max(20, round(2000 * args.scale)), max(2, round(1000 * args.scale)))
-    ]
+    full = Shape(max(2, round(100 * args.scale)), max(20, round(2000 * args.scale)), max(2, round(1000 * args.scale)))
+    shapes = [] if args.scale == 0 else [full]
     if args.half and shapes:
         shapes.insert(0, Shape(shapes[0].scenarios, shapes[0].commits // 2, shapes[0].prs // 2))
     report: dict = {"builds": []}
