@@ -15,6 +15,7 @@ from generator.analysis import bimodal as bm
 from generator.analysis import changepoints as cp
 from generator.analysis import comparison
 from generator.analysis import fence as fe
+from generator.analysis import noise as nz
 from generator.analysis import verdict as vd
 
 START, END = "<!-- constants:start -->", "<!-- constants:end -->"
@@ -28,10 +29,15 @@ def rows() -> list[tuple[str, str, str]]:
         ("fence", "minimum history", f"{fe.MIN_HISTORY} runs, else the default threshold"),
         ("fence", "threshold", f"Q3 + {fe.IQR_MULTIPLIER:g} x IQR of consecutive relative changes"),
         ("fence", "default / floor", f"{floors}; other metrics {fe.OTHER_METRICS[0]:.1%} / {fe.OTHER_METRICS[1]:.1%}"),
-        ("verdict", "noise history", f"up to {vd.NOISE_HISTORY} runs, within one environment"),
-        ("verdict", "noise scale", f"sd of consecutive relative changes, winsorised at {vd.WINSOR:.0%} per side"),
-        ("verdict", "degrees of freedom", f"{vd.SCALE_EFFICIENCY:g} x history changes (at least {vd.MIN_DF:g})"),
-        ("verdict", "base level", f"median of up to {vd.BASE_LEVEL_POINTS} runs since the last change"),
+        ("verdict", "noise history", f"up to {nz.NOISE_HISTORY} runs, within one environment"),
+        ("verdict", "noise scale", f"sd of consecutive relative changes, winsorised at {nz.WINSOR:.0%} per side"),
+        ("verdict", "degrees of freedom", f"{nz.SCALE_EFFICIENCY:g} x history changes (at least {nz.MIN_DF:g})"),
+        (
+            "verdict",
+            "base level",
+            f"median of up to {nz.BASE_LEVEL_POINTS} newest runs, or of those since a shift among them "
+            f"(2-4 runs all {nz.OUTLIER_Z:g} sigma off, or 5+ whose median moved {nz.SHIFT_Z:g} sds)",
+        ),
         ("verdict", "false alarms", f"Benjamini-Hochberg at {comparison.FALSE_ALARM_RATE:.0%} per comparison"),
         ("verdict", "raw samples", f"Mann-Whitney p < {vd.SAMPLE_ALPHA:g} with at least {vd.MIN_SAMPLES} a side"),
         (

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generator.analysis.robust import spread
+from generator.analysis.robust import MAD_TO_SD
+from generator.analysis.rows import masked_median
 
 MIN_SHARE = 0.15  # each level holds at least this share of the points
 MIN_SEPARATION = 6.0  # gap between the levels, in within-level spreads
@@ -34,27 +35,43 @@ class Bimodal:
 
 def find_bimodal(values) -> Bimodal | None:
     x = np.asarray(values, dtype=float)
-    if len(x) < MIN_POINTS:
-        return None
-    cut = _best_cut(np.sort(x))
-    low_mask = x < cut
-    low, high = x[low_mask], x[~low_mask]
-    if min(len(low), len(high)) < MIN_SHARE * len(x):
-        return None
-    within = float(np.sqrt((spread(low) ** 2 + spread(high) ** 2) / 2)) or 1e-12
-    separated = (np.median(high) - np.median(low)) >= MIN_SEPARATION * within
-    switches = int(np.count_nonzero(np.diff(low_mask.astype(int))))
-    if not separated or switches < MIN_SWITCHES:
-        return None
-    return Bimodal(float(np.median(low)), float(np.median(high)), within)
+    return find_bimodal_rows(x[None, :])[0]
 
 
-def _best_cut(sorted_x: np.ndarray) -> float:
-    """The threshold minimising the within-group sum of squares (1-D two-means, exact)."""
-    n = len(sorted_x)
-    csum, csum2 = np.cumsum(sorted_x), np.cumsum(sorted_x**2)
+def find_bimodal_rows(windows: np.ndarray) -> list[Bimodal | None]:
+    """``find_bimodal`` for every row of a block of equal-length windows."""
+    rows, n = windows.shape
+    if n < MIN_POINTS:
+        return [None] * rows
+    cut = _best_cut_rows(np.sort(windows, axis=1))
+    low_mask = windows < cut[:, None]
+    low_n = low_mask.sum(axis=1)
+    big_enough = np.minimum(low_n, n - low_n) >= MIN_SHARE * n
+    low_median = masked_median(windows, low_mask)
+    high_median = masked_median(windows, ~low_mask)
+    within = np.sqrt((_spread(windows, low_mask, low_median) ** 2 + _spread(windows, ~low_mask, high_median) ** 2) / 2)
+    within = np.where(within > 0, within, 1e-12)
+    separated = (high_median - low_median) >= MIN_SEPARATION * within
+    switches = np.count_nonzero(np.diff(low_mask.astype(int), axis=1), axis=1)
+    found = big_enough & separated & (switches >= MIN_SWITCHES)
+    return [
+        Bimodal(float(low_median[r]), float(high_median[r]), float(within[r])) if found[r] else None
+        for r in range(rows)
+    ]
+
+
+def _spread(values: np.ndarray, mask: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """MAD-based sd of each row's masked-in values (robust.spread, row-wise)."""
+    return MAD_TO_SD * masked_median(np.abs(values - centre[:, None]), mask)
+
+
+def _best_cut_rows(sorted_x: np.ndarray) -> np.ndarray:
+    """Per row, the threshold minimising the within-group sum of squares (1-D two-means, exact)."""
+    n = sorted_x.shape[1]
+    csum, csum2 = np.cumsum(sorted_x, axis=1), np.cumsum(sorted_x**2, axis=1)
     k = np.arange(1, n)
-    left = csum2[:-1] - csum[:-1] ** 2 / k
-    right = (csum2[-1] - csum2[:-1]) - (csum[-1] - csum[:-1]) ** 2 / (n - k)
-    i = int(np.argmin(left + right))
-    return float((sorted_x[i] + sorted_x[i + 1]) / 2)
+    left = csum2[:, :-1] - csum[:, :-1] ** 2 / k
+    right = (csum2[:, -1:] - csum2[:, :-1]) - (csum[:, -1:] - csum[:, :-1]) ** 2 / (n - k)
+    i = np.argmin(left + right, axis=1)
+    rows = np.arange(len(sorted_x))
+    return (sorted_x[rows, i] + sorted_x[rows, i + 1]) / 2

@@ -8,20 +8,20 @@ land on main. The thresholds used are frozen into the result.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtr
 
 from generator.analysis import fence as compat
+from generator.analysis.noise import Noise, learn_noise
 from generator.analysis.verdict import (
     SAMPLE_ALPHA,
-    Noise,
     Verdict,
     direction_of,
     history_pvalue,
     known_level,
-    learn_noise,
     minimum_detectable_effect,
     sample_pvalue,
 )
@@ -61,7 +61,7 @@ class SeriesVerdict:
     level_change: float | None  # head / base level - 1: what our rule tests
     p_history: float | None
     q_value: float | None  # Benjamini-Hochberg adjusted
-    p_samples: float | None
+    p_samples: float | None  # None when the verdict did not need the raw-sample test
     mde: float  # minimum detectable effect at this comparison's per-series level
     verdict: Verdict
     reason: str
@@ -93,10 +93,25 @@ class ComparisonReport:
         return tuple(s for s in self.series if s.verdict is Verdict.IMPROVED)
 
 
+@dataclass(frozen=True)
+class Priors:
+    """What the history up to the base says about one series, learned ahead (for many bases at once)."""
+
+    noise: Noise | None
+    fence: compat.Fence
+
+
 def compare(
-    base: str, head: str, inputs: list[SeriesInput], floors: dict[str, float] | None = None
+    base: str,
+    head: str,
+    inputs: list[SeriesInput],
+    floors: dict[str, float] | None = None,
+    priors: Callable[[SeriesInput], Priors] | None = None,
 ) -> ComparisonReport:
-    prepared = [prepare(i, floors) for i in inputs if i.base_samples and i.head_samples]
+    """``priors``, when given, supplies each series' noise and fence instead of learning them here."""
+    prepared = [
+        prepare(i, floors, priors(i) if priors else None) for i in inputs if i.base_samples and i.head_samples
+    ]
     return judge(base, head, prepared, inputs)
 
 
@@ -129,18 +144,17 @@ class Prepared:
     noise: Noise | None
     level_change: float | None
     p_history: float | None
-    p_samples: float | None
 
 
-def prepare(item: SeriesInput, floors: dict[str, float] | None = None) -> Prepared:
+def prepare(item: SeriesInput, floors: dict[str, float] | None = None, priors: Priors | None = None) -> Prepared:
     base, head = statistics.median(item.base_samples), statistics.median(item.head_samples)
-    history = item.history or (base,)
-    noise = learn_noise(history)
+    if priors is None:
+        history = item.history or (base,)
+        priors = Priors(learn_noise(history), compat.fence(history, item.metric, floors))
+    noise = priors.noise
     level_change = head / noise.base_level - 1 if noise and noise.base_level else None
     p = history_pvalue(level_change, noise) if noise is not None and level_change is not None else None
-    fence = compat.fence(history, item.metric, floors)
-    p_samples = sample_pvalue(item.base_samples, item.head_samples)
-    return Prepared(item, base, head, _ratio(head, base), fence, noise, level_change, p, p_samples)
+    return Prepared(item, base, head, _ratio(head, base), priors.fence, noise, level_change, p)
 
 
 def _ratio(head: float, base: float) -> float:
@@ -152,7 +166,7 @@ def _finish(prepared: Prepared, q: float | None, per_test_alpha: float) -> Serie
     fence_significant = abs(prepared.change) >= prepared.fence.threshold
     size = compat.magnitude(prepared.change, prepared.fence.threshold, item.metric)
     fence_verdict = direction_of(prepared.change, item.direction) if fence_significant else Verdict.UNCHANGED
-    verdict, reason = _our_verdict(prepared, q)
+    verdict, reason, p_samples = _our_verdict(prepared, q)
     return SeriesVerdict(
         series=item,
         base=prepared.base,
@@ -166,32 +180,40 @@ def _finish(prepared: Prepared, q: float | None, per_test_alpha: float) -> Serie
         level_change=prepared.level_change,
         p_history=prepared.p_history,
         q_value=q,
-        p_samples=prepared.p_samples,
+        p_samples=p_samples,
         mde=minimum_detectable_effect(prepared.noise, prepared.fence.floor, per_test_alpha),
         verdict=verdict,
         reason=reason,
     )
 
 
-def _our_verdict(prepared: Prepared, q: float | None) -> tuple[Verdict, str]:
-    p_samples = prepared.p_samples
+def _our_verdict(prepared: Prepared, q: float | None) -> tuple[Verdict, str, float | None]:
+    """The verdict, why, and the raw-sample p-value when the verdict got as far as needing it.
+
+    The Mann-Whitney test is the last gate and the slowest step, so it runs only for a
+    series that passed every other gate."""
+    item = prepared.series
     if prepared.noise is None or q is None or prepared.level_change is None:
         # Too little history to learn noise: only the fence (with its defaults) can judge.
-        if abs(prepared.change) >= prepared.fence.threshold and (p_samples is None or p_samples < SAMPLE_ALPHA):
-            return direction_of(prepared.change, prepared.series.direction), "beyond the default threshold"
-        return Verdict.UNCHANGED, "too little history; within the default threshold"
+        if abs(prepared.change) < prepared.fence.threshold:
+            return Verdict.UNCHANGED, "too little history; within the default threshold", None
+        p_samples = sample_pvalue(item.base_samples, item.head_samples)
+        if p_samples is None or p_samples < SAMPLE_ALPHA:
+            return direction_of(prepared.change, item.direction), "beyond the default threshold", p_samples
+        return Verdict.UNCHANGED, "too little history; within the default threshold", p_samples
     if known_level(prepared.noise, prepared.head):
-        return Verdict.UNCHANGED, "at a level this bimodal series already flips between"
+        return Verdict.UNCHANGED, "at a level this bimodal series already flips between", None
     if abs(prepared.level_change) < prepared.fence.floor:
-        return Verdict.UNCHANGED, f"below the {prepared.fence.floor:.2%} floor"
+        return Verdict.UNCHANGED, f"below the {prepared.fence.floor:.2%} floor", None
     if abs(prepared.change) < prepared.fence.floor or prepared.change * prepared.level_change < 0:
         # The base run itself moved and the head agrees with it: the PR did not make this change.
-        return Verdict.UNCHANGED, "the head matches the base run; the shift came before the base"
+        return Verdict.UNCHANGED, "the head matches the base run; the shift came before the base", None
     if q >= FALSE_ALARM_RATE:
-        return Verdict.UNCHANGED, f"within noise (q = {q:.3f})"
+        return Verdict.UNCHANGED, f"within noise (q = {q:.3f})", None
+    p_samples = sample_pvalue(item.base_samples, item.head_samples)
     if p_samples is not None and p_samples >= SAMPLE_ALPHA:
-        return Verdict.UNCHANGED, f"raw samples overlap (Mann-Whitney p = {p_samples:.3f})"
-    return direction_of(prepared.level_change, prepared.series.direction), f"beyond noise (q = {q:.2g})"
+        return Verdict.UNCHANGED, f"raw samples overlap (Mann-Whitney p = {p_samples:.3f})", p_samples
+    return direction_of(prepared.level_change, item.direction), f"beyond noise (q = {q:.2g})", p_samples
 
 
 def _benjamini_hochberg(pvalues: list[float | None]) -> list[float | None]:
@@ -213,4 +235,4 @@ def _fence_false_alarms(v: SeriesVerdict) -> float:
     """Chance that pure noise crosses this series' fence: base and head are one point each."""
     if v.noise is None or v.noise.sigma <= 0:
         return 0.0
-    return float(2 * norm.sf(v.fence.threshold / (v.noise.sigma * np.sqrt(2))))
+    return float(2 * ndtr(-v.fence.threshold / (v.noise.sigma * np.sqrt(2))))

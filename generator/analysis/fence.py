@@ -15,6 +15,7 @@ from enum import IntEnum
 import numpy as np
 
 from generator.analysis import robust
+from generator.analysis.rows import relative_change_rows
 
 HISTORY_RUNS = 30
 MIN_HISTORY = 10
@@ -49,14 +50,39 @@ def relative_changes(history: np.ndarray) -> np.ndarray:
 
 def fence(history, metric: str, floors: dict[str, float] | None = None) -> Fence:
     """The threshold for a comparison whose base is the last value of ``history``."""
+    recent = np.asarray(history, dtype=float)[-HISTORY_RUNS:]
+    return fence_rows(recent[None, :], metric, floors)[0]
+
+
+def fence_rows(windows: np.ndarray, metric: str, floors: dict[str, float] | None = None) -> list[Fence]:
+    """``fence`` for every row of a block of equal-length histories (newest point last)."""
     default, floor = THRESHOLDS.get(metric, OTHER_METRICS)
     floor = (floors or {}).get(metric, floor)
-    recent = np.asarray(history, dtype=float)[-HISTORY_RUNS:]
-    changes = relative_changes(recent)
-    if len(recent) < MIN_HISTORY or len(changes) < MIN_HISTORY - 1:
-        return Fence(max(default, floor), "default", len(recent), floor)
+    recent = windows[:, -HISTORY_RUNS:]
+    rows, length = recent.shape
+    fallback = Fence(max(default, floor), "default", length, floor)
+    if length < MIN_HISTORY:
+        return [fallback] * rows
+    rel, valid = relative_change_rows(recent)
+    complete = valid.all(axis=1)
+    q1, q3 = np.quantile(np.abs(rel), [0.25, 0.75], axis=1)
+    return [
+        _iqr_fence(q1[r], q3[r], length, floor) if complete[r] else _with_gaps(recent[r], floor, fallback)
+        for r in range(rows)
+    ]
+
+
+def _iqr_fence(q1: float, q3: float, points: int, floor: float) -> Fence:
+    return Fence(max(float(q3 + IQR_MULTIPLIER * (q3 - q1)), floor), "history-iqr", points, floor)
+
+
+def _with_gaps(history: np.ndarray, floor: float, fallback: Fence) -> Fence:
+    """A history holding zeros: changes from zero have no relative size and are left out."""
+    changes = relative_changes(history)
+    if len(changes) < MIN_HISTORY - 1:
+        return fallback
     q1, q3 = np.quantile(changes, [0.25, 0.75])
-    return Fence(max(float(q3 + IQR_MULTIPLIER * (q3 - q1)), floor), "history-iqr", len(recent), floor)
+    return _iqr_fence(q1, q3, len(history), floor)
 
 
 def magnitude(change: float, threshold: float, metric: str) -> Magnitude:

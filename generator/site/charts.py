@@ -10,7 +10,8 @@ import json
 
 from generator.analysis.comparison import FALSE_ALARM_RATE
 from generator.analysis.history import SeriesHistory
-from generator.analysis.verdict import learn_noise, minimum_detectable_effect
+from generator.analysis.noise import learn_noise
+from generator.analysis.verdict import minimum_detectable_effect
 from generator.site.gather import Comparison, ScenarioGroup, Site
 
 
