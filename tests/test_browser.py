@@ -141,7 +141,7 @@ def test_clicking_a_point_opens_the_comparison_with_its_parent(page, site_url):
     chart = drawn(page)
     chart.locator(".cartesianlayer .scatterlayer path.point").nth(STEP_AT).click(force=True)
     page.wait_for_url(f"**/perf/compare/{sha(STEP_AT - 1)[:12]}..{sha(STEP_AT)[:12]}/")
-    assert "1 regression" in page.locator("article").inner_text()
+    assert "1 level shift at this commit" in page.locator("article").inner_text()
     drawn(page, "distribution")
     shot(page, "compare")
 

@@ -200,3 +200,59 @@ def test_history_attributes_changes_to_commit_ranges_and_environment_changes_are
 )
 def test_summary_direction_follows_rustc_perf(relevant, expected):
     assert fence.summary_direction(relevant) == expected
+
+
+def _mixed_windows(rng: np.random.Generator, rows: int = 60, length: int = 40) -> np.ndarray:
+    """Plain noise, recent shifts, a bimodal flip-flop and a series with zeros, side by side."""
+    block = 100 * (1 + 0.01 * rng.standard_normal((rows, length)))
+    block[1::4, -3:] *= 1.08  # a shift too recent to confirm
+    block[2::4, -7:] *= 0.95
+    block[3::4] = np.where(rng.random((len(block[3::4]), length)) < 0.5, 100.0, 110.0) * (
+        1 + 0.002 * rng.standard_normal((len(block[3::4]), length))
+    )
+    block[4, ::5] = 0.0
+    return block
+
+
+def test_noise_learned_for_a_block_equals_noise_learned_one_history_at_a_time():
+    from generator.analysis.noise import learn_noise, learn_noise_rows
+
+    block = _mixed_windows(np.random.default_rng(3))
+    together = learn_noise_rows(block)
+    assert any(n is not None and n.bimodal is not None for n in together)
+    assert any(n is not None and n.base_points < 10 for n in together)  # some recent shifts were seen
+    assert together == [learn_noise(row) for row in block]
+
+
+def test_fences_learned_for_a_block_equal_fences_one_at_a_time():
+    block = _mixed_windows(np.random.default_rng(4))[:, -fence.HISTORY_RUNS :]
+    assert fence.fence_rows(block, "wall_time") == [fence.fence(row, "wall_time") for row in block]
+
+
+def test_comparisons_with_priors_learned_ahead_equal_comparisons_that_learn_them():
+    from generator.analysis.comparison import compare
+    from generator.analysis.priors import PriorRequest, learn_priors
+    from generator.analysis.series import SampleIndex, SeriesKey
+
+    rng = np.random.default_rng(5)
+    shas = [f"{i:040x}" for i in range(30)]
+    values = 100 * (1 + 0.01 * rng.standard_normal(30))
+    runs = runs_on_main(shas, values, rng)
+    head = f"{999:040x}"
+    pr = make_record(
+        run_id="pr",
+        head=make_commit(head),
+        base=make_commit(shas[20]),
+        measurements=(
+            Measurement("parse", "wall_time", "s", Direction.LOWER, shas[20], tuple(values[20] * np.ones(5))),
+            Measurement("parse", "wall_time", "s", Direction.LOWER, head, tuple(values[20] * 1.2 * np.ones(5))),
+        ),
+    )
+    built = build_series([*runs, pr], shas)
+    index = SampleIndex.of([*runs, pr])
+    inputs = comparison_inputs(built, index, shas[20], head)
+    priors = learn_priors([PriorRequest(built[0], shas[20])], {})
+    key = SeriesKey("bench-1", "parse", (), "wall_time")
+    ahead = compare(shas[20], head, inputs, None, lambda i: priors.get((key, shas[20])))
+    assert ahead == compare(shas[20], head, inputs)
+    assert ahead.regressions

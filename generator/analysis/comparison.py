@@ -109,9 +109,7 @@ def compare(
     priors: Callable[[SeriesInput], Priors] | None = None,
 ) -> ComparisonReport:
     """``priors``, when given, supplies each series' noise and fence instead of learning them here."""
-    prepared = [
-        prepare(i, floors, priors(i) if priors else None) for i in inputs if i.base_samples and i.head_samples
-    ]
+    prepared = [prepare(i, floors, priors(i) if priors else None) for i in inputs if i.base_samples and i.head_samples]
     return judge(base, head, prepared, inputs)
 
 

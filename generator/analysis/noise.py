@@ -37,7 +37,7 @@ WINSOR_CONSISTENCY = float(np.sqrt((2 * norm.cdf(_A) - 1) - 2 * _A * norm.pdf(_A
 MAD_TO_SD = 1.4826
 MEDIAN_SD = 1.2533  # sd of a sample median, in sigmas times 1/sqrt(n), for normal data
 OUTLIER_Z = 3.0  # 2-4 newest points all this many sigmas off the level: a shift, not noise
-SHIFT_Z = 3.0  # 5+ newest points whose median moved this many sds of a median gap
+SHIFT_Z = 4.0  # 5+ newest points whose median moved this many sds of a median gap
 MIN_BEFORE = 5  # points the level before a shift needs
 
 

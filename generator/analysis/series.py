@@ -54,16 +54,30 @@ class Series:
     def positions(self) -> dict[str, int]:
         return {p.commit: i for i, p in enumerate(self.points)}
 
-    def history_until(self, commit: str) -> tuple[float, ...]:
-        """Point values up to and including ``commit``, within that commit's environment."""
+    @cached_property
+    def values(self) -> tuple[float, ...]:
+        return tuple(p.value for p in self.points)
+
+    @cached_property
+    def segment_starts(self) -> tuple[int, ...]:
+        """For each point, where its environment segment starts."""
+        starts, start = [], 0
+        for i, p in enumerate(self.points):
+            if i and p.environment != self.points[i - 1].environment:
+                start = i
+            starts.append(start)
+        return tuple(starts)
+
+    def history_until(self, commit: str, limit: int | None = None) -> tuple[float, ...]:
+        """Point values up to and including ``commit``, within that commit's environment
+        (only the newest ``limit`` of them when given)."""
         index = self.positions.get(commit)
         if index is None:
             return ()
-        environment = self.points[index].environment
-        start = index
-        while start > 0 and self.points[start - 1].environment == environment:
-            start -= 1
-        return tuple(p.value for p in self.points[start : index + 1])
+        start = self.segment_starts[index]
+        if limit is not None:
+            start = max(start, index + 1 - limit)
+        return self.values[start : index + 1]
 
 
 def environment_of(record: RunRecord) -> str:

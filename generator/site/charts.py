@@ -12,7 +12,7 @@ from generator.analysis.comparison import FALSE_ALARM_RATE
 from generator.analysis.history import SeriesHistory
 from generator.analysis.noise import learn_noise
 from generator.analysis.verdict import minimum_detectable_effect
-from generator.site.gather import Comparison, ScenarioGroup, Site
+from generator.site.gather import Comparison, MainStep, ScenarioGroup, Site
 
 
 def dumps(document) -> bytes:
@@ -87,18 +87,44 @@ def _threshold(history: SeriesHistory, position: dict[str, int], floor: float, p
     }
 
 
+def step_samples_document(step: MainStep) -> dict:
+    """Samples of the series that shifted level at a commit on main."""
+    return {
+        "series": [
+            _samples_entry(
+                f"{c.history.series.key.label} · {c.history.series.key.metric}",
+                c.history.series.key.machine,
+                c.history.series.unit,
+                c.before.samples,
+                c.after.samples,
+            )
+            for c in step.step.shifted
+        ]
+    }
+
+
+def _samples_entry(label: str, machine: str, unit: str, base, head) -> dict:
+    return {
+        "label": label,
+        "machine": machine,
+        "unit": unit,
+        "base": [rounded(x) for x in base],
+        "head": [rounded(x) for x in head],
+    }
+
+
 def samples_document(comparison: Comparison) -> dict:
     """Raw samples of the series that changed, for the page's distribution plots."""
     changed = [v for v in comparison.report.series if v.verdict.value in ("regressed", "improved")]
     return {
         "series": [
-            {
-                "label": f"{v.series.label} · {v.series.metric}",
-                "machine": v.series.machine,
-                "unit": v.series.unit,
-                "base": [rounded(x) for x in v.series.base_samples],
-                "head": [rounded(x) for x in v.series.head_samples],
-            }
+            _samples_entry(
+                f"{v.series.label} · {v.series.metric}",
+                v.series.machine,
+                v.series.unit,
+                v.series.base_samples,
+                v.series.head_samples,
+            )
             for v in changed
         ]
     }

@@ -13,10 +13,13 @@ from generator.render.comparison import MARKS
 from generator.render.markdown import escape, percent, table
 from generator.render.units import human
 from generator.site import urls
-from generator.site.gather import Comparison, PullRequest, Site
+from generator.site.gather import Comparison, MainStep, PullRequest, Site
 from generator.site.html import front_matter, repository_link, text
 
 CHANGED = (Verdict.REGRESSED, Verdict.IMPROVED)
+# Unchanged series listed on a PR page: every PR page listing every series would grow the site with
+# series x PRs; the rest are on the scenario pages.
+OTHERS_SHOWN = 50
 
 
 def _count(n: int, word: str) -> str:
@@ -51,13 +54,12 @@ def _commit_line(site: Site, role: str, info: CommitInfo) -> str:
     return f"- **{role}** {sha} {escape(info.subject)} · {escape(info.author)} · {escape(info.committer_date[:10])}"
 
 
-def _commits(site: Site, c: Comparison) -> str:
+def _commits(site: Site, c: Comparison | MainStep) -> str:
     lines = [_commit_line(site, "base", c.base), _commit_line(site, "head", c.head)]
-    machines = sorted({v.series.machine for v in c.report.series})
-    detail = f"- measured on {escape(', '.join(machines))}"
-    if c.branch:
+    detail = f"- measured on {escape(', '.join(_machines(c)))}"
+    if getattr(c, "branch", None):
         detail += f" · branch {escape(c.branch)}"
-    if c.ci_url and c.ci_url.startswith("https://"):
+    if getattr(c, "ci_url", None) and c.ci_url.startswith("https://"):
         detail += f" · [run log]({c.ci_url})"
     source = repository_link(site.repository, "compare", f"{c.base.sha}...{c.head.sha}")
     if source:
@@ -65,12 +67,21 @@ def _commits(site: Site, c: Comparison) -> str:
     return "\n".join([*lines, detail]) + "\n"
 
 
+def _machines(c: Comparison | MainStep) -> list[str]:
+    if isinstance(c, MainStep):
+        return sorted({s.history.series.key.machine for s in c.step.changes})
+    return sorted({v.series.machine for v in c.report.series})
+
+
+def _scenario_link(site: Site, label: str, links: urls.Links) -> str:
+    slug = urls.slugify(label)
+    return f"[{escape(label)}]({links.md(urls.scenario_page(slug))})" if slug in site.slugs else escape(label)
+
+
 def _row(site: Site, v: SeriesVerdict, links: urls.Links) -> list[str]:
     s = v.series
-    slug = urls.slugify(s.label)
-    name = f"[{escape(s.label)}]({links.md(urls.scenario_page(slug))})" if slug in site.slugs else escape(s.label)
     return [
-        name,
+        _scenario_link(site, s.label, links),
         escape(s.metric),
         escape(s.machine),
         escape(human(v.base, s.unit)),
@@ -92,9 +103,12 @@ def _verdicts(site: Site, c: Comparison, links: urls.Links) -> str:
     if changed:
         parts += ["## Significant changes\n", table(HEADERS, [_row(site, v, links) for v in changed]) + "\n"]
     if rest:
+        shown = rest[:OTHERS_SHOWN]
+        summary = f"Other differences ({len(rest)} series, within noise"
+        summary += f"; the {len(shown)} largest shown)" if len(shown) < len(rest) else ")"
         parts += [
-            f'<details class="pp-other"><summary>Other differences ({len(rest)} series, within noise)</summary>\n',
-            table(HEADERS, [_row(site, v, links) for v in rest]) + "\n",
+            f'<details class="pp-other"><summary>{summary}</summary>\n',
+            table(HEADERS, [_row(site, v, links) for v in shown]) + "\n",
             "</details>\n",
         ]
     return "\n".join(parts)
@@ -170,3 +184,59 @@ def pr_list_page(site: Site, links: urls.Links) -> str:
         else ("No pull request has been measured yet. `perfpages run --against main --pr N` makes one.")
     )
     return front_matter("Pull requests", hide=("navigation",)) + "# Pull requests\n\n" + body + "\n"
+
+
+STEP_MARKS = {"regressed": MARKS[Verdict.REGRESSED], "improved": MARKS[Verdict.IMPROVED], "unconfirmed": "unconfirmed"}
+STEP_OTHERS = 20  # largest single-run differences listed on a step page
+
+
+def step_page(site: Site, s: MainStep, links: urls.Links) -> str:
+    """A commit on main against the one before: level shifts found with hindsight, then the
+    largest single-run differences (noise, unless a shift says otherwise)."""
+    title = f"{s.base.sha[:12]}..{s.head.sha[:12]}"
+    shifted = sorted(s.step.shifted, key=lambda c: -abs(c.level_change or 0))
+    others = sorted((c for c in s.step.changes if c.verdict == "unchanged"), key=lambda c: -abs(c.change))
+    count = len(shifted)
+    parts = [
+        front_matter(title, searchable=False, hide=("navigation",)),
+        f"# {escape(title)}\n",
+        _commits(site, s),
+        f"**{_count(count, 'level shift') if count else 'no level shift'}** at this commit among "
+        f"{len(s.step.changes)} series.\n",
+        "A commit on main is judged with hindsight: a level shift needs 5 runs on each side, so a recent "
+        "commit can still be unconfirmed. Single-run differences below are noise unless a shift says otherwise.\n",
+    ]
+    headers = ["scenario", "metric", "machine", "before", "after", "change", "level shift", "verdict"]
+    if shifted:
+        rows = [_step_row(site, c, links) for c in shifted]
+        parts += ["## Level shifts\n", table(headers, rows) + "\n"]
+    if others:
+        shown = others[:STEP_OTHERS]
+        rest = len(others) - len(shown)
+        summary = f"Largest other differences ({len(shown)} of {len(others)} series)" if rest else "Other differences"
+        parts += [
+            f'<details class="pp-other"><summary>{summary}</summary>\n',
+            table(headers, [_step_row(site, c, links) for c in shown]) + "\n",
+            "</details>\n",
+        ]
+    if shifted:
+        data = links.to(urls.comparison_data(s.page))
+        parts += [
+            "## Distributions\n\nSamples of each shifted series at the two commits.\n",
+            f'<div class="pp-chart" data-kind="distribution" data-src="{text(data)}"></div>\n',
+        ]
+    return "\n".join(parts)
+
+
+def _step_row(site: Site, c, links: urls.Links) -> list[str]:
+    key, unit = c.history.series.key, c.history.series.unit
+    return [
+        _scenario_link(site, key.label, links),
+        escape(key.metric),
+        escape(key.machine),
+        escape(human(c.before.value, unit)),
+        escape(human(c.after.value, unit)),
+        percent(c.change),
+        percent(c.level_change) if c.level_change is not None else "",
+        STEP_MARKS.get(c.verdict, "unchanged"),
+    ]

@@ -7,15 +7,16 @@ changes when later runs land.
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from generator.analysis.comparison import ComparisonReport, compare
+from generator.analysis.comparison import ComparisonReport, Priors, SeriesInput, compare
 from generator.analysis.history import SeriesHistory, analyse_history
-from generator.analysis.series import SampleIndex, Series, build_series, comparison_inputs
+from generator.analysis.priors import PriorRequest, learn_priors
+from generator.analysis.series import SampleIndex, Series, SeriesKey, build_series, comparison_inputs
+from generator.analysis.steps import Step, main_steps
 from generator.model import CommitInfo, Config, Params, RunRecord, scenario_label
 from generator.site import urls
 
@@ -32,6 +33,16 @@ class Comparison:
     branch: str | None = None
     ci_url: str | None = None
     measured_at: str = ""  # when the A/B run finished; orders a PR's heads
+
+
+@dataclass(frozen=True)
+class MainStep:
+    """A compare page of two consecutive measured commits on main, judged with hindsight."""
+
+    page: str
+    base: CommitInfo
+    head: CommitInfo
+    step: Step
 
 
 @dataclass(frozen=True)
@@ -62,7 +73,7 @@ class Site:
     repository: str | None
     commits: tuple[CommitInfo, ...]  # commits on main that have results, oldest first
     scenarios: tuple[ScenarioGroup, ...]
-    main_steps: tuple[Comparison, ...]  # each measured commit on main against the previous one
+    main_steps: tuple[MainStep, ...]  # each measured commit on main against the previous one
     pulls: tuple[PullRequest, ...]
     other_comparisons: tuple[Comparison, ...]  # A/B runs outside any PR
 
@@ -94,17 +105,21 @@ def gather(config: Config, runs: Iterable[RunRecord], main_order: list[str]) -> 
     infos = _commit_infos(runs)
     series = build_series(runs, main_order)
     measured = _measured_commits(series, main_order)
+    groups = _scenario_groups(series, config)
     index = SampleIndex.of(runs)
+    ab_runs = _first_ab_runs(runs)
+    judge = _Judge(series, index, floors, ab_runs)
     return Site(
         project_name=config.project.name,
         repository=config.project.repository,
         commits=tuple(infos[sha] for sha in measured),
-        scenarios=_scenario_groups(series, config),
-        main_steps=tuple(_main_steps(series, index, measured, infos, floors)),
-        pulls=_pull_requests(runs, series, index, infos, floors),
-        other_comparisons=tuple(
-            _ab_comparison(r, series, index, floors) for r in _first_ab_runs(runs) if r.pull_request is None
+        scenarios=groups,
+        main_steps=tuple(
+            MainStep(urls.compare_page(s.base, s.head), infos[s.base], infos[s.head], s)
+            for s in main_steps([h for g in groups for h in g.histories], measured)
         ),
+        pulls=_pull_requests(ab_runs, judge),
+        other_comparisons=tuple(judge.comparison(r) for r in ab_runs if r.pull_request is None),
     )
 
 
@@ -135,13 +150,6 @@ def _scenario_groups(series: list[Series], config: Config) -> tuple[ScenarioGrou
     return tuple(groups)
 
 
-def _main_steps(series, index: SampleIndex, measured: list[str], infos, floors) -> Iterable[Comparison]:
-    for base, head in itertools.pairwise(measured):
-        inputs = [i for i in comparison_inputs(series, index, base, head) if i.base_samples and i.head_samples]
-        report = compare(base, head, inputs, floors)
-        yield Comparison(urls.compare_page(base, head), infos[base], infos[head], report)
-
-
 def _first_ab_runs(runs: list[RunRecord]) -> list[RunRecord]:
     """The first A/B run of each PR head (or of each base..head outside PRs) names its page.
 
@@ -154,27 +162,48 @@ def _first_ab_runs(runs: list[RunRecord]) -> list[RunRecord]:
     return list(chosen.values())
 
 
-def _ab_comparison(record: RunRecord, series, index: SampleIndex, floors) -> Comparison:
-    base, head = record.base.sha, record.head.sha
-    inputs = comparison_inputs(series, index, base, head)
-    page = urls.pr_page(record.pull_request, head) if record.pull_request else urls.compare_page(base, head)
-    return Comparison(
-        page,
-        record.base,
-        record.head,
-        compare(base, head, inputs, floors),
-        record.pull_request,
-        record.branch,
-        record.ci_url,
-        record.finished_at,
-    )
+class _Judge:
+    """Compares A/B runs with noise and fences learned for all their bases in one pass."""
+
+    def __init__(self, series: list[Series], index: SampleIndex, floors: dict[str, float], ab_runs: list[RunRecord]):
+        self.series, self.index, self.floors = series, index, floors
+        by_key = {s.key: s for s in series}
+        requests = [
+            PriorRequest(by_key[key], r.base.sha)
+            for r in ab_runs
+            for key, commit in index.sides(r.base.sha, r.head.sha)
+            if commit == r.base.sha and key in by_key
+        ]
+        self.priors = learn_priors(requests, floors)
+
+    def comparison(self, record: RunRecord) -> Comparison:
+        base, head = record.base.sha, record.head.sha
+        inputs = comparison_inputs(self.series, self.index, base, head)
+        report = compare(base, head, inputs, self.floors, self._priors_for(base))
+        page = urls.pr_page(record.pull_request, head) if record.pull_request else urls.compare_page(base, head)
+        return Comparison(
+            page,
+            record.base,
+            record.head,
+            report,
+            record.pull_request,
+            record.branch,
+            record.ci_url,
+            record.finished_at,
+        )
+
+    def _priors_for(self, base: str):
+        def lookup(item: SeriesInput) -> Priors | None:
+            return self.priors.get((SeriesKey(item.machine, item.scenario, item.params, item.metric), base))
+
+        return lookup
 
 
-def _pull_requests(runs, series, index: SampleIndex, infos, floors) -> tuple[PullRequest, ...]:
+def _pull_requests(ab_runs: list[RunRecord], judge: _Judge) -> tuple[PullRequest, ...]:
     by_number: dict[int, list[Comparison]] = defaultdict(list)
-    for record in _first_ab_runs(runs):
+    for record in ab_runs:
         if record.pull_request is not None:
-            by_number[record.pull_request].append(_ab_comparison(record, series, index, floors))
+            by_number[record.pull_request].append(judge.comparison(record))
     return tuple(
         PullRequest(number, tuple(sorted(heads, key=lambda c: (c.measured_at, c.head.sha))))
         for number, heads in sorted(by_number.items(), reverse=True)

@@ -5,8 +5,14 @@ from __future__ import annotations
 from generator.site import urls
 from generator.site.assets import static_files
 from generator.site.changes import atom_feed, changes_document, changes_page, series_document
-from generator.site.charts import commits_document, dumps, samples_document, scenario_document
-from generator.site.comparisons import comparison_page, pr_index_page, pr_list_page
+from generator.site.charts import (
+    commits_document,
+    dumps,
+    samples_document,
+    scenario_document,
+    step_samples_document,
+)
+from generator.site.comparisons import comparison_page, pr_index_page, pr_list_page, step_page
 from generator.site.gather import Site
 from generator.site.overview import overview_page
 from generator.site.scenario import scenario_page
@@ -30,7 +36,11 @@ def render_site(site: Site, floors: dict[str, float], directory_urls: bool = Tru
         files[urls.scenario_data(group.slug)] = dumps(scenario_document(site, group, floors))
     for pr in site.pulls:
         page(urls.pr_index(pr.number), lambda links, p=pr: pr_index_page(site, p, links))
-    for comparison in (*site.main_steps, *site.other_comparisons, *(c for pr in site.pulls for c in pr.heads)):
+    for step in site.main_steps:
+        page(step.page, lambda links, s=step: step_page(site, s, links))
+        if step.step.shifted:
+            files[urls.comparison_data(step.page)] = dumps(step_samples_document(step))
+    for comparison in (*site.other_comparisons, *(c for pr in site.pulls for c in pr.heads)):
         page(comparison.page, lambda links, c=comparison: comparison_page(site, c, links))
         if any(v.verdict.value in ("regressed", "improved") for v in comparison.report.series):
             files[urls.comparison_data(comparison.page)] = dumps(samples_document(comparison))
