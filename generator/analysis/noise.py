@@ -131,10 +131,10 @@ def _base_level_rows(windows: np.ndarray, bimodal: list[Bimodal | None]) -> tupl
     best = np.zeros(rows)
     scale = _point_sigma_rows(windows)
     for tail in range(2, BASE_LEVEL_POINTS):
-        before_len = min(BASE_LEVEL_POINTS, length - tail)
+        before_len = length - tail  # everything older: a precise centre, so noise rarely looks like a shift
         if before_len < MIN_BEFORE:
             break
-        before = np.median(windows[:, length - tail - before_len : length - tail], axis=1)
+        before = np.median(windows[:, :before_len], axis=1)
         after = windows[:, length - tail :]
         if tail < MIN_BEFORE:  # a few points: all of them must sit far off the old level
             off = (after - before[:, None]) / scale[:, None]
