@@ -169,3 +169,68 @@ def test_samples_are_written_on_one_line_and_parse_back_exactly():
     assert '"samples": [0.5, -1e-07, 12345678901, 2.5e+20]' in text
     assert '"x": [1]' in text and '"names": [\n' in text  # only arrays of numbers are folded
     assert json.loads(text) == doc
+
+
+def test_the_compiled_entry_check_agrees_with_the_json_schema_on_mutated_entries():
+    import copy
+    import random
+
+    from generator.results.fastcheck import entry_check
+    from generator.results.schema import _validator
+
+    schema = _validator().schema
+    check = entry_check(schema)
+    item_schema = {"$defs": schema["$defs"], **schema["properties"]["results"]["items"]}
+    from jsonschema import Draft202012Validator
+
+    reference = Draft202012Validator(item_schema)
+    good = {
+        "scenario": "parse",
+        "params": {"size": "10"},
+        "commit": "a" * 40,
+        "metric": "wall_time",
+        "unit": "s",
+        "direction": "lower",
+        "samples": [0.5, 1, 2e-3],
+        "profiles": ["p/x.gz"],
+    }
+    odd_values = [
+        None,
+        True,
+        1,
+        1.5,
+        "",
+        "x",
+        "A" * 40,
+        "a" * 40,
+        "-bad",
+        [],
+        [1],
+        ["s"],
+        {},
+        {"k": 1},
+        {"k": "v"},
+        "higher",
+        "lower",
+        [True],
+        [float("1e308")],
+        ["x", ""],
+    ]
+    rng = random.Random(0)
+    disagreements, rejected = [], 0
+    for _ in range(3000):
+        entry = copy.deepcopy(good)
+        for _ in range(rng.randint(1, 2)):
+            action = rng.random()
+            key = rng.choice([*good, "extra"])
+            if action < 0.2:
+                entry.pop(key, None)
+            else:
+                entry[key] = copy.deepcopy(rng.choice(odd_values))
+        expected = reference.is_valid(entry)
+        rejected += not expected
+        if check(entry) != expected:
+            disagreements.append(entry)
+    assert check(good) and reference.is_valid(good)
+    assert rejected > 1000  # the mutations do reach invalid entries
+    assert disagreements == []

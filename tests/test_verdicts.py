@@ -256,3 +256,17 @@ def test_comparisons_with_priors_learned_ahead_equal_comparisons_that_learn_them
     ahead = compare(shas[20], head, inputs, None, lambda i: priors.get((key, shas[20])))
     assert ahead == compare(shas[20], head, inputs)
     assert ahead.regressions
+
+
+def test_mann_whitney_matches_scipy_with_and_without_ties():
+    from scipy.stats import mannwhitneyu
+
+    from generator.analysis.mannwhitney import mann_whitney_p
+
+    rng = np.random.default_rng(0)
+    for i in range(600):
+        n, m = rng.integers(3, 14, 2)
+        a, b = rng.normal(0, 1, n), rng.normal(rng.choice([0, 0.5, 2]), 1, m)
+        if i % 3 == 0:  # ties
+            a, b = np.round(a, 1), np.round(b, 1)
+        assert mann_whitney_p(a, b) == pytest.approx(mannwhitneyu(a, b).pvalue, abs=1e-12)

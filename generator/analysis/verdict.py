@@ -20,8 +20,8 @@ import math
 from enum import StrEnum
 
 from scipy.special import stdtr, stdtrit
-from scipy.stats import mannwhitneyu
 
+from generator.analysis.mannwhitney import mann_whitney_p
 from generator.analysis.noise import Noise
 from generator.model import Direction
 
@@ -53,7 +53,7 @@ def sample_pvalue(base_samples, head_samples) -> float | None:
         return None
     if len(set(base_samples) | set(head_samples)) == 1:
         return 1.0
-    return float(mannwhitneyu(base_samples, head_samples).pvalue)
+    return mann_whitney_p(base_samples, head_samples)
 
 
 def minimum_detectable_effect(noise: Noise | None, floor: float, per_test_alpha: float) -> float:

@@ -1,0 +1,63 @@
+"""The two-sided Mann-Whitney U test, as scipy's default computes it, without its overhead.
+
+scipy.stats.mannwhitneyu costs about 0.6 ms a call; a site build asks it once per changed
+series per comparison. This gives the same p-value (a test checks it against scipy):
+the exact null distribution when either sample has at most EXACT_UP_TO values and no
+value repeats, else the normal approximation with tie and continuity corrections.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+import numpy as np
+from scipy.special import ndtr
+from scipy.stats import rankdata
+
+EXACT_UP_TO = 8  # scipy's "auto" uses the normal approximation only when both samples are larger
+
+
+def mann_whitney_p(a, b) -> float:
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    n1, n2 = len(x), len(y)
+    ranks = rankdata(np.concatenate([x, y]))
+    u1 = float(ranks[:n1].sum()) - n1 * (n1 + 1) / 2
+    u = max(u1, n1 * n2 - u1)
+    ties = len(np.unique(ranks)) < n1 + n2
+    if min(n1, n2) <= EXACT_UP_TO and not ties:
+        p = 2 * _exact_sf(int(round(u)), min(n1, n2), max(n1, n2))
+    else:
+        p = 2 * _normal_sf(u, n1, n2, ranks)
+    return float(min(p, 1.0))
+
+
+def _normal_sf(u: float, n1: int, n2: int, ranks: np.ndarray) -> float:
+    n = n1 + n2
+    _, counts = np.unique(ranks, return_counts=True)
+    tie_term = float((counts**3 - counts).sum())
+    sd = math.sqrt(n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1))))
+    if sd == 0:
+        return 0.5
+    return float(ndtr(-(u - n1 * n2 / 2 - 0.5) / sd))
+
+
+def _exact_sf(u: int, n1: int, n2: int) -> float:
+    """P(U >= u) under the null, from the count of arrangements giving each U."""
+    counts = _counts(n1, n2)
+    return float(sum(counts[u:]) / sum(counts))
+
+
+@cache
+def _counts(n1: int, n2: int) -> tuple[int, ...]:
+    """How many orderings of n1 + n2 distinct values give U = 0, 1, ..., n1 * n2."""
+    if n1 == 0 or n2 == 0:
+        return (1,)
+    # The largest value belongs to the first sample (adding n2 to U) or to the second.
+    with_first = (0,) * n2 + _counts(n1 - 1, n2)
+    with_second = _counts(n1, n2 - 1)
+    size = n1 * n2 + 1
+    return tuple(
+        (with_first[k] if k < len(with_first) else 0) + (with_second[k] if k < len(with_second) else 0)
+        for k in range(size)
+    )
