@@ -46,6 +46,7 @@ METRICS = (
     ("instructions", "instructions", Direction.LOWER, 0.0002),
 )
 SAMPLES = 5
+SLOWER = 10  # every third PR makes this many scenarios (4 series each) 10% slower; the rest change nothing
 
 PERFPAGES_YML = """\
 project:
@@ -108,11 +109,12 @@ def levels(shape: Shape, rng: np.random.Generator) -> np.ndarray:
     return base * steps
 
 
-def measurements(shape: Shape, level: np.ndarray, at: str, rng, factor: float = 1.0) -> tuple[Measurement, ...]:
+def measurements(shape: Shape, level: np.ndarray, at: str, rng, slower: int = 0) -> tuple[Measurement, ...]:
+    """One run's samples; the first ``slower`` scenarios are 10% slower in every metric."""
     out = []
     for k in range(shape.scenarios):
         for j, (metric, unit, direction, noise) in enumerate(METRICS):
-            value = level[k * len(METRICS) + j] * factor
+            value = level[k * len(METRICS) + j] * (1.1 if k < slower else 1.0)
             samples = value * (1 + noise * rng.standard_normal(SAMPLES))
             out.append(Measurement(f"s{k:04d}", metric, unit, direction, at, tuple(float(f"{x:.6g}") for x in samples)))
     return tuple(out)
@@ -150,7 +152,7 @@ def make_history(root: Path, shape: Shape, seed: int = 1) -> None:
             sha(f"pr{p}"), f"PR {p} change", "Grace", base.committer_date, base.committer_date, (base.sha,)
         )
         ms = measurements(shape, truth[:, base_index], base.sha, rng)
-        ms += measurements(shape, truth[:, base_index], head.sha, rng, factor=1.1 if p % 3 == 0 else 1.0)
+        ms += measurements(shape, truth[:, base_index], head.sha, rng, slower=SLOWER if p % 3 == 0 else 0)
         write_run(root / "results", record(f"pr-{p}", head, ms, base=base, pr=p + 1))
 
 

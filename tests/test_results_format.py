@@ -118,6 +118,13 @@ def test_non_finite_numbers_are_refused(tmp_path, token):
     assert f"results[0].samples[1]: {token} is not a number JSON allows" in problem
 
 
+@pytest.mark.parametrize("token", ["1e999", "-2.5E+400"])
+def test_numbers_too_large_for_a_float_are_refused(tmp_path, token):
+    text = json.dumps(good_doc()).replace("0.51", token)
+    (problem,) = problems_of(tmp_path, raw=text)
+    assert "results[0].samples[1]: number out of range" in problem
+
+
 def test_duplicate_run_ids_and_misplaced_files_are_reported(tmp_path):
     root = tmp_path / "results"
     write_doc(root, good_doc())

@@ -21,15 +21,22 @@ EXACT_UP_TO = 8  # scipy's "auto" uses the normal approximation only when both s
 def mann_whitney_p(a, b) -> float:
     x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     n1, n2 = len(x), len(y)
-    ranks = rankdata(np.concatenate([x, y]))
+    both = np.concatenate([x, y])
+    ties = len(np.unique(both)) < n1 + n2
+    ranks = rankdata(both) if ties else _distinct_ranks(both)
     u1 = float(ranks[:n1].sum()) - n1 * (n1 + 1) / 2
     u = max(u1, n1 * n2 - u1)
-    ties = len(np.unique(ranks)) < n1 + n2
     if min(n1, n2) <= EXACT_UP_TO and not ties:
-        p = 2 * _exact_sf(int(round(u)), min(n1, n2), max(n1, n2))
+        p = 2 * _exact_sf(round(u), min(n1, n2), max(n1, n2))
     else:
         p = 2 * _normal_sf(u, n1, n2, ranks)
     return float(min(p, 1.0))
+
+
+def _distinct_ranks(values: np.ndarray) -> np.ndarray:
+    ranks = np.empty(len(values))
+    ranks[np.argsort(values)] = np.arange(1, len(values) + 1)
+    return ranks
 
 
 def _normal_sf(u: float, n1: int, n2: int, ranks: np.ndarray) -> float:

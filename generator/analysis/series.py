@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from generator.analysis.comparison import SeriesInput
+from generator.analysis.noise import NOISE_HISTORY
 from generator.model import Direction, Params, RunRecord, scenario_label
 
 ENVIRONMENT_FIELDS = ("cpu_model", "kernel", "governor")
@@ -174,7 +175,8 @@ def comparison_inputs(
         if machine is not None and key.machine != machine:
             continue
         unit, direction = index.meta[key]
-        history = by_key[key].history_until(base) if key in by_key else ()
+        # The newest NOISE_HISTORY points are all a comparison learns from (the fence uses fewer).
+        history = by_key[key].history_until(base, NOISE_HISTORY) if key in by_key else ()
         inputs.append(
             SeriesInput(
                 key.scenario,

@@ -85,7 +85,8 @@ def parse_and_validate(text: str, path: str) -> tuple[dict[str, Any] | None, lis
     return (doc if not problems else None), problems
 
 
-_MAYBE_NON_FINITE = re.compile(r"NaN|Infinity|[eE]\+?[0-9]{3}")
+# A number with a three-digit exponent may overflow; a hex SHA never matches (letters or digits around it).
+_MAYBE_NON_FINITE = re.compile(r"NaN|Infinity|(?<![0-9A-Za-z])-?[0-9][0-9.]*[eE]\+?[0-9]{3}(?![0-9A-Za-z])")
 
 
 def _without_plain_entries(doc: Any) -> Any:
