@@ -70,6 +70,7 @@ def serve(config_path: str, results_dir: str, mkdocs_file: str, dev_addr: str) -
         target=_regenerate_on_change, args=(Path(config_path), Path(results_dir), settings), daemon=True
     )
     watcher.start()
+    err.print(f"serving on http://{dev_addr}/ (Ctrl-C stops); pages regenerate when results change", highlight=False)
     mkdocs_serve(config_file=str(settings.config_file), dev_addr=dev_addr, livereload=True)
 
 
