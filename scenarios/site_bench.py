@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from generator.model import CommitInfo, Direction, Measurement, RunRecord
 from generator.results.store import write_run
 from generator.runner.executor import Execution, Invocation, SubprocessExecutor
+from generator.site.build import MINIMAL_MKDOCS_YML
 
 METRICS = (
     ("wall_time", "s", Direction.LOWER, 0.02),
@@ -57,27 +58,6 @@ scenarios:
   - name: s0000
     command: ["true"]
     metrics: [wall_time]
-"""
-
-MKDOCS_YML = """\
-site_name: scale
-docs_dir: docs
-site_dir: site
-theme:
-  name: material
-  font: false
-  features: [navigation.instant]
-extra_css: [perf/assets/perfpages.css]
-extra_javascript: [perf/assets/perfpages.js]
-not_in_nav: |
-  /perf/scenarios/
-  /perf/compare/
-  /perf/pr/*/
-nav:
-  - Home: index.md
-  - Overview: perf/index.md
-  - Changes: perf/changes.md
-  - Pull requests: perf/pr/index.md
 """
 
 
@@ -141,7 +121,7 @@ def make_history(root: Path, shape: Shape, seed: int = 1) -> None:
     (root / "docs").mkdir(parents=True)
     (root / "docs" / "index.md").write_text("# Scale\n")
     (root / "perfpages.yml").write_text(PERFPAGES_YML)
-    (root / "mkdocs.yml").write_text(MKDOCS_YML)
+    (root / "mkdocs.yml").write_text(MINIMAL_MKDOCS_YML.format(site_name="scale"))
     truth = levels(shape, rng)
     for i in range(shape.commits):
         write_run(root / "results", record(f"main-{i}", commit(i), measurements(shape, truth[:, i], sha(f"c{i}"), rng)))

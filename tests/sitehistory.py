@@ -14,6 +14,7 @@ import numpy as np
 
 from generator.model import CommitInfo, Direction, Measurement, RunRecord
 from generator.results.store import write_run
+from generator.site.build import MINIMAL_MKDOCS_YML
 
 MACHINE = "bench-1"
 COMMITS = 40
@@ -41,32 +42,6 @@ scenarios:
     matrix: {body: ["10"]}
     metrics:
       - {name: requests_per_s, json_pointer: /rps, unit: 1/s, direction: higher}
-"""
-
-MKDOCS_YML = """\
-site_name: demo
-docs_dir: docs
-site_dir: site
-theme:
-  name: material
-  font: false
-  features: [navigation.instant]
-  palette:
-    - scheme: default
-      toggle: {icon: material/weather-night, name: Switch to dark mode}
-    - scheme: slate
-      toggle: {icon: material/weather-sunny, name: Switch to light mode}
-extra_css: [perf/assets/perfpages.css]
-extra_javascript: [perf/assets/perfpages.js]
-not_in_nav: |
-  /perf/scenarios/
-  /perf/compare/
-  /perf/pr/*/
-nav:
-  - Home: index.md
-  - Overview: perf/index.md
-  - Changes: perf/changes.md
-  - Pull requests: perf/pr/index.md
 """
 
 
@@ -155,7 +130,7 @@ def make_project(root: Path, commits: int = COMMITS, with_pr: bool = True) -> Pa
     """Write perfpages.yml, mkdocs.yml, docs/ and results/ under root; returns root."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "perfpages.yml").write_text(PERFPAGES_YML)
-    (root / "mkdocs.yml").write_text(MKDOCS_YML)
+    (root / "mkdocs.yml").write_text(MINIMAL_MKDOCS_YML.format(site_name="demo"))
     (root / "docs").mkdir(exist_ok=True)
     (root / "docs" / "index.md").write_text("# Demo\n\nThe [dashboard](perf/index.md).\n")
     add_main_runs(root, range(commits))

@@ -17,6 +17,32 @@ from generator.site.gather import gather
 from generator.site.pages import render_site
 from generator.site.writer import WriteStats, write_tree
 
+MINIMAL_MKDOCS_YML = """\
+site_name: {site_name}
+docs_dir: docs
+site_dir: site
+theme:
+  name: material
+  font: false
+  features: [navigation.instant]
+  palette:
+    - scheme: default
+      toggle: {{icon: material/weather-night, name: Switch to dark mode}}
+    - scheme: slate
+      toggle: {{icon: material/weather-sunny, name: Switch to light mode}}
+extra_css: [perf/assets/perfpages.css]
+extra_javascript: [perf/assets/perfpages.js]
+not_in_nav: |
+  /perf/scenarios/
+  /perf/compare/
+  /perf/pr/*/
+nav:
+  - Home: index.md
+  - Overview: perf/index.md
+  - Changes: perf/changes.md
+  - Pull requests: perf/pr/index.md
+"""
+
 
 @dataclass(frozen=True)
 class MkdocsSettings:
