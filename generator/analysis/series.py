@@ -81,6 +81,11 @@ class Series:
         return self.values[start : index + 1]
 
 
+def pool(into: dict, key, samples: tuple[float, ...]) -> None:
+    """Pool samples under key; one run's tuple is kept as it is (no copy), later runs extend it."""
+    into[key] = into[key] + samples if key in into else samples
+
+
 def environment_of(record: RunRecord) -> str:
     fp = record.fingerprint
     parts = [str(fp.get(field)) for field in ENVIRONMENT_FIELDS]
@@ -90,26 +95,27 @@ def environment_of(record: RunRecord) -> str:
 def build_series(runs: Iterable[RunRecord], main_order: list[str]) -> list[Series]:
     """Series along ``main_order`` (full SHAs, oldest first) from the runs of single commits."""
     position = {sha: i for i, sha in enumerate(main_order)}
-    samples: dict[SeriesKey, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    environment: dict[tuple[SeriesKey, str], str] = {}
+    samples: dict[SeriesKey, dict[str, tuple[float, ...]]] = defaultdict(dict)
+    # One environment per (machine, commit): every series of a run shares its run's environment.
+    environment: dict[tuple[str, str], str] = {}
     meta: dict[SeriesKey, tuple[str, Direction]] = {}
     for record in sorted(runs, key=lambda r: r.started_at):
         if record.kind != "commit":  # A/B runs are judged as comparisons, not as main history
             continue
-        record_environment = environment_of(record)
+        if record.head.sha in position:
+            environment[(record.machine, record.head.sha)] = environment_of(record)
         for m in record.measurements:
             if m.commit not in position:
                 continue
             key = SeriesKey(record.machine, m.scenario, m.params, m.metric)
-            samples[key][m.commit].extend(m.samples)
-            environment[(key, m.commit)] = record_environment
+            pool(samples[key], m.commit, m.samples)
             meta[key] = (m.unit, m.direction)
     return [
         Series(
             key,
             *meta[key],
             tuple(
-                Point(sha, tuple(values), environment[(key, sha)])
+                Point(sha, tuple(values), environment[(key.machine, sha)])
                 for sha, values in sorted(by_commit.items(), key=lambda item: position[item[0]])
             ),
         )
@@ -129,26 +135,26 @@ class SampleIndex:
     commits by commit. Both map a series key to its samples.
     """
 
-    ab: dict[tuple[str, str], dict[tuple[SeriesKey, str], list[float]]]
-    pooled: dict[str, dict[SeriesKey, list[float]]]
+    ab: dict[tuple[str, str], dict[tuple[SeriesKey, str], tuple[float, ...]]]
+    pooled: dict[str, dict[SeriesKey, tuple[float, ...]]]
     meta: dict[SeriesKey, tuple[str, Direction]]
 
     @classmethod
     def of(cls, runs: Iterable[RunRecord]) -> SampleIndex:
-        ab: dict = defaultdict(lambda: defaultdict(list))
-        pooled: dict = defaultdict(lambda: defaultdict(list))
+        ab: dict = defaultdict(dict)
+        pooled: dict = defaultdict(dict)
         meta: dict[SeriesKey, tuple[str, Direction]] = {}
         for record in runs:
             for m in record.measurements:
                 key = SeriesKey(record.machine, m.scenario, m.params, m.metric)
                 meta.setdefault(key, (m.unit, m.direction))
                 if record.base is not None:
-                    ab[(record.base.sha, record.head.sha)][(key, m.commit)].extend(m.samples)
+                    pool(ab[(record.base.sha, record.head.sha)], (key, m.commit), m.samples)
                 else:
-                    pooled[m.commit][key].extend(m.samples)
+                    pool(pooled[m.commit], key, m.samples)
         return cls(dict(ab), dict(pooled), meta)
 
-    def sides(self, base: str, head: str) -> dict[tuple[SeriesKey, str], list[float]]:
+    def sides(self, base: str, head: str) -> dict[tuple[SeriesKey, str], tuple[float, ...]]:
         """Samples of both commits: from an A/B run of exactly (base, head) when there is one."""
         ab = self.ab.get((base, head), {})
         sides = {k: v for k, v in ab.items()}

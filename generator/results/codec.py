@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sys import intern
 from typing import Any
 
 from generator.model import CommitInfo, Direction, Failure, Measurement, RunRecord
@@ -73,8 +74,15 @@ def _failure(f: Failure) -> dict[str, Any]:
     }
 
 
+def _params(params: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((intern(k), intern(v)) for k, v in params.items()))
+
+
 def from_document(doc: dict[str, Any]) -> RunRecord:
-    """Build a RunRecord from a document that schema.validate accepted."""
+    """Build a RunRecord from a document that schema.validate accepted.
+
+    Names and SHAs repeat in every entry of every file; interning keeps one copy of each,
+    which is most of the memory a long history takes once loaded."""
     run, commits = doc["run"], doc["commits"]
 
     def commit(sha: str) -> CommitInfo:
@@ -95,13 +103,13 @@ def from_document(doc: dict[str, Any]) -> RunRecord:
         ci_url=run.get("ci_url"),
         measurements=tuple(
             Measurement(
-                scenario=r["scenario"],
-                metric=r["metric"],
-                unit=r["unit"],
+                scenario=intern(r["scenario"]),
+                metric=intern(r["metric"]),
+                unit=intern(r["unit"]),
                 direction=Direction(r["direction"]),
-                commit=r["commit"],
+                commit=intern(r["commit"]),
                 samples=tuple(float(s) for s in r["samples"]),
-                params=tuple(sorted(r["params"].items())),
+                params=_params(r["params"]),
                 profiles=tuple(r.get("profiles", ())),
             )
             for r in doc["results"]
