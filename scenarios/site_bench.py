@@ -180,9 +180,10 @@ def measure_build(shape: Shape, root: Path) -> dict:
 
 
 def overview_transfer_kb(site: Path) -> float:
-    """Bytes the overview needs before any plotly, gzipped as GitHub Pages serves them."""
+    """Bytes the overview needs before any plotly, gzipped as GitHub Pages serves them: the page,
+    its scripts and styles, and the search index Material's search fetches on load."""
     html = (site / "perf" / "index.html").read_text()
-    assets = [site / "perf" / "index.html"]
+    assets = [site / "perf" / "index.html", site / "search" / "search_index.json"]
     for ref in re.findall(r'(?:href|src)="([^"]+\.(?:css|js))"', html):
         path = (site / "perf" / ref).resolve()
         if path.is_file():

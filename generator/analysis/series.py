@@ -39,7 +39,7 @@ class Point:
     samples: tuple[float, ...]
     environment: str
 
-    @property
+    @cached_property
     def value(self) -> float:
         return statistics.median(self.samples)
 

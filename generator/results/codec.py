@@ -108,7 +108,7 @@ def from_document(doc: dict[str, Any]) -> RunRecord:
                 unit=intern(r["unit"]),
                 direction=Direction(r["direction"]),
                 commit=intern(r["commit"]),
-                samples=tuple(float(s) for s in r["samples"]),
+                samples=tuple(map(float, r["samples"])),
                 params=_params(r["params"]),
                 profiles=tuple(r.get("profiles", ())),
             )

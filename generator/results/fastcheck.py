@@ -13,6 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 
+NUMBERS = {int, float}  # JSON numbers as Python parses them; bool is its own type, so it is excluded
+
+
 def entry_check(schema: dict[str, Any]) -> Callable[[Any], bool]:
     """A predicate for one result entry, built from the results JSON Schema."""
     item = schema["properties"]["results"]["items"]
@@ -22,9 +25,6 @@ def entry_check(schema: dict[str, Any]) -> Callable[[Any], bool]:
     name = re.compile(defs["name"]["pattern"])
     sha = re.compile(defs["sha"]["pattern"])
     directions = frozenset(item["properties"]["direction"]["enum"])
-
-    def is_number(x: Any) -> bool:
-        return isinstance(x, int | float) and not isinstance(x, bool)
 
     def check(entry: Any) -> bool:
         if not isinstance(entry, dict) or not required <= entry.keys() <= allowed:
@@ -47,7 +47,7 @@ def entry_check(schema: dict[str, Any]) -> Callable[[Any], bool]:
             and entry["direction"] in directions
             and isinstance(samples, list)
             and len(samples) >= 1
-            and all(map(is_number, samples))
+            and set(map(type, samples)) <= NUMBERS
             and isinstance(profiles, list)
             and all(isinstance(p, str) and len(p) >= 1 for p in profiles)
         )
