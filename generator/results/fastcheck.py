@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-
 NUMBERS = {int, float}  # JSON numbers as Python parses them; bool is its own type, so it is excluded
 
 
