@@ -171,3 +171,15 @@ def test_hostile_strings_show_as_text_everywhere(page, site_url):
     page.goto(site_url + f"perf/compare/{sha(11)[:12]}..{sha(12)[:12]}/")
     assert "[click](javascript:alert(1)) {{ config.site_name }}" in page.locator("article").inner_text()
     assert page.locator("article a[href^='javascript']").count() == 0
+
+
+def test_overview_works_on_a_phone(browser, site_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    tab = context.new_page()
+    tab.goto(site_url + "perf/")
+    tab.fill("#pp-filter", "parse")
+    assert tab.locator(".pp-overview tbody tr:not([hidden])").count() == 1
+    # The page itself never scrolls sideways; only the table's own wrapper may.
+    assert tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    shot(tab, "overview-phone")
+    context.close()

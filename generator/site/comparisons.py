@@ -19,7 +19,7 @@ from generator.site.html import front_matter, repository_link, text
 CHANGED = (Verdict.REGRESSED, Verdict.IMPROVED)
 # Unchanged series listed on a PR page: every PR page listing every series would grow the site with
 # series x PRs; the rest are on the scenario pages.
-OTHERS_SHOWN = 50
+OTHERS_SHOWN = 30
 
 
 def _count(n: int, word: str) -> str:
@@ -187,7 +187,7 @@ def pr_list_page(site: Site, links: urls.Links) -> str:
 
 
 STEP_MARKS = {"regressed": MARKS[Verdict.REGRESSED], "improved": MARKS[Verdict.IMPROVED], "unconfirmed": "unconfirmed"}
-STEP_OTHERS = 20  # largest single-run differences listed on a step page
+STEP_OTHERS = 10  # largest single-run differences listed on a step page
 
 
 def step_page(site: Site, s: MainStep, links: urls.Links) -> str:
