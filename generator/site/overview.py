@@ -97,8 +97,9 @@ def _table(rows: list[Row], links: urls.Links, site: Site) -> str:
     )
     body = "\n".join(_row(r, links, site) for r in rows)
     return (
-        f'<div class="md-typeset__table pp-overview"><table>\n<thead><tr>{head}</tr></thead>\n'
-        f"<tbody>\n{body}\n</tbody></table></div>\n"
+        # Material's scroll wrapper lets the table scroll sideways on a phone instead of the page.
+        f'<div class="md-typeset__scrollwrap"><div class="md-typeset__table pp-overview"><table>\n'
+        f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table></div></div>\n"
     )
 
 
