@@ -84,14 +84,15 @@ def _filters(site: Site, rows: list[Row]) -> str:
 def _table(rows: list[Row], links: urls.Links, site: Site) -> str:
     head = "".join(
         f"<th>{h}</th>"
+        # What needs attention first (status, change), so a phone shows it without scrolling sideways.
         for h in (
             "scenario",
             "metric",
-            "machine",
-            "latest",
+            "status",
             f"vs {LOOKBACK} runs earlier",
             "trend",
-            "status",
+            "latest",
+            "machine",
             "last change",
         )
     )
@@ -112,11 +113,11 @@ def _row(row: Row, links: urls.Links, site: Site) -> str:
     cells = [
         link(links.to(urls.scenario_page(row.group.slug)), row.group.label),
         text(s.key.metric),
-        text(s.key.machine),
-        text(human(values[-1], s.unit)),
+        f'<span class="pp-badge pp-{row.status}">{STATUS_TEXT[row.status]}</span>',
         change,
         sparkline(values, row.status),
-        f'<span class="pp-badge pp-{row.status}">{STATUS_TEXT[row.status]}</span>',
+        text(human(values[-1], s.unit)),
+        text(s.key.machine),
         _last_change(row.history, links, site),
     ]
     return (
