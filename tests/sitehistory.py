@@ -122,7 +122,7 @@ def pr_run(rng: np.random.Generator, base_index: int = COMMITS - 1) -> RunRecord
         ),
         pull_request=PR_NUMBER,
         branch="feature/<b>thorough</b>",
-        ci_url="https://github.com/example/demo/actions/runs/1",
+        ci_url="https://github.com/example/demo/actions/runs/1)<script>alert(3)</script>",
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import quote
 
 _SPECIAL = re.compile(r"([\\`*_\[\]()#+!|~<>])")  # braces become entities instead
 
@@ -33,3 +34,9 @@ def percent(value: float | None, signed: bool = True) -> str:
     if value is None or value != value:  # NaN
         return "n/a"
     return f"{value:+.2%}" if signed else f"{value:.2%}"
+
+
+def safe_url(url: str) -> str:
+    """A URL for a Markdown link target: parentheses, angle brackets, quotes, spaces and
+    backslashes are percent-encoded, so an untrusted URL cannot close the link and add markup."""
+    return quote(url, safe="/:?#@!$&*+,;=%-._~[]")

@@ -10,7 +10,7 @@ from generator.analysis.comparison import SeriesVerdict
 from generator.analysis.verdict import Verdict
 from generator.model import CommitInfo
 from generator.render.comparison import MARKS
-from generator.render.markdown import escape, percent, table
+from generator.render.markdown import escape, percent, safe_url, table
 from generator.render.units import human
 from generator.site import urls
 from generator.site.gather import Comparison, MainStep, PullRequest, Site
@@ -57,10 +57,11 @@ def _commit_line(site: Site, role: str, info: CommitInfo) -> str:
 def _commits(site: Site, c: Comparison | MainStep) -> str:
     lines = [_commit_line(site, "base", c.base), _commit_line(site, "head", c.head)]
     detail = f"- measured on {escape(', '.join(_machines(c)))}"
-    if getattr(c, "branch", None):
-        detail += f" · branch {escape(c.branch)}"
-    if getattr(c, "ci_url", None) and c.ci_url.startswith("https://"):
-        detail += f" · [run log]({c.ci_url})"
+    branch, ci_url = (c.branch, c.ci_url) if isinstance(c, Comparison) else (None, None)
+    if branch:
+        detail += f" · branch {escape(branch)}"
+    if ci_url and ci_url.startswith("https://"):
+        detail += f" · [run log]({safe_url(ci_url)})"
     source = repository_link(site.repository, "compare", f"{c.base.sha}...{c.head.sha}")
     if source:
         detail += f" · [source diff]({source})"

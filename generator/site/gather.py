@@ -1,8 +1,8 @@
 """Everything the site shows, computed once from the validated runs: pure, no I/O.
 
-Main-branch comparisons use only history up to their base, and a PR's comparison
-only its own A/B run plus history up to its base, so a page once published never
-changes when later runs land.
+A PR's comparison uses only its own A/B run plus history up to its base, so its page
+never changes when later runs land. Commits on main are judged with hindsight
+(analysis/steps.py), so their compare pages can change until a shift is confirmed.
 """
 
 from __future__ import annotations

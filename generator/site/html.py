@@ -9,6 +9,8 @@ from __future__ import annotations
 import html
 import json
 
+from generator.render.markdown import safe_url
+
 
 def text(value: object) -> str:
     return html.escape(str(value), quote=True).replace("{", "&#123;").replace("}", "&#125;")
@@ -34,4 +36,4 @@ def repository_link(repository: str | None, kind: str, target: str) -> str | Non
     """A link to a commit or a commit range on the repository host, when it is a web URL."""
     if not repository or not repository.startswith(("https://", "http://")):
         return None
-    return f"{repository.rstrip('/')}/{kind}/{target}"
+    return safe_url(f"{repository.rstrip('/')}/{kind}/{target}")
