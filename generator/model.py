@@ -132,7 +132,7 @@ class CommitInfo:
     parents: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Measurement:
     """Raw samples of one metric of one scenario on one commit."""
 

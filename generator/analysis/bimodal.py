@@ -20,7 +20,7 @@ MIN_POINTS = 12
 MODE_WIDTH = 4.0  # a value within this many within-level spreads belongs to the level
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Bimodal:
     low: float
     high: float

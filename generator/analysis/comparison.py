@@ -30,7 +30,7 @@ from generator.model import Direction, Params, scenario_label
 FALSE_ALARM_RATE = 0.05  # Benjamini-Hochberg level across all series of one comparison
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SeriesInput:
     scenario: str
     params: Params
@@ -47,7 +47,7 @@ class SeriesInput:
         return scenario_label(self.scenario, self.params)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SeriesVerdict:
     series: SeriesInput
     base: float | None
@@ -93,7 +93,7 @@ class ComparisonReport:
         return tuple(s for s in self.series if s.verdict is Verdict.IMPROVED)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Priors:
     """What the history up to the base says about one series, learned ahead (for many bases at once)."""
 
@@ -130,7 +130,7 @@ def judge(base: str, head: str, prepared: list[Prepared], inputs: list[SeriesInp
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Prepared:
     """Everything about one series that does not depend on the rest of the suite."""
 

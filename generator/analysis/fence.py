@@ -36,7 +36,7 @@ class Magnitude(IntEnum):
     VERY_LARGE = 5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fence:
     threshold: float  # relative, e.g. 0.018 for 1.8 %
     method: str  # "history-iqr" or "default"

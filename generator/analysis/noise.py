@@ -41,7 +41,7 @@ SHIFT_Z = 4.0  # 5+ newest points whose median moved this many sds of a median g
 MIN_BEFORE = 5  # points the level before a shift needs
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Noise:
     """What the history says about a series' noise, frozen into each comparison."""
 
