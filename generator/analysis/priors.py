@@ -13,6 +13,8 @@ from generator.analysis.comparison import Priors
 from generator.analysis.noise import NOISE_HISTORY, learn_noise_rows
 from generator.analysis.series import Series, SeriesKey
 
+CHUNK_ROWS = 8192  # 8192 x 60 doubles: 4 MB a temporary
+
 
 @dataclass(frozen=True)
 class PriorRequest:
@@ -44,7 +46,10 @@ def _in_blocks(histories: dict, learn, by_metric: bool = False) -> dict:
         groups[(len(values), key[0].metric if by_metric else "")].append(key)
     out = {}
     for keys in groups.values():
-        block = np.array([histories[k] for k in keys], dtype=float)
-        for key, learned in zip(keys, learn(keys[0], block), strict=True):
-            out[key] = learned
+        # In chunks: the row-wise steps hold about ten temporaries the size of a block.
+        for at in range(0, len(keys), CHUNK_ROWS):
+            chunk = keys[at : at + CHUNK_ROWS]
+            block = np.array([histories[k] for k in chunk], dtype=float)
+            for key, learned in zip(chunk, learn(chunk[0], block), strict=True):
+                out[key] = learned
     return out

@@ -93,13 +93,14 @@ def generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings) -> Ge
     config = load_config(str(config_path))
     runs = load_valid_runs(results_dir)
     order, source = main_order(config_path, config.project.main_branch, runs)
-    site = gather(config, runs, order)
+    site, run_count = gather(config, runs, order), len(runs)
+    del runs  # the site keeps the samples it needs; the run records themselves can go before rendering
     files = render_site(site, dict(config.project.floors), mkdocs.directory_urls)
     prefix = urls.ROOT + "/"
     stats = write_tree(mkdocs.docs_dir / urls.ROOT, {k.removeprefix(prefix): v for k, v in files.items()})
     pages = sum(1 for k in files if k.endswith(".md"))
     return GenerateReport(
-        len(runs), len(site.histories), pages, len(files), stats, source, time.perf_counter() - started
+        run_count, len(site.histories), pages, len(files), stats, source, time.perf_counter() - started
     )
 
 
