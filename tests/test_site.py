@@ -186,3 +186,21 @@ def test_golden_pages(project):
             (GOLDEN / name).write_bytes(data)
     for name, data in chosen.items():
         assert data == (GOLDEN / name).read_bytes(), f"{name} differs from tests/golden/site/{name}"
+
+
+@pytest.mark.parametrize(
+    ("directory_urls", "root", "suffix"), [(True, "../../compare/", "/"), (False, "../compare/", ".html")]
+)
+def test_chart_clicks_lead_to_compare_pages_for_both_url_styles(project, directory_urls, root, suffix):
+    from generator.config import load_config
+    from generator.results.check import load_valid_runs
+    from generator.site.build import main_order
+    from generator.site.gather import gather
+    from generator.site.scenario import scenario_page
+
+    config = load_config(str(project / "perfpages.yml"))
+    runs = load_valid_runs(project / "results")
+    site = gather(config, runs, main_order(project / "perfpages.yml", "main", runs)[0])
+    group = site.scenarios[0]
+    text = scenario_page(site, group, urls.Links(urls.scenario_page(group.slug), directory_urls))
+    assert f'data-compare="{root}" data-suffix="{suffix}"' in text
