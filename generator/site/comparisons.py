@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from generator.analysis.comparison import SeriesVerdict
 from generator.analysis.verdict import Verdict
-from generator.model import CommitInfo
+from generator.model import CommitInfo, Direction
 from generator.render.comparison import MARKS
 from generator.render.markdown import escape, percent, safe_url, table
 from generator.render.units import human
@@ -83,7 +83,7 @@ def _row(site: Site, v: SeriesVerdict, links: urls.Links) -> list[str]:
     s = v.series
     return [
         _scenario_link(site, s.label, links),
-        escape(s.metric),
+        escape(s.metric) + (" ↑" if s.direction is Direction.HIGHER else " ↓"),
         escape(s.machine),
         escape(human(v.base, s.unit)),
         escape(human(v.head, s.unit)),
@@ -105,7 +105,7 @@ def _verdicts(site: Site, c: Comparison, links: urls.Links) -> str:
         parts += ["## Significant changes\n", table(HEADERS, [_row(site, v, links) for v in changed]) + "\n"]
     if rest:
         shown = rest[:OTHERS_SHOWN]
-        summary = f"Other differences ({len(rest)} series, within noise"
+        summary = f"Other differences ({len(rest)} series, not significant"
         summary += f"; the {len(shown)} largest shown)" if len(shown) < len(rest) else ")"
         parts += [
             f'<details class="pp-other"><summary>{summary}</summary>\n',
@@ -123,7 +123,8 @@ def _statistics_line(c: Comparison) -> str:
         f"False alarms are held to {r.false_alarm_rate:.0%} per comparison (Benjamini-Hochberg); "
         f"the rustc-perf fence rule would expect {r.expected_false_alarms_fence:.2f} false alarms here"
         + (f"; {detectable}" if detectable else "")
-        + ". The threshold column is that fence rule's, learned from each series' own history up to the base.\n"
+        + ". The threshold column is that fence rule's, learned from each series' own history up to the base;"
+        " ↑ marks a metric where higher is better, ↓ one where lower is.\n"
     )
 
 
