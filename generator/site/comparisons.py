@@ -189,7 +189,7 @@ def pr_list_page(site: Site, links: urls.Links) -> str:
 
 
 STEP_MARKS = {"regressed": MARKS[Verdict.REGRESSED], "improved": MARKS[Verdict.IMPROVED], "unconfirmed": "unconfirmed"}
-STEP_OTHERS = 10  # largest single-run differences listed on a step page
+STEP_OTHERS = 5  # largest single-run differences on a step page (every step page adds to the site size)
 
 
 def step_page(site: Site, s: MainStep, links: urls.Links) -> str:
