@@ -24,6 +24,15 @@ def entry_check(schema: dict[str, Any]) -> Callable[[Any], bool]:
     name = re.compile(defs["name"]["pattern"])
     sha = re.compile(defs["sha"]["pattern"])
     directions = frozenset(item["properties"]["direction"]["enum"])
+    # The same few names and SHAs repeat in every entry: remember the ones that matched.
+    good_names: set[str] = set()
+    good_shas: set[str] = set()
+
+    def matches(pattern: re.Pattern, value: Any, good: set[str]) -> bool:
+        if isinstance(value, str) and (value in good or pattern.search(value) is not None):
+            good.add(value)
+            return True
+        return False
 
     def check(entry: Any) -> bool:
         if not isinstance(entry, dict) or not required <= entry.keys() <= allowed:
@@ -32,12 +41,9 @@ def entry_check(schema: dict[str, Any]) -> Callable[[Any], bool]:
         params, unit, samples = entry["params"], entry["unit"], entry["samples"]
         profiles = entry.get("profiles", [])
         return (
-            isinstance(scenario, str)
-            and name.search(scenario) is not None
-            and isinstance(metric, str)
-            and name.search(metric) is not None
-            and isinstance(commit, str)
-            and sha.search(commit) is not None
+            matches(name, scenario, good_names)
+            and matches(name, metric, good_names)
+            and matches(sha, commit, good_shas)
             and isinstance(params, dict)
             and all(isinstance(v, str) for v in params.values())
             and isinstance(unit, str)
