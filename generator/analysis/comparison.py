@@ -89,6 +89,11 @@ class ComparisonReport:
         return tuple(s for s in self.series if s.verdict is Verdict.REGRESSED)
 
     @property
+    def changed(self) -> tuple[SeriesVerdict, ...]:
+        """Regressions and improvements, in series order."""
+        return tuple(s for s in self.series if s.verdict in (Verdict.REGRESSED, Verdict.IMPROVED))
+
+    @property
     def improvements(self) -> tuple[SeriesVerdict, ...]:
         return tuple(s for s in self.series if s.verdict is Verdict.IMPROVED)
 

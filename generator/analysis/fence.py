@@ -14,7 +14,6 @@ from enum import IntEnum
 
 import numpy as np
 
-from generator.analysis import robust
 from generator.analysis.rows import relative_change_rows
 
 HISTORY_RUNS = 30
@@ -45,7 +44,9 @@ class Fence:
 
 
 def relative_changes(history: np.ndarray) -> np.ndarray:
-    return np.abs(robust.relative_changes(history))
+    """|x[i+1] / x[i] - 1|, leaving out changes from zero (they have no relative size)."""
+    rel, valid = relative_change_rows(np.asarray(history, dtype=float)[None, :])
+    return np.abs(rel[0][valid[0]])
 
 
 def fence(history, metric: str, floors: dict[str, float] | None = None) -> Fence:

@@ -24,6 +24,8 @@ import numpy as np
 from scipy.stats import norm
 
 from generator.analysis.bimodal import Bimodal, find_bimodal_rows
+from generator.analysis.changepoints import MEDIAN_SD
+from generator.analysis.robust import MAD_TO_SD
 from generator.analysis.rows import masked_median, relative_change_rows
 
 NOISE_HISTORY = 60  # points the noise estimate may use
@@ -34,8 +36,6 @@ WINSOR = 0.1  # share clipped at each end before taking the sd
 _A = float(norm.isf(WINSOR))
 # sd of a normal variable winsorised at +-_A, so that the estimate is unbiased for normal noise
 WINSOR_CONSISTENCY = float(np.sqrt((2 * norm.cdf(_A) - 1) - 2 * _A * norm.pdf(_A) + 2 * _A**2 * WINSOR))
-MAD_TO_SD = 1.4826
-MEDIAN_SD = 1.2533  # sd of a sample median, in sigmas times 1/sqrt(n), for normal data
 OUTLIER_Z = 3.0  # 2-4 newest points all this many sigmas off the level: a shift, not noise
 SHIFT_Z = 4.0  # 5+ newest points whose median moved this many sds of a median gap
 MIN_BEFORE = 5  # points the level before a shift needs

@@ -24,10 +24,3 @@ def noise_sigma(values: np.ndarray) -> float:
     if sigma == 0:  # quantised data (e.g. instruction counts): fall back to the standard deviation
         sigma = float(np.std(diffs)) / np.sqrt(2)
     return sigma if sigma > 0 else 1e-12
-
-
-def relative_changes(values: np.ndarray) -> np.ndarray:
-    """Consecutive relative changes x[i+1] / x[i] - 1, leaving out changes from zero,
-    which have no relative size (a count of false alarms can be 0)."""
-    x = np.asarray(values, dtype=float)
-    return np.diff(x)[x[:-1] != 0] / x[:-1][x[:-1] != 0]

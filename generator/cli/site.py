@@ -91,7 +91,8 @@ def _regenerate_on_change(config_path: Path, results_dir: Path, settings) -> Non
 
 def _fingerprint(config_path: Path, results_dir: Path) -> tuple:
     files = [config_path, *sorted(results_dir.rglob("*.json"))] if results_dir.is_dir() else [config_path]
-    return tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.exists())
+    stats = ((f, f.stat()) for f in files if f.exists())
+    return tuple((str(f), st.st_mtime_ns, st.st_size) for f, st in stats)
 
 
 def _print_report(report: GenerateReport) -> None:

@@ -21,7 +21,7 @@ class Listed:
 
 def listed_changes(site: Site) -> list[Listed]:
     """Every confirmed change on main, newest first (by the commit that made it)."""
-    position = {c.sha: i for i, c in enumerate(site.commits)}
+    position = site.commit_index
     found = [Listed(g, c) for g in site.scenarios for h in g.histories for c in h.changes]
     return sorted(
         found,

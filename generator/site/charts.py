@@ -33,7 +33,7 @@ def commits_document(site: Site) -> dict:
 
 
 def scenario_document(site: Site, group: ScenarioGroup, floors: dict[str, float]) -> dict:
-    position = {c.sha: i for i, c in enumerate(site.commits)}
+    position = site.commit_index
     per_test = FALSE_ALARM_RATE / max(1, len(site.histories))
     metrics: dict[str, dict] = {}
     for history in group.histories:
@@ -71,12 +71,13 @@ def _threshold(history: SeriesHistory, position: dict[str, int], floor: float, p
     """The band a PR based on the newest commit must leave to be flagged: level +- the MDE."""
     s = history.series
     latest = s.points[-1].commit
-    noise = learn_noise(s.history_until(latest))
+    segment = s.history_until(latest)
+    noise = learn_noise(segment)
     if noise is None:
         return None
     mde = minimum_detectable_effect(noise, floor, per_test)
     # The band belongs to the current level: from the last change (or environment change) on.
-    start = len(s.points) - len(s.history_until(latest))
+    start = len(s.points) - len(segment)
     if history.changes:
         start = max(start, s.positions[history.changes[-1].first_bad])
     return {
@@ -115,7 +116,6 @@ def _samples_entry(label: str, machine: str, unit: str, base, head) -> dict:
 
 def samples_document(comparison: Comparison) -> dict:
     """Raw samples of the series that changed, for the page's distribution plots."""
-    changed = [v for v in comparison.report.series if v.verdict.value in ("regressed", "improved")]
     return {
         "series": [
             _samples_entry(
@@ -125,6 +125,6 @@ def samples_document(comparison: Comparison) -> dict:
                 v.series.base_samples,
                 v.series.head_samples,
             )
-            for v in changed
+            for v in comparison.report.changed
         ]
     }

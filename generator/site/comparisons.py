@@ -16,7 +16,6 @@ from generator.site import urls
 from generator.site.gather import Comparison, MainStep, PullRequest, Site
 from generator.site.html import front_matter, repository_link, text
 
-CHANGED = (Verdict.REGRESSED, Verdict.IMPROVED)
 # Unchanged series listed on a PR page: every PR page listing every series would grow the site with
 # series x PRs; the rest are on the scenario pages.
 OTHERS_SHOWN = 30
@@ -98,8 +97,10 @@ HEADERS = ["scenario", "metric", "machine", "base", "head", "change", "threshold
 
 
 def _verdicts(site: Site, c: Comparison, links: urls.Links) -> str:
-    changed = sorted((v for v in c.report.series if v.verdict in CHANGED), key=lambda v: -abs(v.change or 0))
-    rest = sorted((v for v in c.report.series if v.verdict not in CHANGED), key=lambda v: -abs(v.change or 0))
+    flagged = c.report.changed
+    changed = sorted(flagged, key=lambda v: -abs(v.change or 0))
+    flagged_ids = {id(v) for v in flagged}
+    rest = sorted((v for v in c.report.series if id(v) not in flagged_ids), key=lambda v: -abs(v.change or 0))
     parts = []
     if changed:
         parts += ["## Significant changes\n", table(HEADERS, [_row(site, v, links) for v in changed]) + "\n"]
@@ -137,7 +138,7 @@ def _missing_new(c: Comparison) -> str:
 
 
 def _distributions(c: Comparison, links: urls.Links) -> str:
-    if not any(v.verdict in CHANGED for v in c.report.series):
+    if not c.report.changed:
         return ""
     data = links.to(urls.comparison_data(c.page))
     return (

@@ -77,9 +77,14 @@ class Site:
     pulls: tuple[PullRequest, ...]
     other_comparisons: tuple[Comparison, ...]  # A/B runs outside any PR
 
-    @property
+    @cached_property
     def histories(self) -> tuple[SeriesHistory, ...]:
         return tuple(h for g in self.scenarios for h in g.histories)
+
+    @cached_property
+    def commit_index(self) -> dict[str, int]:
+        """Position of each measured commit: the x of every chart point."""
+        return {c.sha: i for i, c in enumerate(self.commits)}
 
     @cached_property
     def compare_pages(self) -> frozenset[str]:

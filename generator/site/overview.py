@@ -15,8 +15,6 @@ from generator.site.sparkline import sparkline
 LOOKBACK = 30  # "change" compares the newest run with the run this many commits earlier
 RECENT = 30  # a change point among the newest this-many points still sets the status
 
-STATUS_TEXT = {"regressed": "regressed", "improved": "improved", "unconfirmed": "unconfirmed", "stable": "stable"}
-
 
 @dataclass(frozen=True)
 class Row:
@@ -52,7 +50,7 @@ def _summary(site: Site, rows: list[Row], counts: Counter, links: urls.Links) ->
         return "<p>No results yet. Run <code>perfpages run</code> and commit the file it writes.</p>\n"
     latest = site.commits[-1]
     badges = " ".join(
-        f'<span class="pp-badge pp-{status}">{counts[status]} {STATUS_TEXT[status]}</span>'
+        f'<span class="pp-badge pp-{status}">{counts[status]} {status}</span>'
         for status in ("regressed", "unconfirmed", "improved", "stable")
         if counts[status]
     )
@@ -113,7 +111,7 @@ def _row(row: Row, links: urls.Links, site: Site) -> str:
     cells = [
         link(links.to(urls.scenario_page(row.group.slug)), row.group.label),
         text(s.key.metric),
-        f'<span class="pp-badge pp-{row.status}">{STATUS_TEXT[row.status]}</span>',
+        f'<span class="pp-badge pp-{row.status}">{row.status}</span>',
         change,
         sparkline(values, row.status),
         text(human(values[-1], s.unit)),

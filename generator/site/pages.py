@@ -42,7 +42,7 @@ def render_site(site: Site, floors: dict[str, float], directory_urls: bool = Tru
             files[urls.comparison_data(step.page)] = dumps(step_samples_document(step))
     for comparison in (*site.other_comparisons, *(c for pr in site.pulls for c in pr.heads)):
         page(comparison.page, lambda links, c=comparison: comparison_page(site, c, links))
-        if any(v.verdict.value in ("regressed", "improved") for v in comparison.report.series):
+        if comparison.report.changed:
             files[urls.comparison_data(comparison.page)] = dumps(samples_document(comparison))
     files.update(static_files())
     return files

@@ -36,9 +36,7 @@ def _intro(group: ScenarioGroup, links: urls.Links) -> str:
 
 def _chart(group: ScenarioGroup, metric: str, links: urls.Links) -> str:
     data = links.to(urls.scenario_data(group.slug))
-    # The script appends "<base12>..<head12>" and the suffix; cut a sample compare link back to its folder.
-    sample = "0" * 12
-    compare_root = links.to(urls.compare_page(sample, sample)).split(f"{sample}..{sample}")[0]
+    compare_root = links.to(f"{urls.ROOT}/compare/")  # the script appends "<base12>..<head12>" and the suffix
     suffix = "/" if links.directory_urls else ".html"
     return (
         f'<div class="pp-chart" data-kind="trend" data-src="{text(data)}" data-metric="{text(metric)}" '
