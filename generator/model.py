@@ -143,7 +143,7 @@ class Measurement:
     commit: str
     samples: tuple[float, ...]
     params: Params = ()
-    profiles: tuple[str, ...] = ()  # paths relative to the results file's folder
+    profiles: tuple[str, ...] = ()  # file names inside the <sha12>-<run-id>.profiles/ folder beside the results file
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from generator.cli.app import cli, config_option, emit_json, err, results_option
 from generator.errors import PerfpagesError
@@ -103,6 +104,8 @@ def _print_report(report: GenerateReport) -> None:
         f"in {report.seconds:.1f} s: {s.written} written, {s.unchanged} unchanged, {s.deleted} deleted{order}",
         highlight=False,
     )
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
 
 
 def _report_json(report: GenerateReport, mkdocs_seconds: float | None, site_dir: Path) -> dict:
@@ -118,4 +121,5 @@ def _report_json(report: GenerateReport, mkdocs_seconds: float | None, site_dir:
         "generate_seconds": round(report.seconds, 3),
         "mkdocs_seconds": None if mkdocs_seconds is None else round(mkdocs_seconds, 3),
         "site_dir": str(site_dir),
+        "warnings": list(report.warnings),
     }

@@ -41,12 +41,17 @@ def check_results(root: Path) -> CheckReport:
 
 def load_valid_runs(root: Path) -> list[RunRecord]:
     """Every run under root, read once; raises ResultsError listing all problems if any file is bad."""
+    return [r.record for r in load_valid_files(root)]
+
+
+def load_valid_files(root: Path) -> list[LoadedRun]:
+    """Like load_valid_runs, with the path of each file (its profiles folder sits beside it)."""
     if not root.is_dir():
         raise ResultsError([_missing(root)])
     runs, problems = load_all(root)
     if any(p.severity == "error" for p in problems):
         raise ResultsError(problems)
-    return [r.record for r in runs]
+    return runs
 
 
 def _missing(root: Path) -> Problem:

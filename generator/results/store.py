@@ -8,6 +8,7 @@ which fails rather than replace an existing file.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -82,6 +83,19 @@ def atomic_create(dest: Path, data: bytes) -> None:
             raise PerfpagesError(f"{dest}: already exists; results files are never overwritten") from None
     finally:
         os.unlink(tmp)
+
+
+def read_profile(results_file: Path, name: str) -> Iterator[str]:
+    """The lines of one kept callgrind output (gzipped when its name says so)."""
+    path = profiles_dir_for(results_file) / name
+    if Path(name).name != name:
+        raise PerfpagesError(f"{results_file}: profile name {name!r} must be a plain file name")
+    opener = gzip.open if name.endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
+            yield from handle
+    except (OSError, EOFError) as exc:
+        raise PerfpagesError(f"{path}: cannot read this callgrind output: {exc}") from None
 
 
 def iter_result_files(root: Path) -> Iterator[Path]:

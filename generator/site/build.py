@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator import git
+from generator.analysis.profiles import ProfileDiff, diff_profiles, self_costs
 from generator.config import load_config
 from generator.errors import GitError, PerfpagesError
 from generator.model import RunRecord
-from generator.results.check import load_valid_runs
+from generator.results.check import load_valid_files
+from generator.results.store import read_profile
 from generator.site import urls
-from generator.site.gather import gather
+from generator.site.gather import RunRef, Site, gather
 from generator.site.pages import render_site
 from generator.site.writer import WriteStats, write_tree
 
@@ -61,6 +63,7 @@ class GenerateReport:
     stats: WriteStats
     order_source: str  # "git" or "results" (no git history: commit dates decide the order)
     seconds: float
+    warnings: tuple[str, ...] = ()
 
 
 def mkdocs_settings(config_file: Path) -> MkdocsSettings:
@@ -91,17 +94,54 @@ def generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings) -> Ge
     """Write the generated pages; only files whose bytes changed are touched."""
     started = time.perf_counter()
     config = load_config(str(config_path))
-    runs = load_valid_runs(results_dir)
+    loaded = load_valid_files(results_dir)
+    runs = [run.record for run in loaded]
     order, source = main_order(config_path, config.project.main_branch, runs)
     site, run_count = gather(config, runs, order), len(runs)
-    del runs  # the site keeps the samples it needs; the run records themselves can go before rendering
-    files = render_site(site, dict(config.project.floors), mkdocs.directory_urls)
+    paths = {RunRef(r.record.machine, r.record.head.sha, r.record.run_id): r.path for r in loaded if r.record.base}
+    del runs, loaded  # the site keeps the samples it needs; the run records themselves can go before rendering
+    profiles, warnings = read_profile_diffs(site, paths)
+    files = render_site(site, dict(config.project.floors), mkdocs.directory_urls, profiles)
     prefix = urls.ROOT + "/"
     stats = write_tree(mkdocs.docs_dir / urls.ROOT, {k.removeprefix(prefix): v for k, v in files.items()})
     pages = sum(1 for k in files if k.endswith(".md"))
     return GenerateReport(
-        run_count, len(site.histories), pages, len(files), stats, source, time.perf_counter() - started
+        run_count,
+        len(site.histories),
+        pages,
+        len(files),
+        stats,
+        source,
+        time.perf_counter() - started,
+        tuple(warnings),
     )
+
+
+def read_profile_diffs(site: Site, paths: dict[RunRef, Path]) -> tuple[dict[str, ProfileDiff], list[str]]:
+    """Diff the kept callgrind outputs of every A/B comparison; an unreadable one is a warning, not a failure."""
+    diffs: dict[str, ProfileDiff] = {}
+    warnings: list[str] = []
+    comparisons = (*site.other_comparisons, *(c for pr in site.pulls for c in pr.heads))
+    for c in comparisons:
+        results_file = paths.get(c.run) if c.run else None
+        for pair in c.profiles if results_file else ():
+            try:
+                before = _costs(results_file, pair.base)
+                after = _costs(results_file, pair.head)
+            except PerfpagesError as exc:
+                warnings.append(f"no profile diff for {pair.label}: {exc}")
+                continue
+            diffs[urls.profile_page(c.page, pair.slug)] = diff_profiles(before, after)
+    return diffs, warnings
+
+
+def _costs(results_file: Path, names: tuple[str, ...]):
+    """One side's self costs, summed over every process callgrind traced."""
+    total = None
+    for name in names:
+        costs = self_costs(read_profile(results_file, name))
+        total = costs if total is None else total + costs
+    return total
 
 
 def main_order(config_path: Path, branch: str, runs: list[RunRecord]) -> tuple[list[str], str]:

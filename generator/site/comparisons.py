@@ -7,6 +7,7 @@ base): nothing on it mentions later runs, so it never changes once published.
 from __future__ import annotations
 
 from generator.analysis.comparison import SeriesVerdict
+from generator.analysis.profiles import ProfileDiff
 from generator.analysis.verdict import Verdict
 from generator.model import CommitInfo, Direction
 from generator.render.comparison import MARKS
@@ -15,6 +16,7 @@ from generator.render.units import human
 from generator.site import urls
 from generator.site.gather import Comparison, MainStep, PullRequest, Site
 from generator.site.html import front_matter, repository_link, text
+from generator.site.profiles import profile_links
 
 # Unchanged series listed on a PR page: every PR page listing every series would grow the site with
 # series x PRs; the rest are on the scenario pages.
@@ -32,7 +34,9 @@ def headline(c: Comparison) -> str:
     return " and ".join(parts) or "no relevant changes"
 
 
-def comparison_page(site: Site, c: Comparison, links: urls.Links) -> str:
+def comparison_page(
+    site: Site, c: Comparison, links: urls.Links, profiles: dict[str, ProfileDiff] | None = None
+) -> str:
     title = f"PR #{c.pull_request} at {c.head.sha[:12]}" if c.pull_request else f"{c.base.sha[:12]}..{c.head.sha[:12]}"
     parts = [
         front_matter(title, searchable=False, hide=("navigation",)),
@@ -42,6 +46,7 @@ def comparison_page(site: Site, c: Comparison, links: urls.Links) -> str:
         _verdicts(site, c, links),
         _statistics_line(c),
         _missing_new(c),
+        profile_links(c, profiles or {}, links),
         _distributions(c, links),
     ]
     return "\n".join(p for p in parts if p)

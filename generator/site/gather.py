@@ -22,6 +22,29 @@ from generator.site import urls
 
 
 @dataclass(frozen=True)
+class ProfilePair:
+    """Callgrind outputs of one scenario's two sides, named inside the A/B run's profiles folder."""
+
+    label: str
+    machine: str
+    base: tuple[str, ...]
+    head: tuple[str, ...]
+
+    @property
+    def slug(self) -> str:
+        return urls.slugify(f"{self.machine}/{self.label}")
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """Names one results file without holding its samples: (machine, head commit, run id) is unique."""
+
+    machine: str
+    head: str
+    run_id: str
+
+
+@dataclass(frozen=True)
 class Comparison:
     """One compare or PR page: a verdict per series between two commits."""
 
@@ -33,6 +56,8 @@ class Comparison:
     branch: str | None = None
     ci_url: str | None = None
     measured_at: str = ""  # when the A/B run finished; orders a PR's heads
+    run: RunRef | None = None  # the A/B run that names this page; its profiles folder holds the diffs' inputs
+    profiles: tuple[ProfilePair, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -195,6 +220,8 @@ class _Judge:
             record.branch,
             record.ci_url,
             record.finished_at,
+            RunRef(record.machine, record.head.sha, record.run_id),
+            _profile_pairs(record),
         )
 
     def _priors_for(self, base: str):
@@ -202,6 +229,19 @@ class _Judge:
             return self.priors.get((SeriesKey(item.machine, item.scenario, item.params, item.metric), base))
 
         return lookup
+
+
+def _profile_pairs(record: RunRecord) -> tuple[ProfilePair, ...]:
+    sides: dict[str, dict[str, tuple[str, ...]]] = defaultdict(dict)
+    for m in record.measurements:
+        if m.metric == "instructions" and m.profiles:
+            side = "base" if m.commit == record.base.sha else "head"
+            sides[scenario_label(m.scenario, m.params)][side] = m.profiles
+    return tuple(
+        ProfilePair(label, record.machine, found["base"], found["head"])
+        for label, found in sorted(sides.items())
+        if "base" in found and "head" in found
+    )
 
 
 def _pull_requests(ab_runs: list[RunRecord], judge: _Judge) -> tuple[PullRequest, ...]:

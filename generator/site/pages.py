@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from generator.analysis.profiles import ProfileDiff, diff_text
 from generator.site import urls
 from generator.site.assets import static_files
 from generator.site.changes import atom_feed, changes_document, changes_page, series_document
@@ -15,11 +16,19 @@ from generator.site.charts import (
 from generator.site.comparisons import comparison_page, pr_index_page, pr_list_page, step_page
 from generator.site.gather import Site
 from generator.site.overview import overview_page
+from generator.site.profiles import profile_page, profile_title
 from generator.site.scenario import scenario_page
 
 
-def render_site(site: Site, floors: dict[str, float], directory_urls: bool = True) -> dict[str, bytes]:
+def render_site(
+    site: Site,
+    floors: dict[str, float],
+    directory_urls: bool = True,
+    profiles: dict[str, ProfileDiff] | None = None,
+) -> dict[str, bytes]:
+    """``profiles``: profile diffs by their page path (urls.profile_page), read by the build's I/O edge."""
     files: dict[str, bytes] = {}
+    profiles = profiles or {}
 
     def page(path: str, render) -> None:
         files[path] = render(urls.Links(path, directory_urls)).encode()
@@ -41,7 +50,14 @@ def render_site(site: Site, floors: dict[str, float], directory_urls: bool = Tru
         if step.step.shifted:
             files[urls.comparison_data(step.page)] = dumps(step_samples_document(step))
     for comparison in (*site.other_comparisons, *(c for pr in site.pulls for c in pr.heads)):
-        page(comparison.page, lambda links, c=comparison: comparison_page(site, c, links))
+        page(comparison.page, lambda links, c=comparison: comparison_page(site, c, links, profiles))
+        for pair in comparison.profiles:
+            path = urls.profile_page(comparison.page, pair.slug)
+            if path in profiles:
+                diff = profiles[path]
+                page(path, lambda links, c=comparison, p=pair, d=diff: profile_page(c, p, d, links))
+                text = diff_text(diff, profile_title(comparison, pair))
+                files[urls.profile_text(comparison.page, pair.slug)] = text.encode()
         if comparison.report.changed:
             files[urls.comparison_data(comparison.page)] = dumps(samples_document(comparison))
     files.update(static_files())

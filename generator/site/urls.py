@@ -56,6 +56,15 @@ def pr_page(number: int, head: str) -> str:
     return f"{ROOT}/pr/{number}/{head[:12]}.md"
 
 
+def profile_page(comparison_page: str, slug: str) -> str:
+    """A profile diff lives under its comparison's permalink, so it is as permanent as the page."""
+    return f"{comparison_page.removesuffix('.md')}/profiles/{slug}.md"
+
+
+def profile_text(comparison_page: str, slug: str) -> str:
+    return profile_page(comparison_page, slug).removesuffix(".md") + ".txt"
+
+
 def comparison_data(page: str) -> str:
     """Raw samples of a compare or PR page, for its distribution plots."""
     return f"{ROOT}/api/samples/{page.removeprefix(ROOT + '/').removesuffix('.md')}.json"
