@@ -30,6 +30,10 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
 def percent(value: float | None, signed: bool = True) -> str:
     if value is None or value != value:  # NaN
         return "n/a"

@@ -160,22 +160,34 @@ def mkdocs_build(mkdocs: MkdocsSettings) -> float:
     from mkdocs.exceptions import Abort, ConfigurationError
 
     started = time.perf_counter()
-    try:
-        with _quiet_mkdocs():
+    with _quiet_mkdocs() as quiet:
+        try:
             cfg = load_mkdocs(config_file=str(mkdocs.config_file), strict=True)
             build(cfg)
-    except (Abort, ConfigurationError) as exc:
-        raise PerfpagesError(f"mkdocs build --strict failed: {exc}") from None
+        except (Abort, ConfigurationError) as exc:
+            found = "".join(f"\n  {w}" for w in quiet.warnings)
+            raise PerfpagesError(f"mkdocs build --strict failed: {exc}{found}") from None
     return time.perf_counter() - started
 
 
-class _quiet_mkdocs:
-    """MkDocs logs INFO lines (pages not in the nav, build time) that drown perfpages' own report."""
+class _quiet_mkdocs(logging.Handler):
+    """MkDocs logs INFO lines (pages not in the nav, build time) that drown perfpages' own report.
+    Its warnings are kept, so a strict-mode failure can say what they were."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.warnings: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.warnings.append(record.getMessage())
 
     def __enter__(self):
         self.logger = logging.getLogger("mkdocs")
         self.level = self.logger.level
         self.logger.setLevel(logging.WARNING)
+        self.logger.addHandler(self)
+        return self
 
     def __exit__(self, *exc):
+        self.logger.removeHandler(self)
         self.logger.setLevel(self.level)

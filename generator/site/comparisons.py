@@ -11,7 +11,7 @@ from generator.analysis.profiles import ProfileDiff
 from generator.analysis.verdict import Verdict
 from generator.model import CommitInfo, Direction
 from generator.render.comparison import MARKS
-from generator.render.markdown import escape, percent, safe_url, table
+from generator.render.markdown import escape, percent, plural, safe_url, table
 from generator.render.units import human
 from generator.site import urls
 from generator.site.gather import Comparison, MainStep, PullRequest, Site
@@ -23,14 +23,10 @@ from generator.site.profiles import profile_links
 OTHERS_SHOWN = 30
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
-
-
 def headline(c: Comparison) -> str:
     r = c.report
-    parts = [_count(len(r.regressions), "regression")] if r.regressions else []
-    parts += [_count(len(r.improvements), "improvement")] if r.improvements else []
+    parts = [plural(len(r.regressions), "regression")] if r.regressions else []
+    parts += [plural(len(r.improvements), "improvement")] if r.improvements else []
     return " and ".join(parts) or "no relevant changes"
 
 
@@ -209,7 +205,7 @@ def step_page(site: Site, s: MainStep, links: urls.Links) -> str:
         front_matter(title, searchable=False, hide=("navigation",)),
         f"# {escape(title)}\n",
         _commits(site, s),
-        f"**{_count(count, 'level shift') if count else 'no level shift'}** at this commit among "
+        f"**{plural(count, 'level shift') if count else 'no level shift'}** at this commit among "
         f"{len(s.step.changes)} series.\n",
         "A commit on main is judged with hindsight: a level shift needs 5 runs on each side, so a recent "
         "commit can still be unconfirmed. Single-run differences below are noise unless a shift says otherwise.\n",

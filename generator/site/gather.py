@@ -32,7 +32,7 @@ class ProfilePair:
 
     @property
     def slug(self) -> str:
-        return urls.slugify(f"{self.machine}/{self.label}")
+        return urls.profile_slug(self.machine, self.label)
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ def profile_page(c: Comparison, pair: ProfilePair, diff: ProfileDiff, links: url
         front_matter(title, searchable=False, hide=("navigation",)),
         f"# {escape(title)}\n",
         f"[← back to the comparison]({links.md(c.page)}) · "
-        f"[download as text]({links.to(urls.profile_text(c.page, pair.slug))})\n",
+        f"[download as text]({links.md(urls.profile_text(c.page, pair.slug))})\n",
         f"Self instructions (a function's own, not its callees'): {total}. "
         "Function names and paths are normalised first (temporary checkout folders, Rust symbol hashes, "
         "`.llvm.N` suffixes), so a function that did not change does not appear.\n",

@@ -56,6 +56,10 @@ def pr_page(number: int, head: str) -> str:
     return f"{ROOT}/pr/{number}/{head[:12]}.md"
 
 
+def profile_slug(machine: str, label: str) -> str:
+    return slugify(f"{machine}/{label}")
+
+
 def profile_page(comparison_page: str, slug: str) -> str:
     """A profile diff lives under its comparison's permalink, so it is as permanent as the page."""
     return f"{comparison_page.removesuffix('.md')}/profiles/{slug}.md"

@@ -34,7 +34,7 @@ def write_tree(root: Path, files: dict[str, bytes]) -> WriteStats:
             unchanged += 1
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        _replace(target, data)
+        replace_file(target, data)
         written += 1
     deleted = _prune(root, set(files) | {MARKER})
     return WriteStats(written, unchanged, deleted)
@@ -59,7 +59,7 @@ def _same(path: Path, data: bytes) -> bool:
         return False
 
 
-def _replace(target: Path, data: bytes) -> None:
+def replace_file(target: Path, data: bytes) -> None:
     """Write then rename, so a live-reloading server never reads half a file."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     with os.fdopen(fd, "wb") as handle:

@@ -1,0 +1,159 @@
+"""`perfpages comment`: the pull-request comment for a measured A/B run."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from generator import git
+from generator.analysis.comparison import compare
+from generator.analysis.series import SampleIndex, build_series, comparison_inputs
+from generator.cli.app import EXIT_REGRESSION, cli, config_option, emit_json, err, results_option
+from generator.config import load_config
+from generator.errors import PerfpagesError
+from generator.model import RunRecord, scenario_label
+from generator.render.comment import MARKER, CommentContext, render_comment
+from generator.results.check import load_valid_files
+from generator.results.store import LoadedRun, profiles_dir_for
+from generator.site import urls
+from generator.site.writer import replace_file
+
+
+@cli.command()
+@click.option("--pr", "pull_request", type=click.IntRange(min=1), help="Comment on this PR's newest A/B run.")
+@click.option("--head", "head", metavar="SHA", help="With --pr: that head instead of the newest; alone: any A/B run.")
+@config_option
+@results_option("Results folder.")
+@click.option(
+    "--site-url",
+    envvar="PERFPAGES_SITE_URL",
+    metavar="URL",
+    help="Where the dashboard is published (env PERFPAGES_SITE_URL); links the PR page and profile diffs.",
+)
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Write the comment here instead of stdout.")
+@click.option("--json", "as_json", is_flag=True, help="Print {body, marker, regressions, improvements, truncated}.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["regression", "never"]),
+    default="never",
+    show_default=True,
+    help="Exit 4 when the comparison finds a regression.",
+)
+def comment(pull_request, head, config_path, results_dir, site_url, out_file, as_json, fail_on) -> None:
+    """Write the Markdown comment for a PR's interleaved A/B run.
+
+    \b
+    The comment gives the overall result, one section per metric (significant
+    differences in a table, the rest folded away), missing and new scenarios,
+    failures, the smallest detectable change and expected false alarms, and links
+    to the PR's permanent page and profile diffs. It starts with the hidden marker
+    <!-- perfpages-comment --> so a workflow can edit one comment in place.
+    It is also appended to $GITHUB_STEP_SUMMARY when that is set.
+
+    \b
+    Examples:
+      perfpages run --against origin/main --pr 42
+      perfpages comment --pr 42 --site-url https://me.github.io/project/ --out comment.md
+    """
+    if pull_request is None and head is None:
+        raise click.UsageError("pass --pr N (the PR's newest A/B run) or --head SHA (a specific A/B run)")
+    config = load_config(config_path)
+    loaded = load_valid_files(Path(results_dir))
+    chosen = _choose_run(loaded, pull_request, head)
+    record = chosen.record
+    repo = git.open_repo(Path(config_path).resolve().parent)
+    runs = [r.record for r in loaded]
+    series = build_series(runs, git.first_parent_shas(repo, config.project.main_branch))
+    inputs = comparison_inputs(series, SampleIndex.of(runs), record.base.sha, record.head.sha)
+    report = compare(record.base.sha, record.head.sha, inputs, dict(config.project.floors))
+    context = _context(chosen, loaded, site_url)
+    result = render_comment(report, context)
+    if out_file:
+        replace_file(Path(out_file), result.body.encode())
+    if as_json:
+        emit_json(
+            {
+                "body": result.body,
+                "marker": MARKER,
+                "regressions": result.regressions,
+                "improvements": result.improvements,
+                "truncated": result.truncated,
+            }
+        )
+    elif not out_file:
+        click.echo(result.body, nl=False)
+    _append_step_summary(result.body)
+    err.print(f"{result.regressions} regressions, {result.improvements} improvements", highlight=False)
+    if fail_on == "regression" and result.regressions:
+        sys.exit(EXIT_REGRESSION)
+
+
+def _choose_run(loaded: list[LoadedRun], pull_request: int | None, head: str | None) -> LoadedRun:
+    """The first A/B run of the chosen head: the same run that names the head's permanent page."""
+    ab = sorted(
+        (r for r in loaded if r.record.base is not None),
+        key=lambda r: (r.record.started_at, r.record.run_id, r.record.machine),
+    )
+    if pull_request is not None:
+        ab = [r for r in ab if r.record.pull_request == pull_request]
+    if head:
+        ab = [r for r in ab if r.record.head.sha.startswith(head.lower())]
+    if not ab:
+        what = f"PR #{pull_request}" if pull_request else f"head {head}"
+        raise PerfpagesError(
+            f"no A/B run for {what} in the results; run `perfpages run --against BASE --pr N` on the PR first"
+        )
+    newest_head = max(ab, key=lambda r: r.record.finished_at).record.head.sha
+    return next(r for r in ab if r.record.head.sha == newest_head)
+
+
+def _context(chosen: LoadedRun, loaded: list[LoadedRun], site_url: str | None) -> CommentContext:
+    record = chosen.record
+    same_pair = [r for r in loaded if r.record.base == record.base and r.record.head == record.head]
+    page = urls.pr_page(record.pull_request, record.head.sha) if record.pull_request else None
+    page = page or urls.compare_page(record.base.sha, record.head.sha)
+    return CommentContext(
+        base=record.base,
+        head=record.head,
+        pull_request=record.pull_request,
+        branch=record.branch,
+        machines=tuple(sorted({r.record.machine for r in same_pair})),
+        ci_url=record.ci_url,
+        page_url=_absolute(site_url, page),
+        profile_urls=_profile_urls(chosen, site_url, page),
+        failures=tuple(f for r in same_pair for f in r.record.failures),
+    )
+
+
+def _absolute(site_url: str | None, path: str) -> str | None:
+    if not site_url:
+        return None
+    return site_url.rstrip("/") + "/" + urls.Links(path).url_of(path)
+
+
+def _profile_urls(chosen: LoadedRun, site_url: str | None, page: str) -> dict[tuple[str, str], str]:
+    """Profile diff pages the site build will make: both sides' callgrind outputs are on disk."""
+    if not site_url:
+        return {}
+    record: RunRecord = chosen.record
+    folder = profiles_dir_for(chosen.path)
+    sides: dict[str, set[str]] = {}
+    for m in record.measurements:
+        if m.metric == "instructions" and m.profiles and all((folder / name).is_file() for name in m.profiles):
+            sides.setdefault(scenario_label(m.scenario, m.params), set()).add(m.commit)
+    found = {}
+    for label, commits in sides.items():
+        if commits == {record.base.sha, record.head.sha}:
+            slug = urls.profile_slug(record.machine, label)
+            found[(record.machine, label)] = _absolute(site_url, urls.profile_page(page, slug))
+    return found
+
+
+def _append_step_summary(body: str) -> None:
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(body + "\n")
