@@ -34,7 +34,12 @@ from generator.site.writer import replace_file
     help="Where the dashboard is published (env PERFPAGES_SITE_URL); links the PR page and profile diffs.",
 )
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Write the comment here instead of stdout.")
-@click.option("--json", "as_json", is_flag=True, help="Print {body, marker, regressions, improvements, truncated}.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print {body, marker, pull_request, base, head, regressions, improvements, truncated}.",
+)
 @click.option(
     "--fail-on",
     type=click.Choice(["regression", "never"]),
@@ -78,6 +83,9 @@ def comment(pull_request, head, config_path, results_dir, site_url, out_file, as
             {
                 "body": result.body,
                 "marker": MARKER,
+                "pull_request": record.pull_request,
+                "base": record.base.sha,
+                "head": record.head.sha,
                 "regressions": result.regressions,
                 "improvements": result.improvements,
                 "truncated": result.truncated,
