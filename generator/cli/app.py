@@ -4,8 +4,9 @@ The ``generator.cli`` package is the only code that prints or exits.
 
 Exit codes: 0 success; 1 an error perfpages explains (bad config, invalid results,
 git failure); 2 wrong usage; 3 the run finished but at least one scenario failed
-(its results file is still written, with the failure recorded); 4 `compare
---fail-on regression` found a regression.
+(its results file is still written, with the failure recorded); 4 `compare` or
+`comment --fail-on regression` found a regression; 5 `doctor --strict` found the
+machine not ready.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from generator.errors import PerfpagesError
 
 EXIT_SCENARIO_FAILED = 3
 EXIT_REGRESSION = 4
+EXIT_NOT_READY = 5
 # Outside a terminal (CI logs, pipes) rich would assume 80 columns and fold scenario labels.
 out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
@@ -61,6 +63,9 @@ def cli() -> None:
       perfpages run --commits v1.0..main backfill history, one results file per commit
       perfpages check                    validate every results file
       perfpages record --push            commit new results and push, retrying on races
+      perfpages build                    generate the dashboard into site/
+      perfpages comment --pr 42          the PR comment for PR 42's A/B run
+      perfpages doctor                   is this machine ready to benchmark?
 
     Scenarios are described in perfpages.yml; see docs/configuration.md.
     """

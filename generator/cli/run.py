@@ -29,8 +29,9 @@ from generator.cli.app import (
 from generator.config import load_config
 from generator.errors import PerfpagesError
 from generator.model import Config, Scenario, scenario_label
+from generator.runner.doctor import noise_warnings
 from generator.runner.executor import SubprocessExecutor
-from generator.runner.fingerprint import fingerprint, noise_warnings
+from generator.runner.fingerprint import fingerprint
 from generator.runner.jobs import Job, JobResult, new_run_id, run_backfill, run_comparison, run_here
 from generator.runner.session import RunOptions
 from generator.runner.summary import summarize

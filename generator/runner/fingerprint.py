@@ -1,8 +1,9 @@
 """What machine measured a run, and whether it looks quiet enough to trust.
 
 The fingerprint is stored in every results file: a change of kernel, governor or CPU
-is a known discontinuity in a series, not a regression. The checks follow the usual
-bare-metal recipe (performance governor, no turbo, no SMT, no ASLR, idle machine).
+is a known discontinuity in a series, not a regression. runner/doctor.py judges it
+against the usual bare-metal recipe (performance governor, no turbo, no SMT, no ASLR,
+idle machine).
 """
 
 from __future__ import annotations
@@ -11,21 +12,10 @@ import os
 import platform
 import shutil
 import subprocess
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 SYS_CPU = Path("/sys/devices/system/cpu")
-
-
-@dataclass(frozen=True)
-class NoiseWarning:
-    code: str
-    message: str
-    hint: str
-
-    def __str__(self) -> str:
-        return f"{self.message} ({self.hint})"
 
 
 def _read(path: Path) -> str | None:
@@ -102,39 +92,3 @@ def fingerprint(cpus: tuple[int, ...] = ()) -> dict:
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "perf_counters": perf_counters(),
     }
-
-
-def noise_warnings(fp: dict) -> list[NoiseWarning]:
-    """Hints for a quieter machine. Unknown values (None) do not warn: a VM may not expose them."""
-    warnings = []
-    if fp["governor"] not in (None, "performance"):
-        warnings.append(
-            NoiseWarning(
-                "governor",
-                f"CPU governor is {fp['governor']!r}",
-                "set it to performance: cpupower frequency-set -g performance",
-            )
-        )
-    if fp["turbo"]:
-        warnings.append(
-            NoiseWarning(
-                "turbo", "turbo boost is on", "disable it: echo 1 > /sys/devices/system/cpu/intel_pstate/no_turbo"
-            )
-        )
-    if fp["smt"]:
-        warnings.append(
-            NoiseWarning(
-                "smt", "hyper-threading (SMT) is on", "disable it: echo off > /sys/devices/system/cpu/smt/control"
-            )
-        )
-    load = fp["load_average"][0]
-    cores = fp["logical_cpus"] or 1
-    if load > 0.25 * cores:
-        warnings.append(
-            NoiseWarning(
-                "load",
-                f"load average is {load} on {cores} CPUs",
-                "stop other work on this machine, or pin the benchmark with --cpus",
-            )
-        )
-    return warnings
