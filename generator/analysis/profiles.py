@@ -5,7 +5,7 @@ A profile is reduced to each function's *self* cost in instructions (Ir), the fi
 unchanged function shows up as a +N/−N pair: each side is checked out in its own
 temporary worktree, and Rust symbols carry per-build hashes (``17h…E``, ``::h…``)
 and LLVM ``.llvm.NNN`` suffixes. rustls met both problems (see
-docs/pull-requests.md); the rules below generalise their ``--mod-funcname`` and
+docs/workflows.md); the rules below generalise their ``--mod-funcname`` and
 ``--mod-filename`` filters.
 
 Format reference: the callgrind output format, as written by valgrind 3.x: ``fl=``,
