@@ -7,7 +7,7 @@ callgrind outputs, so it is as permanent as the page that links to it.
 from __future__ import annotations
 
 from generator.analysis.profiles import ProfileDiff
-from generator.render.markdown import escape, table
+from generator.render.markdown import escape, plural, table
 from generator.site import urls
 from generator.site.gather import Comparison, ProfilePair
 from generator.site.html import front_matter
@@ -24,7 +24,7 @@ def profile_page(c: Comparison, pair: ProfilePair, diff: ProfileDiff, links: url
     shown = diff.rows[:ROWS_SHOWN]
     rows = [
         [
-            f"`{escape(r.key.function)}`",
+            escape(r.key.function),  # not a code span: backslash escapes would show inside one
             escape(r.key.location),
             f"{r.before:,}",
             f"{r.after:,}",
@@ -63,7 +63,7 @@ def profile_links(c: Comparison, diffs: dict[str, ProfileDiff], links: urls.Link
     found.sort(key=lambda item: (-abs(item[1].delta), item[0].label))
     lines = [
         f"- [{escape(pair.label)}]({links.md(urls.profile_page(c.page, pair.slug))}) on {escape(pair.machine)}: "
-        f"{diff.delta:+,} instructions, {len(diff.rows)} functions changed"
+        f"{diff.delta:+,} instructions, {plural(len(diff.rows), 'function')} changed"
         for pair, diff in found
     ]
     return "## Profile diffs\n\n" + "\n".join(lines) + "\n"
