@@ -154,3 +154,15 @@ def test_pull_request_loop(git_repo: Path, tmp_path: Path):
     rebuilt = perfpages(repo, "build", "--json")
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert {p: p.read_bytes() for p in frozen} == frozen
+    assert len(list((repo / ".perfpages-cache" / "profiles").glob("*.json"))) == 6  # 3 scenarios x 2 sides
+
+    # A damaged profile costs its diff page, with a warning naming it, not the build.
+    for cached in (repo / ".perfpages-cache" / "profiles").glob("*.json"):
+        cached.unlink()
+    (damaged,) = (repo / "results" / "bm-1").rglob("*.profiles/work_part_parse.head.callgrind.gz")
+    damaged.write_bytes(damaged.read_bytes()[:100])
+    rebuilt = perfpages(repo, "build", "--json")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    (warning,) = json.loads(rebuilt.stdout)["warnings"]
+    assert "work[part=parse]" in warning and str(damaged.relative_to(repo)) in warning
+    assert not parse_page.exists() and page.read_bytes() != frozen[page]

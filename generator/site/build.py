@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator import git
-from generator.analysis.profiles import ProfileDiff, diff_profiles, self_costs
+from generator.analysis.profiles import (
+    FILE_RULES,
+    FUNCTION_RULES,
+    FunctionKey,
+    ProfileDiff,
+    diff_profiles,
+    self_costs,
+)
 from generator.config import load_config
 from generator.errors import GitError, PerfpagesError
 from generator.model import RunRecord
 from generator.results.check import load_valid_files
-from generator.results.store import read_profile
+from generator.results.store import profiles_dir_for, read_profile
 from generator.site import urls
 from generator.site.gather import RunRef, Site, gather
 from generator.site.pages import render_site
-from generator.site.writer import WriteStats, write_tree
+from generator.site.writer import WriteStats, replace_file, write_tree
+
+CACHE_DIR = ".perfpages-cache"  # derived data kept between builds; gitignored, safe to delete
+# Part of each cache key: bump the number when parsing changes; the rules are in it already.
+PROFILE_CACHE_VERSION = repr(("self-costs-1", FUNCTION_RULES, FILE_RULES)).encode()
 
 MINIMAL_MKDOCS_YML = """\
 site_name: {site_name}
@@ -100,7 +114,7 @@ def generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings) -> Ge
     site, run_count = gather(config, runs, order), len(runs)
     paths = {RunRef(r.record.machine, r.record.head.sha, r.record.run_id): r.path for r in loaded if r.record.base}
     del runs, loaded  # the site keeps the samples it needs; the run records themselves can go before rendering
-    profiles, warnings = read_profile_diffs(site, paths)
+    profiles, warnings = read_profile_diffs(site, paths, config_path.resolve().parent / CACHE_DIR / "profiles")
     files = render_site(site, dict(config.project.floors), mkdocs.directory_urls, profiles)
     prefix = urls.ROOT + "/"
     stats = write_tree(mkdocs.docs_dir / urls.ROOT, {k.removeprefix(prefix): v for k, v in files.items()})
@@ -117,7 +131,9 @@ def generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings) -> Ge
     )
 
 
-def read_profile_diffs(site: Site, paths: dict[RunRef, Path]) -> tuple[dict[str, ProfileDiff], list[str]]:
+def read_profile_diffs(
+    site: Site, paths: dict[RunRef, Path], cache: Path | None = None
+) -> tuple[dict[str, ProfileDiff], list[str]]:
     """Diff the kept callgrind outputs of every A/B comparison; an unreadable one is a warning, not a failure."""
     diffs: dict[str, ProfileDiff] = {}
     warnings: list[str] = []
@@ -126,8 +142,8 @@ def read_profile_diffs(site: Site, paths: dict[RunRef, Path]) -> tuple[dict[str,
         results_file = paths.get(c.run) if c.run else None
         for pair in c.profiles if results_file else ():
             try:
-                before = _costs(results_file, pair.base)
-                after = _costs(results_file, pair.head)
+                before = _costs(results_file, pair.base, cache)
+                after = _costs(results_file, pair.head, cache)
             except PerfpagesError as exc:
                 warnings.append(f"no profile diff for {pair.label}: {exc}")
                 continue
@@ -135,13 +151,34 @@ def read_profile_diffs(site: Site, paths: dict[RunRef, Path]) -> tuple[dict[str,
     return diffs, warnings
 
 
-def _costs(results_file: Path, names: tuple[str, ...]):
+def _costs(results_file: Path, names: tuple[str, ...], cache: Path | None) -> Counter[FunctionKey]:
     """One side's self costs, summed over every process callgrind traced."""
-    total = None
+    total: Counter[FunctionKey] = Counter()
     for name in names:
-        costs = self_costs(read_profile(results_file, name))
-        total = costs if total is None else total + costs
+        total.update(_cached_costs(results_file, name, cache))
     return total
+
+
+def _cached_costs(results_file: Path, name: str, cache: Path | None) -> Counter[FunctionKey]:
+    """Parsing a profile takes ~0.1 s per MB and profiles never change (results are append-only),
+    so each one's self costs are kept in the build cache under the hash of its bytes."""
+    raw = profiles_dir_for(results_file) / name
+    try:
+        digest = hashlib.sha1(PROFILE_CACHE_VERSION + raw.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise PerfpagesError(f"{raw}: cannot read this callgrind output: {exc}") from None
+    entry = cache / f"{digest}.json" if cache else None
+    if entry is not None and entry.is_file():
+        try:
+            return Counter({FunctionKey(f, loc): cost for f, loc, cost in json.loads(entry.read_text())})
+        except (ValueError, TypeError):
+            pass  # a damaged cache entry is rebuilt below
+    costs = self_costs(read_profile(results_file, name))
+    if entry is not None:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        rows = sorted([k.function, k.location, v] for k, v in costs.items())
+        replace_file(entry, json.dumps(rows, separators=(",", ":")).encode())
+    return costs
 
 
 def main_order(config_path: Path, branch: str, runs: list[RunRecord]) -> tuple[list[str], str]:
