@@ -39,7 +39,7 @@ def comparison_page(
         f"# {escape(title)}\n",
         _commits(site, c),
         f"**{headline(c)}** among {len(c.report.series)} series.\n",
-        _verdicts(site, c, links),
+        _verdicts(site, c, links, _profile_pages(c, profiles or {})),
         _statistics_line(c),
         _missing_new(c),
         profile_links(c, profiles or {}, links),
@@ -79,15 +79,25 @@ def _scenario_link(site: Site, label: str, links: urls.Links) -> str:
     return f"[{escape(label)}]({links.md(urls.scenario_page(slug))})" if slug in site.slugs else escape(label)
 
 
-def _row(site: Site, v: SeriesVerdict, links: urls.Links) -> list[str]:
+def _profile_pages(c: Comparison, profiles: dict[str, ProfileDiff]) -> dict[tuple[str, str], str]:
+    """(machine, scenario label) -> the profile diff page, for the pairs whose diff was built."""
+    pages = {(p.machine, p.label): urls.profile_page(c.page, p.slug) for p in c.profiles}
+    return {key: page for key, page in pages.items() if page in profiles}
+
+
+def _row(site: Site, v: SeriesVerdict, links: urls.Links, profile_pages: dict[tuple[str, str], str]) -> list[str]:
     s = v.series
+    change = percent(v.change)
+    page = profile_pages.get((s.machine, s.label)) if s.metric == "instructions" else None
+    if page:
+        change = f"[{change}]({links.md(page)})"  # as in the PR comment: the change links its profile diff
     return [
         _scenario_link(site, s.label, links),
         escape(s.metric) + (" ↑" if s.direction is Direction.HIGHER else " ↓"),
         escape(s.machine),
         escape(human(v.base, s.unit)),
         escape(human(v.head, s.unit)),
-        percent(v.change),
+        change,
         f"±{v.fence.threshold:.2%}",
         v.magnitude.name.lower().replace("_", " "),
         MARKS[v.verdict],
@@ -97,21 +107,22 @@ def _row(site: Site, v: SeriesVerdict, links: urls.Links) -> list[str]:
 HEADERS = ["scenario", "metric", "machine", "base", "head", "change", "threshold", "magnitude", "verdict"]
 
 
-def _verdicts(site: Site, c: Comparison, links: urls.Links) -> str:
+def _verdicts(site: Site, c: Comparison, links: urls.Links, profile_pages: dict[tuple[str, str], str]) -> str:
     flagged = c.report.changed
     changed = sorted(flagged, key=lambda v: -abs(v.change or 0))
     flagged_ids = {id(v) for v in flagged}
     rest = sorted((v for v in c.report.series if id(v) not in flagged_ids), key=lambda v: -abs(v.change or 0))
     parts = []
     if changed:
-        parts += ["## Significant changes\n", table(HEADERS, [_row(site, v, links) for v in changed]) + "\n"]
+        rows = [_row(site, v, links, profile_pages) for v in changed]
+        parts += ["## Significant changes\n", table(HEADERS, rows) + "\n"]
     if rest:
         shown = rest[:OTHERS_SHOWN]
         summary = f"Other differences ({len(rest)} series, not significant"
         summary += f"; the {len(shown)} largest shown)" if len(shown) < len(rest) else ")"
         parts += [
             f'<details class="pp-other"><summary>{summary}</summary>\n',
-            table(HEADERS, [_row(site, v, links) for v in shown]) + "\n",
+            table(HEADERS, [_row(site, v, links, profile_pages) for v in shown]) + "\n",
             "</details>\n",
         ]
     return "\n".join(parts)
