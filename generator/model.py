@@ -133,6 +133,15 @@ class CommitInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Spread:
+    """What an imported source kept instead of raw samples: an interval around its value."""
+
+    kind: str  # "ci99", "ci95", "stddev" (value ± sd), "range" (value ± r) or "iqr"
+    low: float
+    high: float
+
+
+@dataclass(frozen=True, slots=True)
 class Measurement:
     """Raw samples of one metric of one scenario on one commit."""
 
@@ -144,6 +153,7 @@ class Measurement:
     samples: tuple[float, ...]
     params: Params = ()
     profiles: tuple[str, ...] = ()  # file names inside the <sha12>-<run-id>.profiles/ folder beside the results file
+    spread: Spread | None = None
 
 
 @dataclass(frozen=True)

@@ -200,8 +200,15 @@ def test_the_compiled_entry_check_agrees_with_the_json_schema_on_mutated_entries
         "direction": "lower",
         "samples": [0.5, 1, 2e-3],
         "profiles": ["p/x.gz"],
+        "spread": {"kind": "ci99", "low": 0.4, "high": 2},
     }
     odd_values = [
+        {"kind": "stddev", "low": 1, "high": 2.5},
+        {"kind": "median", "low": 1, "high": 2},
+        {"kind": "ci99", "low": "1", "high": 2},
+        {"kind": "ci99", "low": True, "high": 2},
+        {"kind": "ci99", "low": 1},
+        {"kind": "ci99", "low": 1, "high": 2, "n": 3},
         None,
         True,
         1,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sys import intern
 from typing import Any
 
-from generator.model import CommitInfo, Direction, Failure, Measurement, RunRecord
+from generator.model import CommitInfo, Direction, Failure, Measurement, RunRecord, Spread
 
 SCHEMA_VERSION = 1
 
@@ -60,6 +60,8 @@ def _measurement(m: Measurement) -> dict[str, Any]:
     }
     if m.profiles:
         doc["profiles"] = list(m.profiles)
+    if m.spread is not None:
+        doc["spread"] = {"kind": m.spread.kind, "low": m.spread.low, "high": m.spread.high}
     return doc
 
 
@@ -76,6 +78,10 @@ def _failure(f: Failure) -> dict[str, Any]:
 
 def _params(params: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((intern(k), intern(v)) for k, v in params.items()))
+
+
+def _spread(doc: dict | None) -> Spread | None:
+    return None if doc is None else Spread(doc["kind"], float(doc["low"]), float(doc["high"]))
 
 
 def from_document(doc: dict[str, Any]) -> RunRecord:
@@ -111,6 +117,7 @@ def from_document(doc: dict[str, Any]) -> RunRecord:
                 samples=tuple(map(float, r["samples"])),
                 params=_params(r["params"]),
                 profiles=tuple(r.get("profiles", ())),
+                spread=_spread(r.get("spread")),
             )
             for r in doc["results"]
         ),

@@ -24,6 +24,20 @@ def entry_check(schema: dict[str, Any]) -> Callable[[Any], bool]:
     name = re.compile(defs["name"]["pattern"])
     sha = re.compile(defs["sha"]["pattern"])
     directions = frozenset(item["properties"]["direction"]["enum"])
+    spread_schema = item["properties"]["spread"]
+    spread_keys = frozenset(spread_schema["required"])
+    spread_kinds = frozenset(spread_schema["properties"]["kind"]["enum"])
+
+    def spread_ok(spread: Any) -> bool:
+        return (
+            isinstance(spread, dict)
+            and spread.keys() == spread_keys
+            and isinstance(spread["kind"], str)
+            and spread["kind"] in spread_kinds
+            and type(spread["low"]) in NUMBERS
+            and type(spread["high"]) in NUMBERS
+        )
+
     # The same few names and SHAs repeat in every entry: remember the ones that matched.
     good_names: set[str] = set()
     good_shas: set[str] = set()
@@ -55,6 +69,7 @@ def entry_check(schema: dict[str, Any]) -> Callable[[Any], bool]:
             and set(map(type, samples)) <= NUMBERS
             and isinstance(profiles, list)
             and all(isinstance(p, str) and len(p) >= 1 for p in profiles)
+            and ("spread" not in entry or spread_ok(entry["spread"]))
         )
 
     return check
