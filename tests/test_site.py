@@ -194,7 +194,7 @@ def test_golden_pages(project):
 def test_chart_clicks_lead_to_compare_pages_for_both_url_styles(project, directory_urls, root, suffix):
     from generator.config import load_config
     from generator.results.check import load_valid_runs
-    from generator.site.build import main_order
+    from generator.results.order import main_order
     from generator.site.gather import gather
     from generator.site.scenario import scenario_page
 

@@ -29,6 +29,7 @@ from generator.config import load_config
 from generator.errors import PerfpagesError
 from generator.render.comparison import history_json, report_json, report_markdown
 from generator.results.check import load_valid_runs
+from generator.results.order import main_order
 
 
 @cli.command()
@@ -119,10 +120,11 @@ def changes(config_path: str, results_dir: str, as_json: bool) -> None:
     is listed as a discontinuity, never as a regression.
     """
     config = load_config(config_path)
-    repo = git.open_repo(Path(config_path).resolve().parent)
     runs = load_valid_runs(Path(results_dir))
-    main_order = git.first_parent_shas(repo, config.project.main_branch)
-    histories = [analyse_history(s) for s in build_series(runs, main_order)]
+    order, source = main_order(Path(config_path), config.project.main_branch, runs)
+    if source != "git":
+        err.print("no git repository here: commits are ordered by their commit dates", highlight=False)
+    histories = [analyse_history(s) for s in build_series(runs, order)]
     if as_json:
         emit_json([history_json(h) for h in histories if h.changes or h.pending or h.discontinuities])
         return

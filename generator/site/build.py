@@ -10,7 +10,6 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import git
 from generator.analysis.profiles import (
     FILE_RULES,
     FUNCTION_RULES,
@@ -20,9 +19,9 @@ from generator.analysis.profiles import (
     self_costs,
 )
 from generator.config import load_config
-from generator.errors import GitError, PerfpagesError
-from generator.model import RunRecord
+from generator.errors import PerfpagesError
 from generator.results.check import load_valid_files
+from generator.results.order import main_order
 from generator.results.store import profiles_dir_for, read_profile
 from generator.site import urls
 from generator.site.gather import RunRef, Site, gather
@@ -179,15 +178,6 @@ def _cached_costs(results_file: Path, name: str, cache: Path | None) -> Counter[
         rows = sorted([k.function, k.location, v] for k, v in costs.items())
         replace_file(entry, json.dumps(rows, separators=(",", ":")).encode())
     return costs
-
-
-def main_order(config_path: Path, branch: str, runs: list[RunRecord]) -> tuple[list[str], str]:
-    """First-parent history of the main branch from git; without git, commit dates decide."""
-    try:
-        return git.first_parent_shas(git.open_repo(config_path.resolve().parent), branch), "git"
-    except GitError:
-        heads = {r.head.sha: r.head for r in runs if r.base is None}
-        return [c.sha for c in sorted(heads.values(), key=lambda c: (c.committer_date, c.sha))], "results"
 
 
 def mkdocs_build(mkdocs: MkdocsSettings) -> float:

@@ -1,0 +1,178 @@
+"""airspeed velocity (asv) results folders, results format version 1 and 2.
+
+A results folder holds ``benchmarks.json`` (each benchmark's type, unit and parameter
+names) and one folder per machine with ``machine.json`` and one file per (commit,
+environment). Version 2 files give each benchmark a row of ``result_columns``
+(result, params, stats_ci_99_a/b, samples, ...); version 1 files give a value, or
+``{"result": [...], "params": [...]}`` for a parameterized benchmark. Parameterized
+results are expanded over the product of their parameter values, and the environment
+becomes the ``env`` parameter, so each (machine, env, benchmark, parameters) is a series.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+from generator.importers.base import (
+    FormatError,
+    Item,
+    Point,
+    Problem,
+    SourceRun,
+    iso_from_millis,
+    machine_name,
+    read_json,
+    require,
+    scenario_name,
+)
+from generator.model import CommitInfo, Direction, Spread
+
+METRICS = {"time": ("time", "s"), "memory": ("memory", "bytes"), "peakmemory": ("peak_memory", "bytes")}
+PREFIX_TYPES = {"time_": "time", "mem_": "memory", "peakmem_": "peakmemory", "track_": "track"}
+
+
+def read(paths: list[Path]) -> Iterator[Item]:
+    for path in paths:
+        root = _results_folder(path)
+        if root is None:
+            yield Problem(str(path), "(folder)", "expected an asv results folder (with benchmarks.json) or a project")
+            continue
+        try:
+            benchmarks = _benchmarks(root / "benchmarks.json")
+        except FormatError as exc:
+            yield Problem(str(root / "benchmarks.json"), exc.place, exc.message)
+            continue
+        for machine_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+            yield from _machine(machine_dir, benchmarks)
+
+
+def _results_folder(path: Path) -> Path | None:
+    for candidate in (path, path / "results", path / ".asv" / "results"):
+        if (candidate / "benchmarks.json").is_file():
+            return candidate
+    return None
+
+
+def _benchmarks(path: Path) -> dict[str, dict]:
+    doc = read_json(path)
+    require(isinstance(doc, dict), "(top)", "expected an object of benchmarks")
+    return {name: info for name, info in doc.items() if isinstance(info, dict)}
+
+
+def _machine(folder: Path, benchmarks: dict[str, dict]) -> Iterator[Item]:
+    info = {}
+    if (folder / "machine.json").is_file():
+        try:
+            info = read_json(folder / "machine.json")
+        except FormatError as exc:
+            yield Problem(str(folder / "machine.json"), exc.place, exc.message)
+    for path in sorted(folder.glob("*.json")):
+        if path.name == "machine.json":
+            continue
+        try:
+            run = _run(path, folder.name, info if isinstance(info, dict) else {}, benchmarks)
+            yield replace(run, origin=str(path))
+        except FormatError as exc:
+            yield Problem(str(path), exc.place, exc.message)
+
+
+def _run(path: Path, machine: str, info: dict, benchmarks: dict[str, dict]) -> SourceRun:
+    doc = read_json(path)
+    require(isinstance(doc, dict), "(top)", "expected an asv result object")
+    sha = doc.get("commit_hash")
+    require(isinstance(sha, str) and len(sha) == 40, "commit_hash", f"expected a 40-hex SHA, found {sha!r}")
+    version = doc.get("version", 1)
+    require(version in (1, 2), "version", f"expected asv results version 1 or 2, found {version!r}")
+    env = str(doc.get("env_name") or "default")
+    date = doc.get("date")
+    require(isinstance(date, int | float), "date", "expected the commit time in milliseconds")
+    results = doc.get("results")
+    require(isinstance(results, dict), "results", "expected an object of benchmark results")
+    columns = doc.get("result_columns") if version == 2 else None
+    require(version == 1 or isinstance(columns, list), "result_columns", "expected a list (version 2)")
+    points = []
+    for name, raw in results.items():
+        row = _row_v2(raw, columns, name) if version == 2 else _row_v1(raw)
+        if row is not None:
+            points.extend(_points(name, row, env, benchmarks.get(name, {})))
+    return SourceRun(
+        identity=f"{machine}\n{sha}\n{env}",
+        points=tuple(points),
+        commit=CommitInfo(sha=sha, committer_date=iso_from_millis(date), author_date=iso_from_millis(date)),
+        machine=machine_name(machine),
+        started_at=_started(doc, version, columns) or iso_from_millis(date),
+        fingerprint={
+            "source": "asv",
+            "cpu_model": str(info.get("cpu", "")),
+            "kernel": str(info.get("os", "")),
+            "arch": str(info.get("arch", "")),
+            "ram": str(info.get("ram", "")),
+        },
+    )
+
+
+def _row_v2(raw, columns: list, name: str) -> dict | None:
+    if raw is None:
+        return None
+    require(isinstance(raw, list), f"results[{name!r}]", "expected a list aligned with result_columns")
+    return dict(zip(columns, raw, strict=False))
+
+
+def _row_v1(raw) -> dict | None:
+    if raw is None:
+        return None
+    if isinstance(raw, dict):
+        return {"result": raw.get("result"), "params": raw.get("params") or []}
+    return {"result": [raw], "params": []}
+
+
+def _points(name: str, row: dict, env: str, info: dict) -> Iterator[Point]:
+    kind = info.get("type") or next((t for p, t in PREFIX_TYPES.items() if name.split(".")[-1].startswith(p)), "track")
+    metric, unit = METRICS.get(kind, ("track", str(info.get("unit") or "unit")))
+    values = row.get("result")
+    if not isinstance(values, list):
+        values = [values]
+    grid = row.get("params") or []
+    names = info.get("param_names") or [f"param{i + 1}" for i in range(len(grid))]
+    combos = list(itertools.product(*grid)) if grid else [()]
+    samples = row.get("samples") or [None] * len(combos)
+    low, high = row.get("stats_ci_99_a") or [], row.get("stats_ci_99_b") or []
+    scenario, extra = scenario_name(name)
+    for i, combo in enumerate(combos):
+        value = values[i] if i < len(values) else None
+        if not _finite(value):
+            continue  # asv writes null or NaN for a benchmark that failed or was skipped
+        own = samples[i] if i < len(samples) and isinstance(samples[i], list) else None
+        kept = tuple(float(x) for x in own if _finite(x)) if own else ()
+        spread = None
+        if not kept and i < len(low) and i < len(high) and _finite(low[i]) and _finite(high[i]):
+            spread = Spread("ci99", float(low[i]), float(high[i]))
+        params = (("env", env), *extra, *((str(k), _unquote(str(v))) for k, v in zip(names, combo, strict=False)))
+        yield Point(scenario, metric, unit, Direction.LOWER, kept or (float(value),), params, spread)
+
+
+def _started(doc: dict, version: int, columns) -> str | None:
+    if version == 2:
+        index = columns.index("started_at") if "started_at" in columns else None
+        stamps = [
+            r[index] for r in doc["results"].values() if isinstance(r, list) and index is not None and index < len(r)
+        ]
+    else:
+        stamps = list((doc.get("started_at") or {}).values())
+    stamps = [s for s in stamps if _finite(s)]
+    return iso_from_millis(min(stamps)) if stamps else None
+
+
+def _finite(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _unquote(value: str) -> str:
+    """asv keeps parameter values as Python reprs: ``'float32'`` reads better as ``float32``."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value

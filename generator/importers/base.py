@@ -1,0 +1,148 @@
+"""What every importer yields: source runs, or problems that name the file and the place in it.
+
+An importer reads one benchmark tool's output and yields ``SourceRun`` objects, one
+per run the source recorded, without writing anything. ``convert.py`` turns them
+into ordinary results files. A malformed part of a file becomes a ``Problem`` and
+the importer carries on with the rest.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import lzma
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from generator.model import CommitInfo, Direction, Params, Spread
+
+_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/]+")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    place: str  # where in the file: a JSON path, a line number, a benchmark name
+    message: str  # what was expected
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.place}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Point:
+    """One metric of one benchmark in one source run."""
+
+    scenario: str
+    metric: str
+    unit: str
+    direction: Direction
+    samples: tuple[float, ...]
+    params: Params = ()
+    spread: Spread | None = None
+
+
+@dataclass(frozen=True)
+class SourceRun:
+    identity: str  # stable across re-imports of the same input: it names the results file
+    points: tuple[Point, ...]
+    commit: CommitInfo | None = None  # when the source says which commit it measured
+    machine: str | None = None  # when the source names its machine
+    started_at: str | None = None  # ISO 8601, UTC
+    fingerprint: dict = field(default_factory=dict)
+    origin: str = ""  # the file it came from, for messages
+
+
+Item = SourceRun | Problem
+
+
+class FormatError(ValueError):
+    """Raised inside an importer for one malformed part; the caller turns it into a Problem."""
+
+    def __init__(self, place: str, message: str):
+        super().__init__(message)
+        self.place, self.message = place, message
+
+
+def scenario_name(raw: str) -> tuple[str, Params]:
+    """A results-format name for a source's benchmark name, keeping the original when it had to change.
+
+    Names allow letters, digits and ``_ . - /``; ``bench add (10)`` becomes ``bench_add_10`` with
+    the original in the ``name`` parameter, so two names that clean up alike stay apart."""
+    cleaned = _NAME_UNSAFE.sub("_", raw.strip()).strip("_")
+    if cleaned and cleaned[0].isalnum() and cleaned == raw:
+        return raw, ()
+    cleaned = cleaned.lstrip("._-/") or "benchmark"
+    return cleaned, (("name", raw),)
+
+
+def machine_name(raw: str) -> str:
+    cleaned = _NAME_UNSAFE.sub("-", raw.replace("/", "-")).strip("-._")[:64]
+    return cleaned or "imported"
+
+
+def finite_samples(values, place: str) -> tuple[float, ...]:
+    """Numbers only; NaN, infinities and nulls are a problem, not a point."""
+    out = []
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise FormatError(place, f"expected finite numbers, found {value!r}")
+        out.append(float(value))
+    if not out:
+        raise FormatError(place, "expected at least one value")
+    return tuple(out)
+
+
+def iso_from_millis(ms: float) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso(text: str) -> str:
+    """An ISO 8601 time in UTC (``Z``), from the many shapes tools write."""
+    stamp = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return stamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def read_text(path: Path) -> str:
+    """A file's text; ``.gz`` and ``.xz`` files are decompressed, as archived histories often are."""
+    opener = {".gz": gzip.open, ".xz": lzma.open}.get(path.suffix, open)
+    try:
+        with opener(path, "rt", encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, EOFError, UnicodeDecodeError, lzma.LZMAError) as exc:
+        raise FormatError("(file)", f"cannot read: {exc}") from None
+
+
+def read_json(path: Path) -> object:
+    """Parse a JSON file; a decoding error names the line and column."""
+    try:
+        return json.loads(read_text(path))
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}") from None
+
+
+def files(paths: list[Path], pattern: str) -> Iterator[Path]:
+    """The files named, and those under the folders named that match ``pattern``, in a stable order."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob(pattern) if p.is_file())
+        else:
+            yield path
+
+
+def require(condition: bool, place: str, message: str) -> None:
+    if not condition:
+        raise FormatError(place, message)
+
+
+TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0}
+
+
+def seconds(value: float, unit: str) -> float:
+    return value * TIME_UNITS[unit]

@@ -1,0 +1,60 @@
+"""Bencher Metric Format: ``{benchmark: {measure: {value, lower_value?, upper_value?}}}``.
+
+BMF does not say which way is better; a measure named like a rate (throughput,
+``*_per_s``, ops, rps) is taken as higher-is-better, anything else lower.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from generator.importers.base import (
+    FormatError,
+    Item,
+    Point,
+    Problem,
+    SourceRun,
+    files,
+    finite_samples,
+    read_json,
+    require,
+    scenario_name,
+)
+from generator.model import Direction, Spread
+
+HIGHER = re.compile(r"throughput|per[_-]?s(ec)?$|ops|rps|bandwidth", re.IGNORECASE)
+UNITS = {"latency": "ns", "throughput": "ops/s", "instructions": "instructions", "file-size": "bytes"}
+
+
+def read(paths: list[Path]) -> Iterator[Item]:
+    for path in files(paths, "*.json"):
+        try:
+            doc = read_json(path)
+            require(isinstance(doc, dict), "(top)", "expected an object of benchmarks")
+            points = tuple(_points(doc))
+        except FormatError as exc:
+            yield Problem(str(path), exc.place, exc.message)
+            continue
+        digest = hashlib.sha1(path.read_bytes()).hexdigest()
+        yield SourceRun(identity=f"{path.name}\n{digest}", points=points, fingerprint={"source": "bmf"})
+
+
+def _points(doc: dict) -> Iterator[Point]:
+    for bench, measures in doc.items():
+        place = json.dumps(bench)
+        require(isinstance(measures, dict), place, "expected an object of measures")
+        scenario, extra = scenario_name(bench)
+        for measure, m in measures.items():
+            where = f"{place}.{json.dumps(measure)}"
+            require(isinstance(m, dict), where, "expected {value, lower_value, upper_value}")
+            (value,) = finite_samples([m.get("value")], f"{where}.value")
+            spread = None
+            if isinstance(m.get("lower_value"), int | float) and isinstance(m.get("upper_value"), int | float):
+                spread = Spread("range", float(m["lower_value"]), float(m["upper_value"]))
+            metric, _ = scenario_name(measure)
+            direction = Direction.HIGHER if HIGHER.search(measure) else Direction.LOWER
+            yield Point(scenario, metric, UNITS.get(measure, "value"), direction, (value,), extra, spread)

@@ -1,0 +1,71 @@
+"""criterion.rs: ``target/criterion/<group>/<function>/<value>/new/{benchmark,estimates,sample}.json``.
+
+``sample.json`` holds each sample's total time and iteration count; time per iteration
+is kept as the samples. Without it, the mean estimate is the value and its
+confidence interval (95% unless the run said otherwise) the spread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from generator.importers.base import (
+    FormatError,
+    Item,
+    Point,
+    Problem,
+    SourceRun,
+    finite_samples,
+    read_json,
+    require,
+    scenario_name,
+)
+from generator.model import Direction, Spread
+
+
+def read(paths: list[Path]) -> Iterator[Item]:
+    for root in paths:
+        estimates = sorted(root.rglob("new/estimates.json")) if root.is_dir() else [root]
+        if not estimates:
+            yield Problem(str(root), "(folder)", "expected criterion output: <benchmark>/new/estimates.json files")
+            continue
+        points, digest = [], hashlib.sha1()
+        for path in estimates:
+            try:
+                points.append(_point(path.parent))
+                digest.update(path.read_bytes())
+            except FormatError as exc:
+                yield Problem(str(path), exc.place, exc.message)
+        if points:
+            yield SourceRun(
+                identity=f"{root.name}\n{digest.hexdigest()}", points=tuple(points), fingerprint={"source": "criterion"}
+            )
+
+
+def _point(new: Path) -> Point:
+    ids = read_json(new / "benchmark.json") if (new / "benchmark.json").is_file() else {}
+    group = str(ids.get("group_id") or new.parent.relative_to(new.parent.parent.parent))
+    scenario, params = scenario_name(group)
+    params += tuple(
+        (k, str(ids[key])) for k, key in (("function", "function_id"), ("value", "value_str")) if ids.get(key)
+    )
+    if (new / "sample.json").is_file():
+        sample = read_json(new / "sample.json")
+        require(isinstance(sample, dict), "(top)", "expected {iters, times}")
+        iters = finite_samples(sample.get("iters") or [], "iters")
+        times = finite_samples(sample.get("times") or [], "times")
+        require(len(iters) == len(times), "times", "expected one time per iteration count")
+        samples = tuple(t / n * 1e-9 for t, n in zip(times, iters, strict=True) if n > 0)
+        return Point(scenario, "time", "s", Direction.LOWER, samples, params)
+    doc = read_json(new / "estimates.json")
+    mean = doc.get("mean") if isinstance(doc, dict) else None
+    require(isinstance(mean, dict), "mean", "expected the mean estimate")
+    (value,) = finite_samples([mean.get("point_estimate")], "mean.point_estimate")
+    ci = mean.get("confidence_interval") or {}
+    spread = None
+    if isinstance(ci.get("lower_bound"), int | float) and isinstance(ci.get("upper_bound"), int | float):
+        kind = "ci99" if ci.get("confidence_level") == 0.99 else "ci95"
+        spread = Spread(kind, ci["lower_bound"] * 1e-9, ci["upper_bound"] * 1e-9)
+    return Point(scenario, "time", "s", Direction.LOWER, (value * 1e-9,), params, spread)

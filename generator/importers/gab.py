@@ -1,0 +1,138 @@
+"""github-action-benchmark: `data.js` (``window.BENCHMARK_DATA = {...}``) or its JSON form.
+
+``entries`` maps a suite name to its runs; each run has the commit (SHA, message,
+author, timestamp), the tool that produced it, and ``benches`` of name, value, unit
+and an optional ``range``. The tool decides the direction, as github-action-benchmark's
+``biggerIsBetter`` does. Each suite's benchmarks become scenarios ``<suite>/<name>``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+from generator.importers.base import (
+    FormatError,
+    Item,
+    Point,
+    Problem,
+    SourceRun,
+    files,
+    finite_samples,
+    iso,
+    iso_from_millis,
+    read_text,
+    require,
+    scenario_name,
+    seconds,
+)
+from generator.model import CommitInfo, Direction, Spread
+
+BIGGER_IS_BETTER = {"benchmarkjs", "pytest", "customBiggerIsBetter"}
+TIME_TOOLS = {"cargo", "go", "googlecpp", "catch2", "julia", "jmh", "benchmarkdotnet", "benchmarkluau"}
+PLUS_MINUS = re.compile(r"^\s*(?:±|\+/-)\s*([0-9.eE+-]+)")
+STDDEV = re.compile(r"stddev:\s*([0-9.eE+-]+)")
+MEAN = re.compile(r"mean:\s*([0-9.eE+-]+)\s*(nsec|usec|msec|sec)")
+PYTEST_UNITS = {"nsec": "ns", "usec": "us", "msec": "ms", "sec": "s"}
+
+
+def read(paths: list[Path]) -> Iterator[Item]:
+    for path in files(paths, "*.js*"):
+        try:
+            doc = _parse(read_text(path))
+        except FormatError as exc:
+            yield Problem(str(path), exc.place, exc.message)
+            continue
+        for suite, runs in doc["entries"].items():
+            for i, run in enumerate(runs):
+                place = f"entries[{json.dumps(suite)}][{i}]"
+                try:
+                    yield replace(_run(suite, run, place), origin=f"{path}: {place}")
+                except FormatError as exc:
+                    yield Problem(str(path), exc.place, exc.message)
+
+
+def _parse(text: str) -> dict:
+    start = text.find("{")
+    require(start >= 0, "(file)", "expected `window.BENCHMARK_DATA = {...}` or a JSON object")
+    body = text[start:].rstrip().rstrip(";")
+    try:
+        doc = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"character {start + exc.pos}", f"not valid JSON: {exc.msg}") from None
+    require(isinstance(doc, dict) and isinstance(doc.get("entries"), dict), "entries", "expected an object of suites")
+    return doc
+
+
+def _run(suite: str, run: dict, place: str) -> SourceRun:
+    require(isinstance(run, dict), place, "expected an object with commit, date, tool and benches")
+    commit = _commit(run.get("commit"), f"{place}.commit")
+    tool = run.get("tool", "")
+    benches = run.get("benches")
+    require(isinstance(benches, list), f"{place}.benches", "expected a list")
+    points = tuple(_point(suite, tool, b, f"{place}.benches[{j}]") for j, b in enumerate(benches))
+    date = run.get("date")
+    started = iso_from_millis(date) if isinstance(date, int | float) else None
+    return SourceRun(
+        identity=f"{suite}\n{commit.sha}\n{date}",
+        points=points,
+        commit=commit,
+        started_at=started,
+        fingerprint={"source": "github-action-benchmark", "suite": suite, "tool": tool},
+    )
+
+
+def _commit(doc, place: str) -> CommitInfo:
+    require(isinstance(doc, dict), place, "expected an object with id, message and timestamp")
+    sha = str(doc.get("id", ""))
+    require(bool(re.fullmatch(r"[0-9a-f]{40}", sha)), f"{place}.id", f"expected a 40-hex commit SHA, found {sha!r}")
+    stamp = doc.get("timestamp") or ""
+    try:
+        when = iso(stamp) if stamp else ""
+    except ValueError:
+        raise FormatError(f"{place}.timestamp", f"expected an ISO 8601 time, found {stamp!r}") from None
+    author = doc.get("author") or {}
+    return CommitInfo(
+        sha=sha,
+        subject=str(doc.get("message", "")).split("\n", 1)[0],
+        author=str(author.get("name") or author.get("username") or ""),
+        author_date=when,
+        committer_date=when,
+    )
+
+
+def _point(suite: str, tool: str, bench, place: str) -> Point:
+    require(isinstance(bench, dict) and "name" in bench, place, "expected an object with name, value and unit")
+    (value,) = finite_samples([bench.get("value")], f"{place}.value")
+    unit = str(bench.get("unit") or "")
+    require(bool(unit), f"{place}.unit", "expected a unit")
+    scenario, params = scenario_name(f"{suite}/{bench['name']}")
+    higher = tool in BIGGER_IS_BETTER
+    metric = "time" if tool in TIME_TOOLS else ("ops" if tool in ("pytest", "benchmarkjs") else "value")
+    return Point(
+        scenario=scenario,
+        metric=metric,
+        unit=unit,
+        direction=Direction.HIGHER if higher else Direction.LOWER,
+        samples=(value,),
+        params=params,
+        spread=_spread(value, str(bench.get("range") or ""), str(bench.get("extra") or "")),
+    )
+
+
+def _spread(value: float, text: str, extra: str) -> Spread | None:
+    """cargo and others write ``± r`` in the value's unit; pytest writes the time's stddev,
+    while its value is operations per second, so it is converted through the mean time."""
+    if match := PLUS_MINUS.match(text):
+        r = float(match.group(1))
+        return Spread("range", value - r, value + r)
+    sd, mean = STDDEV.search(text), MEAN.search(extra)
+    if sd and mean:
+        mean_s = seconds(float(mean.group(1)), PYTEST_UNITS[mean.group(2)])
+        if mean_s > 0:
+            relative = float(sd.group(1)) / mean_s
+            return Spread("stddev", value * (1 - relative), value * (1 + relative))
+    return None

@@ -1,0 +1,73 @@
+"""Google Benchmark ``--benchmark_format=json``.
+
+Iteration entries of one ``run_name`` (repetitions) become the samples of real and
+CPU time; aggregates (mean, median, stddev) are used only when no iteration entry
+exists. ``bytes_per_second`` and ``items_per_second`` counters become
+higher-is-better metrics.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+from generator.importers.base import (
+    FormatError,
+    Item,
+    Point,
+    Problem,
+    SourceRun,
+    files,
+    finite_samples,
+    read_json,
+    require,
+    scenario_name,
+    seconds,
+)
+from generator.model import Direction
+
+RATES = {"bytes_per_second": "bytes/s", "items_per_second": "items/s"}
+
+
+def read(paths: list[Path]) -> Iterator[Item]:
+    for path in files(paths, "*.json"):
+        try:
+            doc = read_json(path)
+            require(isinstance(doc, dict) and isinstance(doc.get("benchmarks"), list), "benchmarks", "expected a list")
+            points = tuple(_points(doc["benchmarks"]))
+        except FormatError as exc:
+            yield Problem(str(path), exc.place, exc.message)
+            continue
+        context = doc.get("context") or {}
+        digest = hashlib.sha1(path.read_bytes()).hexdigest()
+        yield SourceRun(
+            identity=f"{path.name}\n{digest}",
+            points=points,
+            machine=str(context["host_name"]) if context.get("host_name") else None,
+            fingerprint={"source": "google-benchmark", "cpu_model": f"{context.get('num_cpus', '')} CPUs"},
+        )
+
+
+def _points(benchmarks: list) -> Iterator[Point]:
+    runs: dict[str, list[dict]] = defaultdict(list)
+    aggregates: dict[str, list[dict]] = defaultdict(list)
+    for i, b in enumerate(benchmarks):
+        require(isinstance(b, dict) and "name" in b, f"benchmarks[{i}]", "expected an object with name and real_time")
+        name = str(b.get("run_name") or b["name"])
+        (aggregates if b.get("run_type") == "aggregate" else runs)[name].append(b)
+    for name in sorted(runs.keys() | aggregates.keys()):
+        entries = runs.get(name) or [a for a in aggregates[name] if a.get("aggregate_name") in ("mean", "median")][:1]
+        if not entries:
+            continue
+        scenario, params = scenario_name(name)
+        unit = str(entries[0].get("time_unit", "ns"))
+        require(unit in ("ns", "us", "ms", "s"), f"{name}.time_unit", f"expected ns, us, ms or s, found {unit!r}")
+        for metric in ("real_time", "cpu_time"):
+            values = finite_samples([e.get(metric) for e in entries], f"{name}.{metric}")
+            yield Point(scenario, metric, "s", Direction.LOWER, tuple(seconds(v, unit) for v in values), params)
+        for counter, rate_unit in RATES.items():
+            if all(isinstance(e.get(counter), int | float) for e in entries):
+                values = finite_samples([e[counter] for e in entries], f"{name}.{counter}")
+                yield Point(scenario, counter, rate_unit, Direction.HIGHER, values, params)

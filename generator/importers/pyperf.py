@@ -1,0 +1,66 @@
+"""pyperf JSON (``-o file.json``, also ``.json.gz``): one file holds one or more benchmarks.
+
+Every run's ``values`` (warmups excluded) are the samples. The unit comes from the
+metadata (``second``, ``byte``, ``integer``); the benchmark name from the
+benchmark's metadata or the file's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from generator.importers.base import (
+    FormatError,
+    Item,
+    Point,
+    Problem,
+    SourceRun,
+    files,
+    finite_samples,
+    read_json,
+    require,
+    scenario_name,
+)
+from generator.model import CommitInfo, Direction
+
+UNITS = {"second": ("time", "s"), "byte": ("memory", "bytes"), "integer": ("value", "count")}
+
+
+def read(paths: list[Path]) -> Iterator[Item]:
+    for path in files(paths, "*.json*"):
+        try:
+            doc = read_json(path)
+            require(isinstance(doc, dict) and isinstance(doc.get("benchmarks"), list), "benchmarks", "expected a list")
+            top = doc.get("metadata") or {}
+            points = tuple(_point(b, top, f"benchmarks[{i}]") for i, b in enumerate(doc["benchmarks"]))
+        except FormatError as exc:
+            yield Problem(str(path), exc.place, exc.message)
+            continue
+        sha = str(top.get("commit_id") or "")
+        commit = CommitInfo(sha=sha) if re.fullmatch(r"[0-9a-f]{40}", sha) else None
+        digest = hashlib.sha1(path.read_bytes()).hexdigest()
+        yield SourceRun(
+            identity=f"{path.name}\n{digest}",
+            points=points,
+            commit=commit,
+            machine=str(top["hostname"]) if top.get("hostname") else None,
+            fingerprint={
+                "source": "pyperf",
+                "cpu_model": str(top.get("cpu_model_name", "")),
+                "python": str(top.get("python_version", "")),
+            },
+        )
+
+
+def _point(bench, top: dict, place: str) -> Point:
+    require(isinstance(bench, dict) and isinstance(bench.get("runs"), list), place, "expected an object with runs")
+    meta = {**top, **(bench.get("metadata") or {})}
+    name = meta.get("name")
+    require(isinstance(name, str) and bool(name), f"{place}.metadata.name", "expected the benchmark's name")
+    values = [v for r in bench["runs"] if isinstance(r, dict) for v in r.get("values") or []]
+    metric, unit = UNITS.get(str(meta.get("unit", "second")), ("value", str(meta.get("unit"))))
+    scenario, params = scenario_name(name)
+    return Point(scenario, metric, unit, Direction.LOWER, finite_samples(values, f"{place}.runs[].values"), params)

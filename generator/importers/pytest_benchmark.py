@@ -1,0 +1,91 @@
+"""pytest-benchmark JSON (``--benchmark-json`` or a saved ``.benchmarks/`` file).
+
+Each benchmark has ``stats`` (min, max, mean, stddev, median, iqr, ops, rounds) and,
+with ``--benchmark-save-data``, ``stats.data``: the raw round times, kept as samples.
+Without them the mean is the value and mean ± stddev its spread. ``commit_info.id``
+names the commit when it is a full SHA.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from generator.importers.base import (
+    FormatError,
+    Item,
+    Point,
+    Problem,
+    SourceRun,
+    files,
+    finite_samples,
+    iso,
+    read_json,
+    require,
+    scenario_name,
+)
+from generator.model import CommitInfo, Direction, Spread
+
+
+def read(paths: list[Path]) -> Iterator[Item]:
+    for path in files(paths, "*.json"):
+        try:
+            yield _run(path, read_json(path))
+        except FormatError as exc:
+            yield Problem(str(path), exc.place, exc.message)
+
+
+def _run(path: Path, doc) -> SourceRun:
+    require(isinstance(doc, dict) and isinstance(doc.get("benchmarks"), list), "benchmarks", "expected a list")
+    points = []
+    for i, bench in enumerate(doc["benchmarks"]):
+        points.append(_point(bench, f"benchmarks[{i}]"))
+    info = doc.get("commit_info") or {}
+    sha = str(info.get("id") or "")
+    commit = None
+    if re.fullmatch(r"[0-9a-f]{40}", sha):
+        when = _when(info.get("time") or info.get("author_time"))
+        commit = CommitInfo(sha=sha, author_date=when, committer_date=when)
+    machine = (doc.get("machine_info") or {}).get("node")
+    started = doc.get("datetime")
+    return SourceRun(
+        identity=f"{sha}\n{started}\n{path.name}",
+        points=tuple(points),
+        commit=commit,
+        machine=str(machine) if machine else None,
+        started_at=_when(started) or None,
+        fingerprint={
+            "source": "pytest-benchmark",
+            "cpu_model": str(((doc.get("machine_info") or {}).get("cpu") or {}).get("brand_raw", "")),
+            "python": str((doc.get("machine_info") or {}).get("python_version", "")),
+        },
+    )
+
+
+def _when(text) -> str:
+    try:
+        return iso(str(text)) if text else ""
+    except ValueError:
+        return ""
+
+
+def _point(bench, place: str) -> Point:
+    require(
+        isinstance(bench, dict) and "name" in bench and isinstance(bench.get("stats"), dict),
+        place,
+        "expected an object with name and stats",
+    )
+    stats = bench["stats"]
+    base = str(bench.get("fullname") or bench["name"]).split("[", 1)[0]
+    scenario, extra = scenario_name(base)
+    params = {str(k): str(v) for k, v in (bench.get("params") or {}).items()}
+    data = stats.get("data")
+    if isinstance(data, list) and data:
+        samples, spread = finite_samples(data, f"{place}.stats.data"), None
+    else:
+        (mean,) = finite_samples([stats.get("mean")], f"{place}.stats.mean")
+        sd = stats.get("stddev")
+        samples = (mean,)
+        spread = Spread("stddev", mean - sd, mean + sd) if isinstance(sd, int | float) else None
+    return Point(scenario, "time", "s", Direction.LOWER, samples, (*extra, *sorted(params.items())), spread)
