@@ -8,6 +8,7 @@ the source when it has it, else from ``--commit`` looked up in the local reposit
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -53,7 +54,7 @@ def to_record(run: SourceRun, options: ImportOptions, lookup: CommitLookup) -> R
                 commit=commit.sha,
                 samples=p.samples,
                 params=p.params,
-                spread=p.spread,
+                spread=p.spread if p.spread and math.isfinite(p.spread.low + p.spread.high) else None,
             )
             for p in _merged(run.points)
         ),

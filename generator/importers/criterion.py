@@ -34,7 +34,7 @@ def read(paths: list[Path]) -> Iterator[Item]:
         points, digest = [], hashlib.sha1()
         for path in estimates:
             try:
-                points.append(_point(path.parent))
+                points.append(_point(path.parent, root if root.is_dir() else path.parent.parent.parent))
                 digest.update(path.read_bytes())
             except FormatError as exc:
                 yield Problem(str(path), exc.place, exc.message)
@@ -44,9 +44,10 @@ def read(paths: list[Path]) -> Iterator[Item]:
             )
 
 
-def _point(new: Path) -> Point:
+def _point(new: Path, root: Path) -> Point:
+    """``new`` is one benchmark's ``new/`` folder; without benchmark.json its path names it."""
     ids = read_json(new / "benchmark.json") if (new / "benchmark.json").is_file() else {}
-    group = str(ids.get("group_id") or new.parent.relative_to(new.parent.parent.parent))
+    group = str(ids.get("group_id") or new.parent.relative_to(root))
     scenario, params = scenario_name(group)
     params += tuple(
         (k, str(ids[key])) for k, key in (("function", "function_id"), ("value", "value_str")) if ids.get(key)

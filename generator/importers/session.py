@@ -9,7 +9,7 @@ from pathlib import Path
 from generator.importers.base import Item, Problem, SourceRun
 from generator.importers.convert import CommitLookup, ImportOptions, to_record
 from generator.results.codec import record_commits, to_document
-from generator.results.schema import parse_and_validate
+from generator.results.schema import validate_document
 from generator.results.store import atomic_create, dumps, run_path
 
 
@@ -71,13 +71,13 @@ def _take(item: Item, options: ImportOptions, out_dir: Path, lookup: CommitLooku
     if dest.exists():
         tally.already += 1
         return None
-    text = dumps(to_document(record, record_commits(record)))
+    doc = to_document(record, record_commits(record))
     # Converted runs should always be valid; if a source slips something past a reader, say where.
-    _, problems = parse_and_validate(text, str(dest))
+    problems = validate_document(doc, str(dest))
     if problems:
         return Problem(_origin(item), problems[0].field, problems[0].message)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    atomic_create(dest, text.encode())
+    atomic_create(dest, dumps(doc).encode())
     tally.written += 1
     tally.points += len(record.measurements)
     return None

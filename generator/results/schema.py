@@ -78,11 +78,14 @@ def parse_and_validate(text: str, path: str) -> tuple[dict[str, Any] | None, lis
     doc, version_problems = _upgrade(doc, path)
     if doc is None:
         return None, version_problems
-    problems = [_schema_problem(err, path) for err in _validator().iter_errors(_without_plain_entries(doc))]
-    if problems:
-        return None, problems
-    problems = list(_semantic_problems(doc, path))
+    problems = validate_document(doc, path)
     return (doc if not problems else None), problems
+
+
+def validate_document(doc: dict[str, Any], path: str) -> list[Problem]:
+    """Schema and consistency problems of a parsed, current-version document with finite numbers."""
+    problems = [_schema_problem(err, path) for err in _validator().iter_errors(_without_plain_entries(doc))]
+    return problems or list(_semantic_problems(doc, path))
 
 
 # A number with a three-digit exponent may overflow; a hex SHA never matches (letters or digits around it).
