@@ -20,7 +20,18 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import MarkedYAMLError
 
 from generator.errors import ConfigError, Location
-from generator.model import BUILTIN_METRICS, Command, Config, Direction, MetricSpec, ProjectSettings, Scenario
+from generator.importers import k6, wrk
+from generator.model import (
+    BUILTIN_METRICS,
+    Command,
+    Config,
+    Direction,
+    MetricSpec,
+    ProjectSettings,
+    Scenario,
+    Server,
+    Variants,
+)
 
 SCENARIO_KEYS = {
     "name",
@@ -34,7 +45,15 @@ SCENARIO_KEYS = {
     "tags",
     "matrix",
     "metrics",
+    "server",
+    "output",
+    "variants",
 }
+OUTPUT_FORMATS = {"wrk": wrk.METRICS, "k6": k6.METRICS}  # load generators whose reports become metrics
+SERVER_KEYS = {"command", "port", "ready_timeout"}
+VARIANT_KEYS = {"axis", "x", "reference"}
+AXIS_NAMES = ("variant", "implementation", "impl", "config", "scheme", "version", "suite")
+LOOPBACK_URL = re.compile(r"^[a-z][a-z0-9+.-]*://(127\.0\.0\.1|localhost|\[::1\])([:/]|$)", re.IGNORECASE)
 PROJECT_KEYS = {"name", "repository", "main_branch", "machine", "thresholds", "keep_profiles"}
 METRIC_KEYS = {"name", "json_pointer", "regex", "file", "unit", "direction"}
 DEFAULT_KEYS = {"timeout", "warmup", "repetitions", "metrics"}
@@ -196,28 +215,116 @@ def _scenarios(node: _Node, defaults: dict[str, Any]) -> list[Scenario]:
     metrics_node = node.get("metrics") or defaults["metrics"]
     if metrics_node is None:
         raise node.fail("missing 'metrics': for example [wall_time, cpu_time, max_rss, instructions]")
-    metrics = _metrics(metrics_node)
+    output, output_file = _output(node.get("output"))
+    metrics = _metrics(metrics_node, output)
     settings = {**{k: defaults[k] for k in ("timeout", "warmup", "repetitions")}, **_run_settings(node)}
+    matrix = _matrix(node.get("matrix"))
+    _check_cores(node.get("matrix"), matrix)
+    variants = _variants(node.get("variants"), matrix) if node.get("variants") is not None else None
+    server_node = node.get("server")
+    if server_node is not None and any(m.name == "instructions" for m in metrics):
+        raise server_node.fail("a scenario with a server cannot count instructions: callgrind runs without it")
     tags = tuple(_string(t) for t in node.get("tags").items()) if node.get("tags") else ()
     env = _env(node.get("env"))
     expanded = []
-    for params in _matrix(node.get("matrix")):
+    for params in matrix:
         subst = dict(params)
+        command = _command(command_node, subst)
+        if server_node is not None:
+            _require_loopback(command_node, command)
         expanded.append(
             Scenario(
                 name=name,
                 params=params,
-                command=_command(command_node, subst),
+                command=command,
                 setup=_command(node.get("setup"), subst) if node.get("setup") else None,
                 cwd=_substitute(_string(node.get("cwd")), subst) if node.get("cwd") else None,
                 env=tuple((k, _substitute(v, subst)) for k, v in env),
                 tags=tags,
                 metrics=metrics,
+                server=_server(server_node, subst) if server_node is not None else None,
+                output_file=output_file,
+                variants=variants,
                 location=node.location,
                 **settings,
             )
         )
     return expanded
+
+
+def _check_cores(node: _Node | None, matrix: list[tuple[tuple[str, str], ...]]) -> None:
+    """A `cores` dimension pins the scenario to that many CPUs, so its values must be counts."""
+    values = {v for params in matrix for k, v in params if k == "cores"}
+    if any(not v.isdigit() or int(v) < 1 for v in values):
+        raise node.child("cores").fail("cores values are CPU counts: whole numbers from 1, e.g. [1, 2, 4]")
+
+
+def _output(node: _Node | None) -> tuple[str | None, str | None]:
+    """`output: wrk`, or `output: {format: k6, file: summary.json}` for a report written to a file."""
+    if node is None:
+        return None, None
+    if isinstance(node.value, str):
+        return _choice(node, OUTPUT_FORMATS), None
+    node.mapping({"format", "file"})
+    if node.get("format") is None:
+        raise node.fail("missing 'format': wrk or k6")
+    return _choice(node.get("format"), OUTPUT_FORMATS), (_string(node.get("file")) if node.get("file") else None)
+
+
+def _server(node: _Node, params: dict[str, str]) -> Server:
+    node.mapping(SERVER_KEYS)
+    if node.get("command") is None or node.get("port") is None:
+        raise node.fail("a server needs 'command' and 'port' (it is ready once 127.0.0.1:port accepts connections)")
+    port = _number(node.get("port"), 1, integer=True)
+    if port > 65535:
+        raise node.get("port").fail("a port is at most 65535")
+    timeout = float(_number(node.get("ready_timeout"), 0.1, integer=False)) if node.get("ready_timeout") else 10.0
+    return Server(_command(node.get("command"), params), port, timeout)
+
+
+def _require_loopback(node: _Node, command: Command) -> None:
+    """A load generator aims at the local server only: never at another machine on the network."""
+    words = command.argv if command.shell is None else tuple(command.shell.split())
+    for word in words:
+        if "://" in word and not LOOPBACK_URL.match(word):
+            raise node.fail(f"{word!r}: a scenario with a server may only address 127.0.0.1, localhost or [::1]")
+
+
+def _variants(node: _Node, matrix: list[tuple[tuple[str, str], ...]]) -> Variants:
+    """`variants: {axis, x, reference}`; `variants: {}` picks them from the matrix."""
+    dims: dict[str, list[str]] = {}
+    for params in matrix:
+        for key, value in params:
+            dims.setdefault(key, [])
+            if value not in dims[key]:
+                dims[key].append(value)
+    if len(dims) == 0:
+        raise node.fail("variants compare the entries of a matrix; this scenario has none")
+    if node.value is not None and not isinstance(node.value, dict):
+        raise node.fail("expected a mapping such as {axis: variant, x: body_size, reference: http}, or {}")
+    if node.value:
+        node.mapping(VARIANT_KEYS)
+    given = {k: _string(node.get(k)) for k in VARIANT_KEYS if node.value and node.get(k) is not None}
+    axis = given.get("axis") or next((d for d in AXIS_NAMES if d in dims), next(iter(dims)))
+    numeric = [d for d in dims if d not in (axis, "cores") and all(_is_number(v) for v in dims[d])]
+    x = given.get("x", numeric[0] if numeric else None)
+    for key, dim in (("axis", axis), ("x", x)):
+        if dim is not None and dim not in dims:
+            raise node.get(key).fail(f"{dim!r} is not a matrix dimension; the dimensions are {', '.join(dims)}")
+    if x == axis:
+        raise node.get("x").fail("x must be another dimension than axis")
+    reference = given.get("reference", dims[axis][0])
+    if reference not in dims[axis]:
+        raise node.get("reference").fail(f"{reference!r} is not a value of {axis}: {', '.join(dims[axis])}")
+    return Variants(axis, x, reference)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _substitute(text: str, params: dict[str, str]) -> str:
@@ -267,8 +374,8 @@ def _matrix(node: _Node | None) -> list[tuple[tuple[str, str], ...]]:
     return [tuple(sorted(combo)) for combo in itertools.product(*dims)]
 
 
-def _metrics(node: _Node) -> tuple[MetricSpec, ...]:
-    specs = [_metric(item) for item in node.items()]
+def _metrics(node: _Node, output: str | None = None) -> tuple[MetricSpec, ...]:
+    specs = [_metric(item, output) for item in node.items()]
     if not specs:
         raise node.fail("expected at least one metric")
     names = [s.name for s in specs]
@@ -278,13 +385,16 @@ def _metrics(node: _Node) -> tuple[MetricSpec, ...]:
     return tuple(specs)
 
 
-def _metric(node: _Node) -> MetricSpec:
+def _metric(node: _Node, output: str | None = None) -> MetricSpec:
     if isinstance(node.value, str):
+        reported = OUTPUT_FORMATS[output].get(node.value) if output else None
+        if reported is not None:
+            return MetricSpec(node.value, reported[0], reported[1], output=output)
         builtin = BUILTIN_METRICS.get(node.value)
         if builtin is None:
-            names = ", ".join(BUILTIN_METRICS)
+            names = ", ".join([*BUILTIN_METRICS, *(OUTPUT_FORMATS[output] if output else ())])
             raise node.fail(
-                f"unknown metric {node.value!r}; built-ins are {names}, or give a mapping with "
+                f"unknown metric {node.value!r}; known here: {names}; or give a mapping with "
                 "name, json_pointer or regex, unit and direction"
             )
         return MetricSpec(node.value, builtin.unit, builtin.direction)

@@ -44,10 +44,11 @@ class MetricSpec:
     json_pointer: str | None = None
     regex: str | None = None
     file: str | None = None  # read this file (relative to the scenario's cwd) instead of stdout
+    output: str | None = None  # a load generator's report this metric comes from: "wrk" or "k6"
 
     @property
     def builtin(self) -> bool:
-        return self.json_pointer is None and self.regex is None
+        return self.json_pointer is None and self.regex is None and self.output is None
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,24 @@ def scenario_label(name: str, params: Params) -> str:
 
 
 @dataclass(frozen=True)
+class Server:
+    """A local server a load-generating scenario starts before each repetition and stops after it."""
+
+    command: Command
+    port: int  # ready once 127.0.0.1:port accepts a connection
+    ready_timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class Variants:
+    """How the site compares a scenario's matrix entries at one commit."""
+
+    axis: str  # the dimension whose values are compared, one colour each
+    x: str | None = None  # the dimension along the x axis of the main charts
+    reference: str | None = None  # the axis value ratios are taken against
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A fully expanded scenario: one entry of a parameter matrix."""
 
@@ -86,6 +105,9 @@ class Scenario:
     warmup: int = 1
     repetitions: int = 5
     tags: tuple[str, ...] = ()
+    server: Server | None = None
+    output_file: str | None = None  # where the load generator writes its report (k6's summary), else stdout
+    variants: Variants | None = None
     location: Location | None = field(default=None, compare=False)
 
     @property

@@ -32,6 +32,13 @@ LATENCY = {
     "p(95)": "latency_p95",
     "p(99)": "latency_p99",
 }
+# What a scenario with `output: k6` can list as metrics: (unit, direction).
+METRICS = {
+    **{name: ("s", Direction.LOWER) for name in LATENCY.values()},
+    "requests_per_s": ("1/s", Direction.HIGHER),
+    "data_received_per_s": ("bytes/s", Direction.HIGHER),
+    "failed_ratio": ("ratio", Direction.LOWER),
+}
 RATES = {  # k6 metric -> (our metric, unit, direction)
     "http_reqs": ("requests_per_s", "1/s", Direction.HIGHER),
     "data_received": ("data_received_per_s", "bytes/s", Direction.HIGHER),
@@ -43,7 +50,7 @@ def read(paths: list[Path]) -> Iterator[Item]:
         try:
             doc = read_json(path)
             require(isinstance(doc, dict) and isinstance(doc.get("metrics"), dict), "metrics", "expected an object")
-            points = tuple(_points(doc["metrics"], path.stem.removesuffix(".json")))
+            points = tuple(summary_points(doc["metrics"], path.stem.removesuffix(".json")))
             require(bool(points), "metrics.http_req_duration", "expected k6's http_req_duration or http_reqs")
         except FormatError as exc:
             yield Problem(str(path), exc.place, exc.message)
@@ -67,7 +74,7 @@ def _number(values: dict, key: str, place: str) -> float | None:
     return float(value)
 
 
-def _points(metrics: dict, name: str) -> Iterator[Point]:
+def summary_points(metrics: dict, name: str) -> Iterator[Point]:
     scenario, params = scenario_name(name)
     duration = _values(metrics.get("http_req_duration"))
     for key, metric in LATENCY.items():

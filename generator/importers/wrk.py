@@ -24,6 +24,15 @@ from pathlib import Path
 from generator.importers.base import FormatError, Item, Point, Problem, SourceRun, files, read_text, scenario_name
 from generator.model import Direction
 
+# What a scenario with `output: wrk` can list as metrics: (unit, direction).
+METRICS = {
+    "latency_p50": ("s", Direction.LOWER),
+    "latency_p75": ("s", Direction.LOWER),
+    "latency_p90": ("s", Direction.LOWER),
+    "latency_p99": ("s", Direction.LOWER),
+    "requests_per_s": ("1/s", Direction.HIGHER),
+    "transfer_per_s": ("bytes/s", Direction.HIGHER),
+}
 DEFAULT_COLUMNS = ["config", "size", "requests", "mean", "stdev", "p50", "p90", "p99"]
 LATENCY_COLUMNS = {
     "mean": "latency_mean",
@@ -43,7 +52,7 @@ def read(paths: list[Path]) -> Iterator[Item]:
     for path in files(paths, "*"):
         try:
             text = read_text(path)
-            points = tuple(_csv(text, path.stem) if _is_csv(path, text) else _report(text, path.stem))
+            points = tuple(_csv(text, path.stem) if _is_csv(path, text) else report_points(text, path.stem))
         except FormatError as exc:
             yield Problem(str(path), exc.place, exc.message)
             continue
@@ -55,7 +64,7 @@ def _is_csv(path: Path, text: str) -> bool:
     return path.suffix == ".csv" or ("Requests/sec" not in text and "," in text.split("\n", 1)[0])
 
 
-def _report(text: str, name: str) -> Iterator[Point]:
+def report_points(text: str, name: str) -> Iterator[Point]:
     scenario, params = scenario_name(name)
     found = False
     for number, line in enumerate(text.splitlines(), start=1):

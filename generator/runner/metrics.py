@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.importers import k6, wrk
+from generator.importers.base import FormatError
 from generator.model import MetricSpec
 
 
@@ -31,6 +33,28 @@ def extract(metric: MetricSpec, stdout: str, cwd: Path) -> Extracted:
     if found.error:
         return Extracted(None, f"metric {metric.name}: {found.error} in {source}")
     return found
+
+
+def reported(fmt: str, stdout: str, cwd: Path, output_file: str | None) -> dict[str, float] | Extracted:
+    """Every metric in a load generator's report (wrk's text, k6's summary JSON), parsed with the
+    importers' own parsers; an Extracted with the error when the report is missing or malformed."""
+    text = stdout
+    if output_file:
+        try:
+            text = (cwd / output_file).read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            return Extracted(None, f"cannot read the {fmt} report {output_file}: {exc.strerror}")
+    try:
+        if fmt == "wrk":
+            points = list(wrk.report_points(text, "report"))
+        else:
+            document = _last_json(text)
+            if not isinstance(document, dict) or not isinstance(document.get("metrics"), dict):
+                return Extracted(None, "no k6 summary JSON (with `metrics`) found; use --summary-export")
+            points = list(k6.summary_points(document["metrics"], "report"))
+    except FormatError as exc:
+        return Extracted(None, f"{fmt} report: {exc.place}: {exc.message}")
+    return {p.metric: p.samples[0] for p in points}
 
 
 def _by_pointer(pointer: str, text: str) -> Extracted:

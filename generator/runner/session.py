@@ -16,11 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from generator import __version__
-from generator.model import Failure, Measurement, RunRecord, Scenario
+from generator.model import Command, Failure, Measurement, RunRecord, Scenario
 from generator.runner.callgrind import count_instructions
 from generator.runner.executor import Execution, Executor, Invocation
-from generator.runner.metrics import extract
+from generator.runner.metrics import extract, reported
 from generator.runner.plan import Phase, Side, Step, plan
+from generator.runner.server import ServerError, running
 
 STDERR_TAIL = 2000  # characters of stderr kept with a failure
 ProgressFn = Callable[[int, int, str], None]  # (done, total, what runs next)
@@ -78,11 +79,30 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def invocation_for(scenario: Scenario, side: Side, options: RunOptions, setup: bool = False) -> Invocation:
-    command = scenario.setup if setup and scenario.setup else scenario.command
+def invocation_for(
+    scenario: Scenario, side: Side, options: RunOptions, setup: bool = False, command: Command | None = None
+) -> Invocation:
+    command = command or (scenario.setup if setup and scenario.setup else scenario.command)
     argv = command.argv if command.shell is None else ("/bin/sh", "-c", command.shell)
     cwd = side.root / scenario.cwd if scenario.cwd else side.root
-    return Invocation(argv, cwd, _environment(scenario, side, options), scenario.timeout, options.cpus)
+    return Invocation(argv, cwd, _environment(scenario, side, options), scenario.timeout, cpus_for(scenario, options))
+
+
+def cpus_for(scenario: Scenario, options: RunOptions) -> tuple[int, ...]:
+    """A `cores` dimension pins the scenario to that many CPUs (of --cpus, else of those allowed),
+    so scaling is measured on real cores rather than on whatever the scheduler picks."""
+    cores = dict(scenario.params).get("cores")
+    if cores is None:
+        return options.cpus
+    pool = options.cpus or tuple(sorted(os.sched_getaffinity(0)))
+    wanted = int(cores)
+    if not 1 <= wanted <= len(pool):
+        raise CoresError(f"cores={cores}: {len(pool)} CPUs are available to pin to; lower it or pass --cpus")
+    return pool[:wanted]
+
+
+class CoresError(ValueError):
+    pass
 
 
 def _environment(scenario: Scenario, side: Side, options: RunOptions) -> dict[str, str]:
@@ -124,7 +144,11 @@ def _run_setup(executor, side, scenario, invocation, scenarios, states) -> None:
 
 def _run_step(executor: Executor, step: Step, state: _State, options: RunOptions, profiles_dir) -> None:
     scenario, side = step.scenario, step.side
-    invocation = invocation_for(scenario, side, options)
+    try:
+        invocation = invocation_for(scenario, side, options)
+    except CoresError as exc:
+        state.failure = _failure(scenario, side, "measure", str(exc), Execution(None, 0.0, 0.0, 0, "", ""))
+        return
     if step.phase is Phase.INSTRUCTIONS:
         keep = profiles_dir if options.keep_profiles else None
         count = count_instructions(executor, invocation, keep, f"{_slug(scenario.label)}.{side.name}")
@@ -134,18 +158,44 @@ def _run_step(executor: Executor, step: Step, state: _State, options: RunOptions
         state.samples.setdefault("instructions", []).append(float(count.instructions))
         state.profiles.extend(p.name for p in count.profiles)
         return
-    execution = executor.execute(invocation)
+    try:
+        execution = _execute_with_server(executor, scenario, side, options, invocation)
+    except ServerError as exc:
+        state.failure = _failure(scenario, side, "measure", str(exc), Execution(None, 0.0, 0.0, 0, "", ""))
+        return
     if not execution.ok:
         state.failure = _failure(scenario, side, "measure", execution.reason(scenario.timeout), execution)
     elif step.phase is Phase.MEASURE:
         _collect(scenario, side, execution, invocation.cwd, state)
 
 
+def _execute_with_server(executor: Executor, scenario: Scenario, side: Side, options: RunOptions, invocation):
+    if scenario.server is None:
+        return executor.execute(invocation)
+    server = invocation_for(scenario, side, options, command=scenario.server.command)
+    with running(server, scenario.server.port, scenario.server.ready_timeout):
+        return executor.execute(invocation)
+
+
 def _collect(scenario: Scenario, side: Side, execution: Execution, cwd: Path, state: _State) -> None:
     values: dict[str, float] = {}
+    report: dict[str, float] | None = None
     for metric in scenario.timed_metrics:
         if metric.builtin:
             values[metric.name] = float(getattr(execution, metric.name))
+            continue
+        if metric.output:
+            if report is None:
+                parsed = reported(metric.output, execution.stdout, cwd, scenario.output_file)
+                if not isinstance(parsed, dict):
+                    state.failure = _failure(scenario, side, "measure", parsed.error, execution)
+                    return
+                report = parsed
+            if metric.name not in report:
+                reason = f"metric {metric.name}: not in the {metric.output} report (run wrk with --latency)"
+                state.failure = _failure(scenario, side, "measure", reason, execution)
+                return
+            values[metric.name] = report[metric.name]
             continue
         found = extract(metric, execution.stdout, cwd)
         if found.value is None:
