@@ -53,7 +53,8 @@ OUTPUT_FORMATS = {"wrk": wrk.METRICS, "k6": k6.METRICS}  # load generators whose
 SERVER_KEYS = {"command", "port", "ready_timeout"}
 VARIANT_KEYS = {"axis", "x", "reference"}
 AXIS_NAMES = ("variant", "implementation", "impl", "config", "scheme", "version", "suite")
-LOOPBACK_URL = re.compile(r"^[a-z][a-z0-9+.-]*://(127\.0\.0\.1|localhost|\[::1\])([:/]|$)", re.IGNORECASE)
+URL_HOST = re.compile(r"[a-z][a-z0-9+.-]*://(\[[^\]]*\]|[^/\s:'\"]*)", re.IGNORECASE)
+LOOPBACK = {"127.0.0.1", "localhost", "[::1]"}
 PROJECT_KEYS = {"name", "repository", "main_branch", "machine", "thresholds", "keep_profiles"}
 METRIC_KEYS = {"name", "json_pointer", "regex", "file", "unit", "direction"}
 DEFAULT_KEYS = {"timeout", "warmup", "repetitions", "metrics"}
@@ -286,8 +287,9 @@ def _require_loopback(node: _Node, command: Command) -> None:
     """A load generator aims at the local server only: never at another machine on the network."""
     words = command.argv if command.shell is None else tuple(command.shell.split())
     for word in words:
-        if "://" in word and not LOOPBACK_URL.match(word):
-            raise node.fail(f"{word!r}: a scenario with a server may only address 127.0.0.1, localhost or [::1]")
+        for host in URL_HOST.findall(word):
+            if host.lower() not in LOOPBACK:
+                raise node.fail(f"{host!r}: a scenario with a server may only address 127.0.0.1, localhost or [::1]")
 
 
 def _variants(node: _Node, matrix: list[tuple[tuple[str, str], ...]]) -> Variants:

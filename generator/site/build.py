@@ -50,6 +50,7 @@ extra_javascript: [perf/assets/perfpages.js]
 not_in_nav: |
   /perf/scenarios/
   /perf/compare/
+  /perf/variants/
   /perf/pr/*/
 nav:
   - Home: index.md

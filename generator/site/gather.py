@@ -19,6 +19,7 @@ from generator.analysis.series import SampleIndex, Series, SeriesKey, build_seri
 from generator.analysis.steps import Step, main_steps
 from generator.model import CommitInfo, Config, Params, RunRecord, scenario_label
 from generator.site import urls
+from generator.site.variants import VariantSet, variant_sets
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class Site:
     main_steps: tuple[MainStep, ...]  # each measured commit on main against the previous one
     pulls: tuple[PullRequest, ...]
     other_comparisons: tuple[Comparison, ...]  # A/B runs outside any PR
+    variant_sets: tuple[VariantSet, ...] = ()
 
     @cached_property
     def histories(self) -> tuple[SeriesHistory, ...]:
@@ -124,6 +126,11 @@ class Site:
     def slugs(self) -> frozenset[str]:
         return frozenset(g.slug for g in self.scenarios)
 
+    def variant_page(self, scenario: str) -> str | None:
+        """The variants page of a scenario, when it has one."""
+        found = [v for v in self.variant_sets if v.name == scenario]
+        return urls.variants_page(found[0].slug) if found else None
+
     @property
     def machines(self) -> tuple[str, ...]:
         return tuple(sorted({h.series.key.machine for h in self.histories}))
@@ -139,10 +146,12 @@ def gather(config: Config, runs: Iterable[RunRecord], main_order: list[str]) -> 
     index = SampleIndex.of(runs)
     ab_runs = _first_ab_runs(runs)
     judge = _Judge(series, index, floors, ab_runs)
+    commits = tuple(infos[sha] for sha in measured)
+    specs = {s.name: s.variants for s in config.scenarios if s.variants is not None}
     return Site(
         project_name=config.project.name,
         repository=config.project.repository,
-        commits=tuple(infos[sha] for sha in measured),
+        commits=commits,
         scenarios=groups,
         main_steps=tuple(
             MainStep(urls.compare_page(s.base, s.head), infos[s.base], infos[s.head], s)
@@ -150,6 +159,7 @@ def gather(config: Config, runs: Iterable[RunRecord], main_order: list[str]) -> 
         ),
         pulls=_pull_requests(ab_runs, judge),
         other_comparisons=tuple(judge.comparison(r) for r in ab_runs if r.pull_request is None),
+        variant_sets=tuple(variant_sets(series, specs, commits)),
     )
 
 

@@ -59,8 +59,15 @@ def _summary(site: Site, rows: list[Row], counts: Counter, links: urls.Links) ->
         f"{len(site.machines)} machine{'s' if len(site.machines) != 1 else ''}. "
         f"Newest: <code>{text(latest.sha[:12])}</code> {text(latest.subject)} ({text(latest.committer_date[:10])}). "
         f"{badges} · {link(links.to(urls.CHANGES), 'all changes')} · "
-        f"{link(links.to(urls.PR_INDEX), 'pull requests')}</p>\n"
+        f"{link(links.to(urls.PR_INDEX), 'pull requests')}</p>\n" + _variant_links(site, links)
     )
+
+
+def _variant_links(site: Site, links: urls.Links) -> str:
+    if not site.variant_sets:
+        return ""
+    items = " · ".join(link(links.to(urls.variants_page(v.slug)), v.name) for v in site.variant_sets)
+    return f'<p class="pp-summary">Variant comparisons: {items}</p>\n'
 
 
 def _filters(site: Site, rows: list[Row]) -> str:

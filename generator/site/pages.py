@@ -18,6 +18,7 @@ from generator.site.gather import Site
 from generator.site.overview import overview_page
 from generator.site.profiles import profile_page, profile_title
 from generator.site.scenario import scenario_page
+from generator.site.variants import variants_document, variants_page
 
 
 def render_site(
@@ -43,6 +44,10 @@ def render_site(
     for group in site.scenarios:
         page(urls.scenario_page(group.slug), lambda links, g=group: scenario_page(site, g, links))
         files[urls.scenario_data(group.slug)] = dumps(scenario_document(site, group, floors))
+    trend_slugs = {g.label: g.slug for g in site.scenarios}
+    for vs in site.variant_sets:
+        page(urls.variants_page(vs.slug), lambda links, v=vs: variants_page(v, links, trend_slugs))
+        files[urls.variants_data(vs.slug)] = dumps(variants_document(vs))
     for pr in site.pulls:
         page(urls.pr_index(pr.number), lambda links, p=pr: pr_index_page(site, p, links))
     for step in site.main_steps:

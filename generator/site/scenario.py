@@ -15,6 +15,7 @@ def scenario_page(site: Site, group: ScenarioGroup, links: urls.Links) -> str:
         front_matter(group.label, hide=("navigation",)),
         f"# {escape(group.label)}\n",
         _intro(group, links),
+        _variants_link(site, group, links),
     ]
     for metric in metrics:
         histories = [h for h in group.histories if h.series.key.metric == metric]
@@ -32,6 +33,13 @@ def _intro(group: ScenarioGroup, links: urls.Links) -> str:
         "flagged only if it moves the level out of it. Vertical lines mark change points (solid) and "
         "environment changes (dotted). Click a point to compare that commit with the one before it.\n"
     )
+
+
+def _variants_link(site: Site, group: ScenarioGroup, links: urls.Links) -> str:
+    page = site.variant_page(group.name)
+    if page is None:
+        return ""
+    return f"This is one entry of {escape(group.name)}: [compare it with the others]({links.md(page)}).\n"
 
 
 def _chart(group: ScenarioGroup, metric: str, links: urls.Links) -> str:

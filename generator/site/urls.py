@@ -44,6 +44,14 @@ def scenario_data(slug: str) -> str:
     return f"{ROOT}/api/scenarios/{slug}.json"
 
 
+def variants_page(slug: str) -> str:
+    return f"{ROOT}/variants/{slug}.md"
+
+
+def variants_data(slug: str) -> str:
+    return f"{ROOT}/api/variants/{slug}.json"
+
+
 def compare_page(base: str, head: str) -> str:
     return f"{ROOT}/compare/{base[:12]}..{head[:12]}.md"
 

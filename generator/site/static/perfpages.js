@@ -103,7 +103,7 @@
     if (schemeWatcher) return;
     schemeWatcher = new MutationObserver(function () {
       if (!window.Plotly) return;
-      document.querySelectorAll(".pp-chart.pp-drawn").forEach(function (div) {
+      document.querySelectorAll(".pp-chart.pp-drawn, .pp-vchart.pp-drawn").forEach(function (div) {
         window.Plotly.relayout(div, theme());
       });
     });
@@ -241,8 +241,212 @@
     });
   }, { rootMargin: "400px" }) : null;
 
+  // ---- variant pages ----------------------------------------------------
+  // One JSON per page holds every offered commit; the selectors pick the commit and a value
+  // for each dimension that is not the comparison axis. Each view ignores the selector of the
+  // dimension it plots along x.
+
+  function cellKey(params) {
+    return Object.keys(params).sort().map(function (k) { return k + "=" + params[k]; }).join(",");
+  }
+
+  function human(value, unit) {
+    if (value === null || value === undefined) return "–";
+    var scales = { s: [[1, "s"], [1e-3, "ms"], [1e-6, "µs"], [1e-9, "ns"]],
+      bytes: [[1e9, "GB"], [1e6, "MB"], [1e3, "kB"], [1, "B"]] }[unit];
+    if (scales) {
+      for (var i = 0; i < scales.length; i++) {
+        if (Math.abs(value) >= scales[i][0] || i === scales.length - 1) {
+          return Number((value / scales[i][0]).toPrecision(3)) + " " + scales[i][1];
+        }
+      }
+    }
+    return Number(value.toPrecision(4)).toLocaleString("en") + " " + unit;
+  }
+
+  function samplesAt(data, state, choice, metric) {
+    var params = {};
+    Object.keys(state.filters).forEach(function (k) { params[k] = state.filters[k]; });
+    Object.keys(choice).forEach(function (k) { params[k] = choice[k]; });
+    var cells = (data.cells[state.commit] || {})[cellKey(params)] || {};
+    return cells[metric] || [];
+  }
+
+  // Seconds and bytes read better with SI prefixes on the axis: 500µs, 20MB.
+  function valueAxis(title, unit) {
+    var axis = { title: { text: plain(title) }, rangemode: "tozero" };
+    if (unit === "s" || unit === "bytes") {
+      axis.tickformat = "~s";
+      axis.ticksuffix = unit === "s" ? "s" : "B";
+    }
+    return axis;
+  }
+
+  function metricInfo(data, name) {
+    return data.metrics.filter(function (m) { return m.name === name; })[0];
+  }
+
+  function variantsFigure(data, state, metricName) {
+    var metric = metricInfo(data, metricName);
+    var xs = data.x ? data.filters.filter(function (f) { return f[0] === data.x; })[0][1] : [null];
+    var traces = data.variants.map(function (variant, i) {
+      var x = [], y = [];
+      xs.forEach(function (value) {
+        var choice = {}; choice[data.axis] = variant;
+        if (data.x) choice[data.x] = value;
+        samplesAt(data, state, choice, metric.name).forEach(function (s) {
+          x.push(data.x ? String(value) : String(variant)); y.push(s);
+        });
+      });
+      return { type: "box", name: plain(variant), x: x, y: y, boxpoints: "all", jitter: 0.3, pointpos: 0,
+        marker: { color: COLORS[i % COLORS.length], size: 5 }, line: { width: 1.5 } };
+    });
+    var layout = themedLayout({ boxmode: "group", margin: { t: 20, r: 10 }, height: 340,
+      legend: { orientation: "h", title: { text: plain(data.axis) } },
+      xaxis: { title: { text: data.x ? plain(data.x) : "" }, type: "category" },
+      yaxis: valueAxis(metric.name, metric.unit) });
+    return { traces: traces, layout: layout };
+  }
+
+  function medianOf(values) { return values.length ? median(values) : null; }
+
+  function scalingFigure(data, state, metricName) {
+    var metric = metricInfo(data, metricName);
+    var cores = data.filters.filter(function (f) { return f[0] === data.scaling; })[0][1];
+    var traces = [];
+    data.variants.forEach(function (variant, i) {
+      var ys = cores.map(function (c) {
+        var choice = {}; choice[data.axis] = variant; choice[data.scaling] = c;
+        return medianOf(samplesAt(data, state, choice, metric.name));
+      });
+      var color = COLORS[i % COLORS.length];
+      traces.push({ type: "scatter", mode: "lines+markers", name: plain(variant), x: cores.map(Number), y: ys,
+        line: { color: color } });
+      if (ys[0] !== null) {
+        var c0 = Number(cores[0]);
+        traces.push({ type: "scatter", mode: "lines", name: plain(variant) + " ideal", x: cores.map(Number),
+          y: cores.map(function (c) {
+            return metric.direction === "higher" ? ys[0] * Number(c) / c0 : ys[0] * c0 / Number(c);
+          }),
+          line: { color: color, dash: "dot", width: 1 }, hoverinfo: "skip" });
+      }
+    });
+    var layout = themedLayout({ margin: { t: 20, r: 10 }, height: 320, legend: { orientation: "h" },
+      xaxis: { title: { text: "cores" }, dtick: 1 },
+      yaxis: valueAxis(metric.name, metric.unit) });
+    return { traces: traces, layout: layout };
+  }
+
+  function percentilesFigure(data, state) {
+    var metrics = data.metrics.filter(function (m) { return m.percentile !== null; });
+    var traces = data.variants.map(function (variant, i) {
+      var choice = {}; choice[data.axis] = variant;
+      return { type: "scatter", mode: "lines+markers", name: plain(variant),
+        x: metrics.map(function (m) { return "P" + m.percentile; }),
+        y: metrics.map(function (m) { return medianOf(samplesAt(data, state, choice, m.name)); }),
+        marker: { color: COLORS[i % COLORS.length], size: 8 } };
+    });
+    var unit = metrics.length ? metrics[0].unit : "";
+    var layout = themedLayout({ margin: { t: 20, r: 10 }, height: 320, legend: { orientation: "h" },
+      xaxis: { title: { text: "percentile" }, type: "category" },
+      yaxis: valueAxis("latency", unit) });
+    return { traces: traces, layout: layout };
+  }
+
+  function renderTable(root, data, state) {
+    var box = root.querySelector(".pp-vtable");
+    if (!box) return;
+    var rows = (data.tables[state.commit] || {})[cellKey(state.filters)] || [];
+    var reference = data.reference;
+    var tableEl = document.createElement("table");
+    var head = tableEl.createTHead().insertRow();
+    ["metric"].concat(data.variants).forEach(function (h) {
+      var th = document.createElement("th"); th.textContent = h; head.appendChild(th);
+    });
+    var body = tableEl.createTBody();
+    rows.forEach(function (row) {
+      var metric = metricInfo(data, row.metric);
+      var tr = body.insertRow();
+      tr.insertCell().textContent = row.metric + (metric.direction === "higher" ? " ↑" : " ↓");
+      data.variants.forEach(function (variant, i) {
+        var cell = tr.insertCell();
+        var textValue = human(row.values[i], metric.unit);
+        if (row.ratios[i] !== null && variant !== reference) textValue += " (×" + row.ratios[i].toFixed(2) + ")";
+        if (variant === row.best) {
+          var strong = document.createElement("strong");
+          strong.textContent = textValue + " ★";
+          cell.appendChild(strong);
+        } else {
+          cell.textContent = textValue;
+        }
+      });
+    });
+    var commit = data.commits.filter(function (c) { return c.sha === state.commit; })[0];
+    var caption = document.createElement("p");
+    caption.textContent = "At " + commit.short + " (" + commit.date + ")" +
+      Object.keys(state.filters).sort().map(function (k) { return ", " + k + "=" + state.filters[k]; }).join("") + ":";
+    box.replaceChildren(caption, tableEl);
+  }
+
+  function select(label, options, value, onChange) {
+    var wrap = document.createElement("label");
+    wrap.className = "pp-select";
+    wrap.appendChild(document.createTextNode(label + " "));
+    var el = document.createElement("select");
+    options.forEach(function (o) {
+      var option = document.createElement("option");
+      option.value = o[0]; option.textContent = o[1]; option.selected = o[0] === value;
+      el.appendChild(option);
+    });
+    el.addEventListener("change", function () { onChange(el.value); });
+    wrap.appendChild(el);
+    return wrap;
+  }
+
+  function initVariants(root) {
+    var box = root.querySelector(".pp-variants");
+    if (!box || box.dataset.state) return;
+    box.dataset.state = "loading";
+    watchScheme();
+    var src = new URL(box.dataset.src, window.location.href).href;
+    Promise.all([loadPlotly(), fetchJson(src)]).then(function (got) {
+      var Plotly = got[0], data = got[1];
+      if (!data.commits.length) { box.textContent = "No results for this scenario yet."; return; }
+      var state = { commit: data.commits[0].sha, filters: {} };
+      data.filters.forEach(function (f) { state.filters[f[0]] = f[1][0]; });
+      function draw() {
+        renderTable(root, data, state);
+        var jobs = Array.prototype.map.call(root.querySelectorAll(".pp-vchart"), function (div) {
+          var view = div.dataset.view;
+          var figure = view === "scaling" ? scalingFigure(data, state, div.dataset.metric)
+            : view === "percentiles" ? percentilesFigure(data, state)
+            : variantsFigure(data, state, div.dataset.metric);
+          return Plotly.react(div, figure.traces, figure.layout, { responsive: true, displaylogo: false })
+            .then(function () { div.classList.add("pp-drawn"); });
+        });
+        return Promise.all(jobs);
+      }
+      var controls = document.createElement("div");
+      controls.className = "pp-filters";
+      controls.appendChild(select("commit", data.commits.map(function (c) {
+        var subject = c.subject.length > 60 ? c.subject.slice(0, 59) + "…" : c.subject;
+        return [c.sha, c.short + " · " + c.date + " · " + subject];
+      }), state.commit, function (v) { state.commit = v; draw(); }));
+      data.filters.forEach(function (f) {
+        controls.appendChild(select(f[0], f[1].map(function (v) { return [v, v]; }), state.filters[f[0]],
+          function (v) { state.filters[f[0]] = v; draw(); }));
+      });
+      box.appendChild(controls);
+      return draw().then(function () { box.dataset.state = "drawn"; });
+    }).catch(function (error) {
+      box.dataset.state = "failed";
+      box.textContent = "Comparison unavailable: " + error.message;
+    });
+  }
+
   function init() {
     initFilters(document);
+    initVariants(document);
     var charts = document.querySelectorAll(".pp-chart");
     if (charts.length) watchScheme();
     charts.forEach(function (div) {
