@@ -156,7 +156,7 @@ def test_document_and_pages_link_both_ways(site):
     assert table[0] == {"metric": "requests_per_s", "values": [100.0, 200.0], "best": "servy", "ratios": [1.0, 2.0]}
     files = render_site(site, {})
     page = files[urls.variants_page(vs.slug)].decode()
-    assert "<td><strong>200 1/s (×2.00) ★</strong></td>" in page
+    assert "<td><strong>400 1/s (×2.00) ★</strong></td>" in page  # the newest commit, by default
     assert 'data-view="scaling"' in page and 'data-view="percentiles"' in page
     assert "../scenarios/serve-body-size-10-cores-1-variant-servy-" in page
     trend = next(v for k, v in files.items() if k.startswith("perf/scenarios/serve-body-size-10-cores-1-variant-servy"))
