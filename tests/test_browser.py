@@ -185,3 +185,63 @@ def test_overview_works_on_a_phone(browser, site_url):
     assert wrapper.evaluate("w => w.scrollWidth > w.clientWidth")
     shot(tab, "overview-phone")
     context.close()
+
+
+@pytest.fixture(scope="module")
+def variants_url(tmp_path_factory):
+    """A project whose one scenario is a variant matrix (test_variants' data), built and served."""
+    from test_variants import MATRIX, run_at
+
+    from generator.results.store import write_run
+    from generator.site.build import MINIMAL_MKDOCS_YML
+
+    root = tmp_path_factory.mktemp("variants") / "demo"
+    (root / "docs").mkdir(parents=True)
+    (root / "docs" / "index.md").write_text("# Demo\n")
+    (root / "perfpages.yml").write_text(MATRIX)
+    (root / "mkdocs.yml").write_text(MINIMAL_MKDOCS_YML.format(site_name="variants"))
+    for n, scale in ((1, 1.0), (2, 2.0)):
+        write_run(root / "results", run_at(n, scale))
+    settings = mkdocs_settings(root / "mkdocs.yml")
+    generate(root / "perfpages.yml", root / "results", settings)
+    mkdocs_build(settings)
+    (page,) = (root / "site" / "perf" / "variants").iterdir()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/perf/variants/{page.name}/"
+    server.shutdown()
+
+
+def variants_drawn(tab):
+    tab.wait_for_function("document.querySelector('.pp-variants').dataset.state === 'drawn'", timeout=15000)
+
+
+def test_variant_page_draws_every_view_and_follows_the_selectors(page, variants_url):
+    page.goto(variants_url)
+    variants_drawn(page)
+    charts = page.locator(".pp-vchart.pp-drawn")
+    assert charts.count() == 3 + 1 + 1  # one per metric, scaling (requests/s), latency percentiles
+    boxes = page.evaluate(
+        "document.querySelector('.pp-vchart[data-view=variants]').data.map(t => [t.name, t.y.length])"
+    )
+    assert boxes == [["gosherve", 6], ["servy", 6]]  # 3 samples at each of the 2 body sizes
+    scaling = page.evaluate("document.querySelector('.pp-vchart[data-view=scaling]').data.map(t => t.name)")
+    assert scaling == ["gosherve", "gosherve ideal", "servy", "servy ideal"]
+    table = page.locator(".pp-vtable table")
+    assert "400 1/s (×2.00) ★" in table.inner_text()  # newest commit, body_size=10, cores=1
+    shot(page, "variants-page")
+    commit = page.locator(".pp-variants select").first
+    commit.select_option(index=1)  # the older commit: half the throughput
+    page.wait_for_function("document.querySelector('.pp-vtable table').innerText.includes('200 1/s (×2.00)')")
+    page.locator(".pp-variants select").nth(1).select_option("100")  # body_size
+    page.wait_for_function("document.querySelector('.pp-vtable').innerText.includes('body_size=100')")
+    assert "80 1/s ★" in page.locator(".pp-vtable table").inner_text()  # gosherve wins at 100 bytes
+
+
+def test_variant_page_in_dark_mode(page, variants_url):
+    page.goto(variants_url)
+    variants_drawn(page)
+    light = page.evaluate("document.querySelector('.pp-vchart')._fullLayout.font.color")
+    page.locator('label[title="Switch to dark mode"]').click()
+    page.wait_for_function(f"document.querySelector('.pp-vchart')._fullLayout.font.color !== {light!r}")
+    shot(page, "variants-page-dark")
