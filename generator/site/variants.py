@@ -216,7 +216,8 @@ def variants_page(vs: VariantSet, links: urls.Links, trend_slugs: dict[str, str]
     if vs.scaling:
         parts += [
             "## Scaling with cores\n",
-            f"Each metric against the number of cores, with the ideal linear line from {escape(SCALING_DIM)}="
+            f"Each metric but the latency percentiles against the number of cores, with the ideal linear line "
+            f"from {escape(SCALING_DIM)}="
             f"{escape(dict(vs.dims)[SCALING_DIM][0])} for reference.\n",
         ]
         parts += [

@@ -274,7 +274,8 @@
 
   // Seconds and bytes read better with SI prefixes on the axis: 500µs, 20MB.
   function valueAxis(title, unit) {
-    var axis = { title: { text: plain(title) }, rangemode: "tozero" };
+    var axis = { title: { text: plain(unit === "s" || unit === "bytes" ? title : title + " (" + unit + ")") },
+      rangemode: "tozero" };
     if (unit === "s" || unit === "bytes") {
       axis.tickformat = "~s";
       axis.ticksuffix = unit === "s" ? "s" : "B";
