@@ -21,7 +21,7 @@ def scenario_page(site: Site, group: ScenarioGroup, links: urls.Links) -> str:
         histories = [h for h in group.histories if h.series.key.metric == metric]
         parts += [f"## {escape(metric)}\n", _chart(group, metric, links), _changes(site, histories, links)]
     parts.append(_environments(group))
-    return "\n".join(parts)
+    return "\n".join(p for p in parts if p)
 
 
 def _intro(group: ScenarioGroup, links: urls.Links) -> str:
