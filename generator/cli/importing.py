@@ -93,12 +93,19 @@ def _resolve(rev: str) -> CommitInfo:
 @cache
 def _lookup(sha: str) -> CommitInfo | None:
     """Subject and dates of a commit the source names only by SHA, when this repository has it."""
+    repo = _repo()
+    if repo is None:
+        return None
     try:
-        return git.commit_info(_repo(), sha)
+        return git.commit_info(repo, sha)
     except (GitError, PerfpagesError):
         return None
 
 
 @cache
 def _repo():
-    return git.open_repo(Path.cwd())
+    """The repository here, or None: an import of someone else's history may run anywhere."""
+    try:
+        return git.open_repo(Path.cwd())
+    except GitError:
+        return None
