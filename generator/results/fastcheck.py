@@ -3,13 +3,16 @@
 A results file holds hundreds of entries and jsonschema spends about 0.1 ms on each,
 which dominates a site build. This check accepts exactly the entries the schema
 accepts (a test compares the two on mutated entries), taking every key list, pattern
-and enum from the schema itself. Whatever it rejects, jsonschema judges and explains.
+and enum from the schema itself, and it also wants finite numbers, which JSON cannot
+express but an overflowing exponent (1e999) parses to. Whatever it rejects, jsonschema
+and the non-finite check in schema.py judge and explain.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from math import isfinite
 from typing import Any
 
 NUMBERS = {int, float}  # JSON numbers as Python parses them; bool is its own type, so it is excluded
@@ -36,6 +39,8 @@ def entry_check(schema: dict[str, Any]) -> Callable[[Any], bool]:
             and spread["kind"] in spread_kinds
             and type(spread["low"]) in NUMBERS
             and type(spread["high"]) in NUMBERS
+            and isfinite(spread["low"])
+            and isfinite(spread["high"])
         )
 
     # The same few names and SHAs repeat in every entry: remember the ones that matched.
@@ -67,6 +72,7 @@ def entry_check(schema: dict[str, Any]) -> Callable[[Any], bool]:
             and isinstance(samples, list)
             and len(samples) >= 1
             and set(map(type, samples)) <= NUMBERS
+            and all(map(isfinite, samples))  # JSON has no infinities; 1e999 parses to one
             and isinstance(profiles, list)
             and all(isinstance(p, str) and len(p) >= 1 for p in profiles)
             and ("spread" not in entry or spread_ok(entry["spread"]))

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -71,36 +70,38 @@ def parse_and_validate(text: str, path: str) -> tuple[dict[str, Any] | None, lis
     except json.JSONDecodeError as exc:
         hint = "the file is truncated or damaged; restore it with `git checkout -- <file>` or delete the run"
         return None, [Problem(path, f"line {exc.lineno} column {exc.colno}", f"invalid JSON ({exc.msg}); {hint}")]
-    # NaN/Infinity tokens and overflowing exponents are the only ways to a non-finite number.
-    problems = list(_non_finite(doc, path, "")) if _MAYBE_NON_FINITE.search(text) else []
-    if problems:
-        return None, problems
+    # NaN/Infinity tokens and overflowing exponents are the only ways to a non-finite number; an
+    # overflow lands in a sample or a spread, which the compiled entry check requires to be finite.
+    plain = _plain_entries(doc)
+    if not plain or "NaN" in text or "Infinity" in text:
+        problems = list(_non_finite(doc, path, ""))
+        if problems:
+            return None, problems
+    parsed = doc
     doc, version_problems = _upgrade(doc, path)
     if doc is None:
         return None, version_problems
-    problems = validate_document(doc, path)
+    problems = validate_document(doc, path, plain if doc is parsed else None)
     return (doc if not problems else None), problems
 
 
-def validate_document(doc: dict[str, Any], path: str) -> list[Problem]:
-    """Schema and consistency problems of a parsed, current-version document with finite numbers."""
-    problems = [_schema_problem(err, path) for err in _validator().iter_errors(_without_plain_entries(doc))]
+def validate_document(doc: dict[str, Any], path: str, plain: bool | None = None) -> list[Problem]:
+    """Schema and consistency problems of a parsed, current-version document with finite numbers.
+
+    ``plain``: whether the compiled check accepted every result entry, if already known."""
+    plain = _plain_entries(doc) if plain is None else plain
+    results = doc.get("results") if isinstance(doc, dict) else None
+    # The schema still judges one entry and everything else; a file with any odd entry is
+    # judged whole, so every message jsonschema gives is kept.
+    target = {**doc, "results": results[:1]} if plain and isinstance(results, list) and len(results) > 1 else doc
+    problems = [_schema_problem(err, path) for err in _validator().iter_errors(target)]
     return problems or list(_semantic_problems(doc, path))
 
 
-# A number with a three-digit exponent may overflow; a hex SHA never matches (letters or digits around it).
-_MAYBE_NON_FINITE = re.compile(r"NaN|Infinity|(?<![0-9A-Za-z])-?[0-9][0-9.]*[eE]\+?[0-9]{3}(?![0-9A-Za-z])")
-
-
-def _without_plain_entries(doc: Any) -> Any:
-    """The document with its result entries cut to one when the compiled check accepts them all.
-
-    The schema still judges one entry and everything else; a file with any odd entry is
-    judged whole, so every message jsonschema gives is kept."""
+def _plain_entries(doc: Any) -> bool:
+    """Every result entry passes the compiled check (types, patterns, finite numbers)."""
     results = doc.get("results") if isinstance(doc, dict) else None
-    if not isinstance(results, list) or len(results) < 2:
-        return doc
-    return {**doc, "results": results[:1]} if all(map(_entry_check(), results)) else doc
+    return isinstance(results, list) and all(map(_entry_check(), results))
 
 
 @cache
