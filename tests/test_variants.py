@@ -247,3 +247,15 @@ scenarios:
     got = {m.metric: m for m in record.measurements}
     assert got["requests_per_s"].samples[0] > 10 and got["requests_per_s"].direction is Direction.HIGHER
     assert 0 < got["latency_p50"].samples[0] <= got["latency_p99"].samples[0] < 1
+
+
+def test_results_without_the_axis_dimension_make_no_page(tmp_path):
+    config = config_from(tmp_path, MATRIX.replace("variants: {}", "variants: {axis: variant, x: body_size}"))
+    old = run_at(1, 1.0)
+    flat = tuple(
+        Measurement(m.scenario, m.metric, m.unit, m.direction, m.commit, m.samples, (("cores", "1"),))
+        for m in old.measurements
+        if dict(m.params)["variant"] == "servy" and dict(m.params)["body_size"] == "10"
+    )
+    site = gather(config, [RunRecord("r", "bm-1", old.head, "t", "t", "t", {}, flat)], [sha(1)])
+    assert site.variant_sets == ()

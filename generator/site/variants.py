@@ -4,7 +4,7 @@ One page per scenario with ``variants`` set: rustls vs OpenSSL, gosherve vs serv
 vs https. The axis dimension gets one colour per value; every other dimension is a
 filter, except the one a view plots along its x axis (``x`` for the main charts,
 ``cores`` for the scaling view, the percentile for the latency view). The summary
-table has seeds 003's shape: metric rows, variant columns, the best value marked and
+table has seed 003's shape: metric rows, variant columns, the best value marked and
 each value's ratio to the reference variant. Pure: it reads a gathered Site.
 """
 
@@ -83,17 +83,23 @@ def variant_sets(series: list[Series], specs: dict[str, Variants], commits: tupl
             machines[s.key.machine] = machines.get(s.key.machine, 0) + len(s.points)
         machine = max(sorted(machines), key=machines.__getitem__)
         mine = [s for s in mine if s.key.machine == machine]
-        out.append(_variant_set(name, spec, machine, mine, commits))
+        found = _variant_set(name, spec, machine, mine, commits)
+        if found is not None:
+            out.append(found)
     return out
 
 
-def _variant_set(name, spec, machine, mine: list[Series], commits: tuple[CommitInfo, ...]) -> VariantSet:
+def _variant_set(name, spec, machine, mine: list[Series], commits: tuple[CommitInfo, ...]) -> VariantSet | None:
     dims: dict[str, list[str]] = {}
     for s in mine:
         for key, value in s.key.params:
             dims.setdefault(key, [])
             if value not in dims[key]:
                 dims[key].append(value)
+    if spec.axis not in dims:
+        return None  # results from before the matrix had this dimension: nothing to compare yet
+    if spec.x is not None and spec.x not in dims:
+        spec = Variants(spec.axis, None, spec.reference)
     ordered = tuple(
         (d, tuple(sorted(v, key=_order))) for d, v in sorted(dims.items(), key=lambda kv: kv[0] != spec.axis)
     )
