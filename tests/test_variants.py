@@ -259,3 +259,18 @@ def test_results_without_the_axis_dimension_make_no_page(tmp_path):
     )
     site = gather(config, [RunRecord("r", "bm-1", old.head, "t", "t", "t", {}, flat)], [sha(1)])
     assert site.variant_sets == ()
+
+
+def test_more_cores_than_the_machine_has_is_a_recorded_failure(tmp_path):
+    text = """\
+scenarios:
+  - name: scale
+    setup: ["true"]
+    command: ["true"]
+    matrix: {cores: [4096]}
+    warmup: 0
+    repetitions: 1
+    metrics: [wall_time]
+"""
+    (failure,) = measure_one(tmp_path, text).failures
+    assert "cores=4096" in failure.reason and "CPUs are available" in failure.reason

@@ -24,6 +24,7 @@ from generator.runner.plan import Phase, Side, Step, plan
 from generator.runner.server import ServerError, running
 
 STDERR_TAIL = 2000  # characters of stderr kept with a failure
+NOT_RUN = Execution(None, 0.0, 0.0, 0, "", "")  # the command never started: nothing to report but the reason
 ProgressFn = Callable[[int, int, str], None]  # (done, total, what runs next)
 
 
@@ -85,7 +86,9 @@ def invocation_for(
     command = command or (scenario.setup if setup and scenario.setup else scenario.command)
     argv = command.argv if command.shell is None else ("/bin/sh", "-c", command.shell)
     cwd = side.root / scenario.cwd if scenario.cwd else side.root
-    return Invocation(argv, cwd, _environment(scenario, side, options), scenario.timeout, cpus_for(scenario, options))
+    # A build step is not part of the measurement: `cores` pins only what is measured.
+    cpus = options.cpus if setup else cpus_for(scenario, options)
+    return Invocation(argv, cwd, _environment(scenario, side, options), scenario.timeout, cpus)
 
 
 def cpus_for(scenario: Scenario, options: RunOptions) -> tuple[int, ...]:
@@ -147,7 +150,7 @@ def _run_step(executor: Executor, step: Step, state: _State, options: RunOptions
     try:
         invocation = invocation_for(scenario, side, options)
     except CoresError as exc:
-        state.failure = _failure(scenario, side, "measure", str(exc), Execution(None, 0.0, 0.0, 0, "", ""))
+        state.failure = _failure(scenario, side, "measure", str(exc), NOT_RUN)
         return
     if step.phase is Phase.INSTRUCTIONS:
         keep = profiles_dir if options.keep_profiles else None
@@ -161,7 +164,7 @@ def _run_step(executor: Executor, step: Step, state: _State, options: RunOptions
     try:
         execution = _execute_with_server(executor, scenario, side, options, invocation)
     except ServerError as exc:
-        state.failure = _failure(scenario, side, "measure", str(exc), Execution(None, 0.0, 0.0, 0, "", ""))
+        state.failure = _failure(scenario, side, "measure", str(exc), NOT_RUN)
         return
     if not execution.ok:
         state.failure = _failure(scenario, side, "measure", execution.reason(scenario.timeout), execution)
@@ -192,7 +195,8 @@ def _collect(scenario: Scenario, side: Side, execution: Execution, cwd: Path, st
                     return
                 report = parsed
             if metric.name not in report:
-                reason = f"metric {metric.name}: not in the {metric.output} report (run wrk with --latency)"
+                hint = " (run wrk with --latency for percentiles)" if metric.output == "wrk" else ""
+                reason = f"metric {metric.name}: not in the {metric.output} report{hint}"
                 state.failure = _failure(scenario, side, "measure", reason, execution)
                 return
             values[metric.name] = report[metric.name]
