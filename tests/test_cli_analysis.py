@@ -54,6 +54,9 @@ def test_compare_flags_exactly_the_changed_series_and_gates_ci(git_repo):
     assert gated.returncode == 4 and "parse" in gated.stdout
     markdown = perfpages(git_repo, "compare", "main", "feature", "--format", "markdown").stdout
     assert "**1 regressions, 0 improvements**" in markdown and "<script>" not in markdown
+    comment = perfpages(git_repo, "compare", "main", "feature", "--format", "comment").stdout
+    assert comment.startswith("<!-- perfpages-comment -->") and "### Overall result: ❌ regressions" in comment
+    assert "&lt;script&gt;" in comment and "<script>" not in comment  # the head's subject, escaped
 
 
 def test_compare_without_results_says_what_to_run(git_repo):

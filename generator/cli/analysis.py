@@ -27,6 +27,7 @@ from generator.cli.app import (
 )
 from generator.config import load_config
 from generator.errors import PerfpagesError
+from generator.render.comment import CommentContext, render_comment
 from generator.render.comparison import history_json, report_json, report_markdown
 from generator.results.check import load_valid_runs
 from generator.results.order import main_order
@@ -38,7 +39,14 @@ from generator.results.order import main_order
 @config_option
 @results_option("Results folder.")
 @click.option("--machine", help="Only series measured on this machine.")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json", "comment"]),
+    default="text",
+    show_default=True,
+    help="comment: the PR comment's layout (see `perfpages comment`) for any two commits.",
+)
 @click.option(
     "--fail-on",
     type=click.Choice(["regression", "never"]),
@@ -62,6 +70,11 @@ def compare(base, head, config_path, results_dir, machine, fmt, fail_on) -> None
         emit_json(report_json(report))
     elif fmt == "markdown":
         click.echo(report_markdown(report), nl=False)
+    elif fmt == "comment":
+        repo = git.open_repo(Path(config_path).resolve().parent)
+        machines = tuple(sorted({v.series.machine for v in report.series}))
+        context = CommentContext(git.commit_info(repo, base), git.commit_info(repo, head), machines=machines)
+        click.echo(render_comment(report, context).body, nl=False)
     else:
         _print_comparison(report)
     if fail_on == "regression" and report.regressions:
