@@ -161,6 +161,15 @@ def _asv_tree(tmp_path: Path) -> Path:
     return root
 
 
+def test_github_action_benchmark_truncated_data_js_names_the_line(tmp_path):
+    text = "window.BENCHMARK_DATA = " + json.dumps(GAB, indent=2)
+    path = write(tmp_path, "data.js", text[: len(text) // 2])
+    tally, _ = run_import("github-action-benchmark", path, tmp_path)
+    (problem,) = tally.problems
+    assert problem.place.startswith(f"line {text[: len(text) // 2].count(chr(10)) + 1} column")
+    assert "not valid JSON" in problem.message
+
+
 def test_asv_v1_and_v2_with_parameters_expanded(tmp_path):
     root = _asv_tree(tmp_path)
     tally, runs = run_import("asv", root.parent, tmp_path, commit=None)  # the project folder works too

@@ -47,6 +47,9 @@ def read(paths: list[Path]) -> Iterator[Item]:
             yield Problem(str(path), exc.place, exc.message)
             continue
         for suite, runs in doc["entries"].items():
+            if not isinstance(runs, list):
+                yield Problem(str(path), f"entries[{json.dumps(suite)}]", "expected a list of runs")
+                continue
             for i, run in enumerate(runs):
                 place = f"entries[{json.dumps(suite)}][{i}]"
                 try:
@@ -62,7 +65,8 @@ def _parse(text: str) -> dict:
     try:
         doc = json.loads(body)
     except json.JSONDecodeError as exc:
-        raise FormatError(f"character {start + exc.pos}", f"not valid JSON: {exc.msg}") from None
+        line = text.count("\n", 0, start) + exc.lineno  # the `window.BENCHMARK_DATA = ` prefix shifts nothing else
+        raise FormatError(f"line {line} column {exc.colno}", f"not valid JSON: {exc.msg}") from None
     require(isinstance(doc, dict) and isinstance(doc.get("entries"), dict), "entries", "expected an object of suites")
     return doc
 
