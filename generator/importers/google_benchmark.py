@@ -46,7 +46,12 @@ def read(paths: list[Path]) -> Iterator[Item]:
             identity=f"{path.name}\n{digest}",
             points=points,
             machine=str(context["host_name"]) if context.get("host_name") else None,
-            fingerprint={"source": "google-benchmark", "cpu_model": f"{context.get('num_cpus', '')} CPUs"},
+            fingerprint={
+                "source": "google-benchmark",
+                "num_cpus": context.get("num_cpus"),
+                "mhz_per_cpu": context.get("mhz_per_cpu"),
+                "cpu_scaling_enabled": context.get("cpu_scaling_enabled"),
+            },
         )
 
 
