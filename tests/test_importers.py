@@ -457,3 +457,16 @@ def test_cli_import_with_commit_from_git_and_strict(git_repo):
     assert doc["run"]["head"] == sha and doc["commits"][sha]["subject"] == "b"
     strict = cli("hyperfine", "broken.json", "bench.json", "--commit", "HEAD", "--strict")
     assert strict.returncode == 1 and "broken.json: line 1 column 2: not valid JSON" in strict.stderr
+
+
+def test_an_imported_interval_is_the_charts_band_when_there_are_no_samples(tmp_path):
+    from generator.analysis.series import build_series
+
+    root = _asv_tree(tmp_path)
+    _, runs = run_import("asv", root, tmp_path)
+    order = [r.head.sha for r in sorted(runs, key=lambda r: r.head.committer_date)]
+    by_label = {(s.key.label, s.key.metric): s for s in build_series(runs, order)}
+    heap = by_label[("bench.TimeSuite.time_sort[env=py3.12,kind=heap,n=10]", "time")]
+    assert heap.points[0].samples == (2.0,) and heap.points[0].spread == (1.8, 2.2)
+    quick = by_label[("bench.TimeSuite.time_sort[env=py3.12,kind=quick,n=10]", "time")]
+    assert [p.spread for p in quick.points] == [None, None]  # raw samples speak for themselves

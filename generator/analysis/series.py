@@ -39,6 +39,7 @@ class Point:
     samples: tuple[float, ...]
     environment: str
     value: float  # the median of the samples: what the series plots and tests
+    spread: tuple[float, float] | None = None  # an imported point's interval, when the source kept no samples
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ def build_series(runs: Iterable[RunRecord], main_order: list[str]) -> list[Serie
     # One environment per (machine, commit): every series of a run shares its run's environment.
     environment: dict[tuple[str, str], str] = {}
     meta: dict[SeriesKey, tuple[str, Direction]] = {}
+    spreads: dict[tuple[SeriesKey, str], tuple[float, float]] = {}
     for record in sorted(runs, key=lambda r: r.started_at):
         if record.kind != "commit":  # A/B runs are judged as comparisons, not as main history
             continue
@@ -105,6 +107,8 @@ def build_series(runs: Iterable[RunRecord], main_order: list[str]) -> list[Serie
             if m.commit not in position:
                 continue
             key = SeriesKey(record.machine, m.scenario, m.params, m.metric)
+            if m.spread is not None:
+                spreads[(key, m.commit)] = (m.spread.low, m.spread.high)
             pool(samples[key], m.commit, m.samples)
             meta[key] = (m.unit, m.direction)
     return [
@@ -112,7 +116,14 @@ def build_series(runs: Iterable[RunRecord], main_order: list[str]) -> list[Serie
             key,
             *meta[key],
             tuple(
-                Point(sha, values, environment[(key.machine, sha)], statistics.median(values))
+                Point(
+                    sha,
+                    values,
+                    environment[(key.machine, sha)],
+                    statistics.median(values),
+                    # Several runs pooled give samples of their own: a single run's interval no longer speaks.
+                    spreads.get((key, sha)) if len(values) == 1 else None,
+                )
                 for sha, values in sorted(by_commit.items(), key=lambda item: position[item[0]])
             ),
         )

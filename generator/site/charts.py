@@ -51,8 +51,9 @@ def _trend(history: SeriesHistory, position: dict[str, int], floor: float, per_t
         "machine": s.key.machine,
         "x": [position[p.commit] for p in s.points],
         "y": [rounded(p.value) for p in s.points],
-        "lo": [rounded(min(p.samples)) for p in s.points],
-        "hi": [rounded(max(p.samples)) for p in s.points],
+        # The band spans the samples, or an imported point's interval when it came with no samples.
+        "lo": [rounded(p.spread[0] if p.spread else min(p.samples)) for p in s.points],
+        "hi": [rounded(p.spread[1] if p.spread else max(p.samples)) for p in s.points],
         "threshold": _threshold(history, position, floor, per_test),
         "changes": [
             {
