@@ -9,11 +9,12 @@ the importer carries on with the rest.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import lzma
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,11 +121,27 @@ def read_text(path: Path) -> str:
 
 
 def read_json(path: Path) -> object:
-    """Parse a JSON file; a decoding error names the line and column."""
+    return parse_json(read_text(path))
+
+
+def parse_json(text: str) -> object:
+    """Parse JSON text; a decoding error names the line and column."""
     try:
-        return json.loads(read_text(path))
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise FormatError(f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}") from None
+
+
+def single_runs(paths: list[Path], pattern: str, run: Callable[[Path, str, str], SourceRun]) -> Iterator[Item]:
+    """For formats in which one file is one run: each file is read once and converted by
+    ``run(path, text, identity)``. The identity is the file's name and a hash of its content,
+    so importing the same file again finds the results file it wrote the first time."""
+    for path in files(paths, pattern):
+        try:
+            text = read_text(path)
+            yield run(path, text, f"{path.name}\n{hashlib.sha1(text.encode()).hexdigest()}")
+        except FormatError as exc:
+            yield Problem(str(path), exc.place, exc.message)
 
 
 def files(paths: list[Path], pattern: str) -> Iterator[Path]:

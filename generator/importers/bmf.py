@@ -6,23 +6,20 @@ BMF does not say which way is better; a measure named like a rate (throughput,
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from generator.importers.base import (
-    FormatError,
     Item,
     Point,
-    Problem,
     SourceRun,
-    files,
     finite_samples,
-    read_json,
+    parse_json,
     require,
     scenario_name,
+    single_runs,
 )
 from generator.model import Direction, Spread
 
@@ -31,16 +28,13 @@ UNITS = {"latency": "ns", "throughput": "ops/s", "instructions": "instructions",
 
 
 def read(paths: list[Path]) -> Iterator[Item]:
-    for path in files(paths, "*.json"):
-        try:
-            doc = read_json(path)
-            require(isinstance(doc, dict), "(top)", "expected an object of benchmarks")
-            points = tuple(_points(doc))
-        except FormatError as exc:
-            yield Problem(str(path), exc.place, exc.message)
-            continue
-        digest = hashlib.sha1(path.read_bytes()).hexdigest()
-        yield SourceRun(identity=f"{path.name}\n{digest}", points=points, fingerprint={"source": "bmf"})
+    return single_runs(paths, "*.json", _run)
+
+
+def _run(path: Path, text: str, identity: str) -> SourceRun:
+    doc = parse_json(text)
+    require(isinstance(doc, dict), "(top)", "expected an object of benchmarks")
+    return SourceRun(identity=identity, points=tuple(_points(doc)), fingerprint={"source": "bmf"})
 
 
 def _points(doc: dict) -> Iterator[Point]:

@@ -8,23 +8,20 @@ higher-is-better metrics.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
 from generator.importers.base import (
-    FormatError,
     Item,
     Point,
-    Problem,
     SourceRun,
-    files,
     finite_samples,
-    read_json,
+    parse_json,
     require,
     scenario_name,
     seconds,
+    single_runs,
 )
 from generator.model import Direction
 
@@ -32,27 +29,24 @@ RATES = {"bytes_per_second": "bytes/s", "items_per_second": "items/s"}
 
 
 def read(paths: list[Path]) -> Iterator[Item]:
-    for path in files(paths, "*.json"):
-        try:
-            doc = read_json(path)
-            require(isinstance(doc, dict) and isinstance(doc.get("benchmarks"), list), "benchmarks", "expected a list")
-            points = tuple(_points(doc["benchmarks"]))
-        except FormatError as exc:
-            yield Problem(str(path), exc.place, exc.message)
-            continue
-        context = doc.get("context") or {}
-        digest = hashlib.sha1(path.read_bytes()).hexdigest()
-        yield SourceRun(
-            identity=f"{path.name}\n{digest}",
-            points=points,
-            machine=str(context["host_name"]) if context.get("host_name") else None,
-            fingerprint={
-                "source": "google-benchmark",
-                "num_cpus": context.get("num_cpus"),
-                "mhz_per_cpu": context.get("mhz_per_cpu"),
-                "cpu_scaling_enabled": context.get("cpu_scaling_enabled"),
-            },
-        )
+    return single_runs(paths, "*.json", _run)
+
+
+def _run(path: Path, text: str, identity: str) -> SourceRun:
+    doc = parse_json(text)
+    require(isinstance(doc, dict) and isinstance(doc.get("benchmarks"), list), "benchmarks", "expected a list")
+    context = doc.get("context") or {}
+    return SourceRun(
+        identity=identity,
+        points=tuple(_points(doc["benchmarks"])),
+        machine=str(context["host_name"]) if context.get("host_name") else None,
+        fingerprint={
+            "source": "google-benchmark",
+            "num_cpus": context.get("num_cpus"),
+            "mhz_per_cpu": context.get("mhz_per_cpu"),
+            "cpu_scaling_enabled": context.get("cpu_scaling_enabled"),
+        },
+    )
 
 
 def _points(benchmarks: list) -> Iterator[Point]:

@@ -2,36 +2,30 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from generator.importers.base import (
-    FormatError,
     Item,
     Point,
-    Problem,
     SourceRun,
-    files,
     finite_samples,
-    read_json,
+    parse_json,
     require,
     scenario_name,
+    single_runs,
 )
 from generator.model import Direction
 
 
 def read(paths: list[Path]) -> Iterator[Item]:
-    for path in files(paths, "*.json"):
-        try:
-            doc = read_json(path)
-            require(isinstance(doc, dict) and isinstance(doc.get("results"), list), "results", "expected a list")
-            points = tuple(_points(doc["results"]))
-        except FormatError as exc:
-            yield Problem(str(path), exc.place, exc.message)
-            continue
-        digest = hashlib.sha1(path.read_bytes()).hexdigest()
-        yield SourceRun(identity=f"{path.name}\n{digest}", points=points, fingerprint={"source": "hyperfine"})
+    return single_runs(paths, "*.json", _run)
+
+
+def _run(path: Path, text: str, identity: str) -> SourceRun:
+    doc = parse_json(text)
+    require(isinstance(doc, dict) and isinstance(doc.get("results"), list), "results", "expected a list")
+    return SourceRun(identity=identity, points=tuple(_points(doc["results"])), fingerprint={"source": "hyperfine"})
 
 
 def _points(results: list) -> Iterator[Point]:

@@ -8,7 +8,6 @@ failed-request ratio. Each file is one run of the scenario named after the file.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,12 +15,11 @@ from generator.importers.base import (
     FormatError,
     Item,
     Point,
-    Problem,
     SourceRun,
-    files,
-    read_json,
+    parse_json,
     require,
     scenario_name,
+    single_runs,
 )
 from generator.model import Direction
 
@@ -46,17 +44,15 @@ RATES = {  # k6 metric -> (our metric, unit, direction)
 
 
 def read(paths: list[Path]) -> Iterator[Item]:
-    for path in files(paths, "*.json"):
-        try:
-            doc = read_json(path)
-            require(isinstance(doc, dict) and isinstance(doc.get("metrics"), dict), "metrics", "expected an object")
-            points = tuple(summary_points(doc["metrics"], path.stem.removesuffix(".json")))
-            require(bool(points), "metrics.http_req_duration", "expected k6's http_req_duration or http_reqs")
-        except FormatError as exc:
-            yield Problem(str(path), exc.place, exc.message)
-            continue
-        digest = hashlib.sha1(path.read_bytes()).hexdigest()
-        yield SourceRun(identity=f"{path.name}\n{digest}", points=points, fingerprint={"source": "k6"})
+    return single_runs(paths, "*.json", _run)
+
+
+def _run(path: Path, text: str, identity: str) -> SourceRun:
+    doc = parse_json(text)
+    require(isinstance(doc, dict) and isinstance(doc.get("metrics"), dict), "metrics", "expected an object")
+    points = tuple(summary_points(doc["metrics"], path.stem.removesuffix(".json")))
+    require(bool(points), "metrics.http_req_duration", "expected k6's http_req_duration or http_reqs")
+    return SourceRun(identity=identity, points=points, fingerprint={"source": "k6"})
 
 
 def _values(metric) -> dict:

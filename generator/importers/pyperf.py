@@ -7,22 +7,19 @@ benchmark's metadata or the file's.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from generator.importers.base import (
-    FormatError,
     Item,
     Point,
-    Problem,
     SourceRun,
-    files,
     finite_samples,
-    read_json,
+    parse_json,
     require,
     scenario_name,
+    single_runs,
 )
 from generator.model import CommitInfo, Direction
 
@@ -30,29 +27,25 @@ UNITS = {"second": ("time", "s"), "byte": ("memory", "bytes"), "integer": ("valu
 
 
 def read(paths: list[Path]) -> Iterator[Item]:
-    for path in files(paths, "*.json*"):
-        try:
-            doc = read_json(path)
-            require(isinstance(doc, dict) and isinstance(doc.get("benchmarks"), list), "benchmarks", "expected a list")
-            top = doc.get("metadata") or {}
-            points = tuple(_point(b, top, f"benchmarks[{i}]") for i, b in enumerate(doc["benchmarks"]))
-        except FormatError as exc:
-            yield Problem(str(path), exc.place, exc.message)
-            continue
-        sha = str(top.get("commit_id") or "")
-        commit = CommitInfo(sha=sha) if re.fullmatch(r"[0-9a-f]{40}", sha) else None
-        digest = hashlib.sha1(path.read_bytes()).hexdigest()
-        yield SourceRun(
-            identity=f"{path.name}\n{digest}",
-            points=points,
-            commit=commit,
-            machine=str(top["hostname"]) if top.get("hostname") else None,
-            fingerprint={
-                "source": "pyperf",
-                "cpu_model": str(top.get("cpu_model_name", "")),
-                "python": str(top.get("python_version", "")),
-            },
-        )
+    return single_runs(paths, "*.json*", _run)
+
+
+def _run(path: Path, text: str, identity: str) -> SourceRun:
+    doc = parse_json(text)
+    require(isinstance(doc, dict) and isinstance(doc.get("benchmarks"), list), "benchmarks", "expected a list")
+    top = doc.get("metadata") or {}
+    sha = str(top.get("commit_id") or "")
+    return SourceRun(
+        identity=identity,
+        points=tuple(_point(b, top, f"benchmarks[{i}]") for i, b in enumerate(doc["benchmarks"])),
+        commit=CommitInfo(sha=sha) if re.fullmatch(r"[0-9a-f]{40}", sha) else None,
+        machine=str(top["hostname"]) if top.get("hostname") else None,
+        fingerprint={
+            "source": "pyperf",
+            "cpu_model": str(top.get("cpu_model_name", "")),
+            "python": str(top.get("python_version", "")),
+        },
+    )
 
 
 def _point(bench, top: dict, place: str) -> Point:

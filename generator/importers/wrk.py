@@ -14,14 +14,13 @@ taken to be ``config,size,requests,mean,stdev,p50,p90,p99``.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
-from generator.importers.base import FormatError, Item, Point, Problem, SourceRun, files, read_text, scenario_name
+from generator.importers.base import FormatError, Item, Point, SourceRun, scenario_name, single_runs
 from generator.model import Direction
 
 # What a scenario with `output: wrk` can list as metrics: (unit, direction).
@@ -49,15 +48,12 @@ DISTRIBUTION = re.compile(r"^\s*(50|75|90|99(?:\.\d+)?)%\s+([0-9.]+)(us|ms|s|m|h
 
 
 def read(paths: list[Path]) -> Iterator[Item]:
-    for path in files(paths, "*"):
-        try:
-            text = read_text(path)
-            points = tuple(_csv(text, path.stem) if _is_csv(path, text) else report_points(text, path.stem))
-        except FormatError as exc:
-            yield Problem(str(path), exc.place, exc.message)
-            continue
-        digest = hashlib.sha1(text.encode()).hexdigest()
-        yield SourceRun(identity=f"{path.name}\n{digest}", points=points, fingerprint={"source": "wrk"})
+    return single_runs(paths, "*", _run)
+
+
+def _run(path: Path, text: str, identity: str) -> SourceRun:
+    points = tuple(_csv(text, path.stem) if _is_csv(path, text) else report_points(text, path.stem))
+    return SourceRun(identity=identity, points=points, fingerprint={"source": "wrk"})
 
 
 def _is_csv(path: Path, text: str) -> bool:
