@@ -21,6 +21,7 @@ from generator.cli.app import (
     config_option,
     emit_json,
     err,
+    fail_on_option,
     fmt_value,
     out,
     results_option,
@@ -47,13 +48,7 @@ from generator.results.order import main_order
     show_default=True,
     help="comment: the PR comment's layout (see `perfpages comment`) for any two commits.",
 )
-@click.option(
-    "--fail-on",
-    type=click.Choice(["regression", "never"]),
-    default="never",
-    show_default=True,
-    help="Exit 4 when the comparison finds a regression.",
-)
+@fail_on_option
 def compare(base, head, config_path, results_dir, machine, fmt, fail_on) -> None:
     """Verdict per series between two commits that both have results.
 

@@ -40,6 +40,14 @@ def results_option(help_text: str):
     )
 
 
+fail_on_option = click.option(
+    "--fail-on",
+    type=click.Choice(["regression", "never"]),
+    default="never",
+    show_default=True,
+    help=f"Exit {EXIT_REGRESSION} when the comparison finds a regression.",
+)
+
 config_option = click.option(
     "-c",
     "--config",

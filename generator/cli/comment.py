@@ -11,7 +11,7 @@ import click
 from generator import git
 from generator.analysis.comparison import compare
 from generator.analysis.series import SampleIndex, build_series, comparison_inputs
-from generator.cli.app import EXIT_REGRESSION, cli, config_option, emit_json, err, results_option
+from generator.cli.app import EXIT_REGRESSION, cli, config_option, emit_json, err, fail_on_option, results_option
 from generator.config import load_config
 from generator.errors import PerfpagesError
 from generator.model import RunRecord, scenario_label
@@ -40,13 +40,7 @@ from generator.site.writer import replace_file
     is_flag=True,
     help="Print {body, marker, pull_request, base, head, regressions, improvements, truncated}.",
 )
-@click.option(
-    "--fail-on",
-    type=click.Choice(["regression", "never"]),
-    default="never",
-    show_default=True,
-    help="Exit 4 when the comparison finds a regression.",
-)
+@fail_on_option
 def comment(pull_request, head, config_path, results_dir, site_url, out_file, as_json, fail_on) -> None:
     """Write the Markdown comment for a PR's interleaved A/B run.
 
