@@ -75,7 +75,7 @@ class SubprocessExecutor:
                     stdout=out,
                     stderr=err,
                     start_new_session=True,
-                    preexec_fn=_pin(invocation.cpus),
+                    preexec_fn=pin_to_cpus(invocation.cpus),
                 )
             except OSError as exc:
                 return Execution(None, 0.0, 0.0, 0, "", "", error=f"could not start {invocation.argv[0]!r}: {exc}")
@@ -155,7 +155,8 @@ def _vm_hwm(pid: int) -> int:
     return 0
 
 
-def _pin(cpus: tuple[int, ...]):
+def pin_to_cpus(cpus: tuple[int, ...]):
+    """A preexec_fn that pins the child to ``cpus``, or None when nothing is pinned."""
     if not cpus:
         return None
     return lambda: os.sched_setaffinity(0, cpus)

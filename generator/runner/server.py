@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 
-from generator.runner.executor import Invocation
+from generator.runner.executor import Invocation, pin_to_cpus
 
 STDERR_TAIL = 600
 STOP_GRACE = 2.0  # seconds between SIGTERM and SIGKILL
@@ -39,7 +39,7 @@ def running(invocation: Invocation, port: int, ready_timeout: float) -> Iterator
                 stdout=subprocess.DEVNULL,
                 stderr=err,
                 start_new_session=True,
-                preexec_fn=(lambda: os.sched_setaffinity(0, invocation.cpus)) if invocation.cpus else None,
+                preexec_fn=pin_to_cpus(invocation.cpus),
             )
         except OSError as exc:
             raise ServerError(f"server `{' '.join(invocation.argv)}` could not start: {exc.strerror}") from None
