@@ -30,14 +30,22 @@ CHUNK = 256 * 1024
 
 # TLS 1.2 names, because Python's ssl cannot choose a TLS 1.3 suite: pinning
 # the bulk cipher is the point of the transfer scenarios.
-TRANSFER_CIPHERS = {
-    "aes128gcm": "ECDHE-ECDSA-AES128-GCM-SHA256",
-    "aes256gcm": "ECDHE-ECDSA-AES256-GCM-SHA384",
-    "chacha20": "ECDHE-ECDSA-CHACHA20-POLY1305",
+# TLS 1.2 suites by key type and bulk cipher. Python's ssl cannot pin a TLS 1.3 suite
+# (there is no set_ciphersuites), so the suite matrix is TLS 1.2; versions are compared
+# by the handshake scenario.
+SUITES = {
+    (key, cipher): f"ECDHE-{key.upper()}-{bulk}"
+    for key in ("ecdsa", "rsa")
+    for cipher, bulk in (
+        ("aes128gcm", "AES128-GCM-SHA256"),
+        ("aes256gcm", "AES256-GCM-SHA384"),
+        ("chacha20", "CHACHA20-POLY1305"),
+    )
 }
+TRANSFER_CIPHERS = {cipher: suite for (key, cipher), suite in SUITES.items() if key == "ecdsa"}
 VERSIONS = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
 # TLS 1.2 handshakes need a suite whose signature matches the key type.
-TLS12_SUITES = {"ecdsa": "ECDHE-ECDSA-AES128-GCM-SHA256", "rsa": "ECDHE-RSA-AES128-GCM-SHA256"}
+TLS12_SUITES = {key: suite for (key, cipher), suite in SUITES.items() if cipher == "aes128gcm"}
 
 
 def make_certs(directory: Path) -> None:
@@ -163,27 +171,19 @@ def run_transfer(args: argparse.Namespace) -> dict:
     client_ctx, server_ctx = contexts("ecdsa", "1.2", TRANSFER_CIPHERS[args.cipher])
     pair = Pair(client_ctx, server_ctx)
     pair.handshake()  # outside the measured region, as in rustls's transfer scenario
-    payload = bytes(CHUNK) * (args.mib * 4)
+    received, elapsed = timed_transfer(pair, args.mib)
+    return {"mb_per_s": received / 1e6 / elapsed, "bytes": received, "cipher": pair.client.cipher()[0]}
+
+
+def timed_transfer(pair: Pair, mib: int) -> tuple[int, float]:
+    """Send ``mib`` MiB server to client; bytes received and seconds taken."""
+    payload = bytes(CHUNK) * (mib * 4)
     start = time.perf_counter()
     received = pair.send(pair.server, pair.client, payload)
     elapsed = time.perf_counter() - start
     if received != len(payload):
         raise RuntimeError(f"received {received} of {len(payload)} bytes")
-    return {"mb_per_s": received / 1e6 / elapsed, "bytes": received, "cipher": pair.client.cipher()[0]}
-
-
-# TLS 1.2 suites by key type and bulk cipher. Python's ssl cannot pin a TLS 1.3 suite
-# (there is no set_ciphersuites), so the suite matrix is TLS 1.2; versions are compared
-# by the handshake scenario.
-SUITES = {
-    (key, cipher): f"ECDHE-{key.upper()}-{bulk}"
-    for key in ("ecdsa", "rsa")
-    for cipher, bulk in (
-        ("aes128gcm", "AES128-GCM-SHA256"),
-        ("aes256gcm", "AES256-GCM-SHA384"),
-        ("chacha20", "CHACHA20-POLY1305"),
-    )
-}
+    return received, elapsed
 
 
 def run_suite(args: argparse.Namespace) -> dict:
@@ -193,12 +193,7 @@ def run_suite(args: argparse.Namespace) -> dict:
     pair = Pair(client_ctx, server_ctx)
     pair.handshake()
     handshake = time.perf_counter() - start
-    payload = bytes(CHUNK) * (args.mib * 4)
-    start = time.perf_counter()
-    received = pair.send(pair.server, pair.client, payload)
-    elapsed = time.perf_counter() - start
-    if received != len(payload):
-        raise RuntimeError(f"received {received} of {len(payload)} bytes")
+    received, elapsed = timed_transfer(pair, args.mib)
     return {"handshake_ms": handshake * 1e3, "mb_per_s": received / 1e6 / elapsed, "suite": pair.client.cipher()[0]}
 
 
