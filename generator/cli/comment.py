@@ -14,11 +14,11 @@ from generator.analysis.series import SampleIndex, build_series, comparison_inpu
 from generator.cli.app import EXIT_REGRESSION, cli, config_option, emit_json, err, fail_on_option, results_option
 from generator.config import load_config
 from generator.errors import PerfpagesError
-from generator.model import RunRecord, scenario_label
 from generator.render.comment import MARKER, CommentContext, render_comment
 from generator.results.check import load_valid_files
 from generator.results.store import LoadedRun, profiles_dir_for
 from generator.site import urls
+from generator.site.gather import profile_pairs
 from generator.site.writer import replace_file
 
 
@@ -140,18 +140,12 @@ def _profile_urls(chosen: LoadedRun, site_url: str | None, page: str) -> dict[tu
     """Profile diff pages the site build will make: both sides' callgrind outputs are on disk."""
     if not site_url:
         return {}
-    record: RunRecord = chosen.record
     folder = profiles_dir_for(chosen.path)
-    sides: dict[str, set[str]] = {}
-    for m in record.measurements:
-        if m.metric == "instructions" and m.profiles and all((folder / name).is_file() for name in m.profiles):
-            sides.setdefault(scenario_label(m.scenario, m.params), set()).add(m.commit)
-    found = {}
-    for label, commits in sides.items():
-        if commits == {record.base.sha, record.head.sha}:
-            slug = urls.profile_slug(record.machine, label)
-            found[(record.machine, label)] = _absolute(site_url, urls.profile_page(page, slug))
-    return found
+    return {
+        (pair.machine, pair.label): _absolute(site_url, urls.profile_page(page, pair.slug))
+        for pair in profile_pairs(chosen.record)
+        if all((folder / name).is_file() for name in (*pair.base, *pair.head))
+    }
 
 
 def _append_step_summary(body: str) -> None:

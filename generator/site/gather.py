@@ -231,7 +231,7 @@ class _Judge:
             record.ci_url,
             record.finished_at,
             RunRef(record.machine, record.head.sha, record.run_id),
-            _profile_pairs(record),
+            profile_pairs(record),
         )
 
     def _priors_for(self, base: str):
@@ -241,7 +241,8 @@ class _Judge:
         return lookup
 
 
-def _profile_pairs(record: RunRecord) -> tuple[ProfilePair, ...]:
+def profile_pairs(record: RunRecord) -> tuple[ProfilePair, ...]:
+    """The scenarios of an A/B run whose callgrind outputs were kept on both sides."""
     sides: dict[str, dict[str, tuple[str, ...]]] = defaultdict(dict)
     for m in record.measurements:
         if m.metric == "instructions" and m.profiles:
