@@ -137,8 +137,7 @@ def read_profile_diffs(
     """Diff the kept callgrind outputs of every A/B comparison; an unreadable one is a warning, not a failure."""
     diffs: dict[str, ProfileDiff] = {}
     warnings: list[str] = []
-    comparisons = (*site.other_comparisons, *(c for pr in site.pulls for c in pr.heads))
-    for c in comparisons:
+    for c in site.ab_comparisons:
         results_file = paths.get(c.run) if c.run else None
         for pair in c.profiles if results_file else ():
             try:

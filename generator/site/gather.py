@@ -113,6 +113,11 @@ class Site:
         """Position of each measured commit: the x of every chart point."""
         return {c.sha: i for i, c in enumerate(self.commits)}
 
+    @property
+    def ab_comparisons(self) -> tuple[Comparison, ...]:
+        """Every page of an interleaved A/B run: outside PRs, then each PR's heads."""
+        return (*self.other_comparisons, *(c for pr in self.pulls for c in pr.heads))
+
     @cached_property
     def compare_pages(self) -> frozenset[str]:
         return frozenset(c.page for c in (*self.main_steps, *self.other_comparisons))

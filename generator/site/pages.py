@@ -54,7 +54,7 @@ def render_site(
         page(step.page, lambda links, s=step: step_page(site, s, links))
         if step.step.shifted:
             files[urls.comparison_data(step.page)] = dumps(step_samples_document(step))
-    for comparison in (*site.other_comparisons, *(c for pr in site.pulls for c in pr.heads)):
+    for comparison in site.ab_comparisons:
         page(comparison.page, lambda links, c=comparison: comparison_page(site, c, links, profiles))
         for pair in comparison.profiles:
             path = urls.profile_page(comparison.page, pair.slug)
