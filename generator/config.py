@@ -21,6 +21,7 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from generator.errors import ConfigError, Location
 from generator.importers import k6, wrk
+from generator.importers.base import is_number
 from generator.model import (
     BUILTIN_METRICS,
     Command,
@@ -308,7 +309,7 @@ def _variants(node: _Node, matrix: list[tuple[tuple[str, str], ...]]) -> Variant
         node.mapping(VARIANT_KEYS)
     given = {k: _string(node.get(k)) for k in VARIANT_KEYS if node.value and node.get(k) is not None}
     axis = given.get("axis") or next((d for d in AXIS_NAMES if d in dims), next(iter(dims)))
-    numeric = [d for d in dims if d not in (axis, "cores") and all(_is_number(v) for v in dims[d])]
+    numeric = [d for d in dims if d not in (axis, "cores") and all(is_number(v) for v in dims[d])]
     x = given.get("x", numeric[0] if numeric else None)
     for key, dim in (("axis", axis), ("x", x)):
         if dim is not None and dim not in dims:
@@ -319,14 +320,6 @@ def _variants(node: _Node, matrix: list[tuple[tuple[str, str], ...]]) -> Variant
     if reference not in dims[axis]:
         raise node.get("reference").fail(f"{reference!r} is not a value of {axis}: {', '.join(dims[axis])}")
     return Variants(axis, x, reference)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _substitute(text: str, params: dict[str, str]) -> str:

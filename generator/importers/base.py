@@ -153,6 +153,14 @@ def files(paths: list[Path], pattern: str) -> Iterator[Path]:
             yield path
 
 
+def is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def require(condition: bool, place: str, message: str) -> None:
     if not condition:
         raise FormatError(place, message)

@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
-from generator.importers.base import FormatError, Item, Point, SourceRun, scenario_name, single_runs
+from generator.importers.base import FormatError, Item, Point, SourceRun, is_number, scenario_name, single_runs
 from generator.model import Direction
 
 # What a scenario with `output: wrk` can list as metrics: (unit, direction).
@@ -96,7 +96,7 @@ def _csv(text: str, name: str) -> Iterator[Point]:
     rows = [r for r in csv.reader(io.StringIO(text)) if r and any(cell.strip() for cell in r)]
     if not rows:
         raise FormatError("(file)", "expected CSV rows")
-    has_header = not any(_is_number(cell) for cell in rows[0])
+    has_header = not any(is_number(cell) for cell in rows[0])
     columns = [c.strip() for c in rows[0]] if has_header else DEFAULT_COLUMNS
     series: dict[tuple, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for number, row in enumerate(rows[1:] if has_header else rows, start=2 if has_header else 1):
@@ -107,7 +107,7 @@ def _csv(text: str, name: str) -> Iterator[Point]:
         cells = dict(zip(columns, (c.strip() for c in row), strict=True))
         params = tuple(sorted((k, v) for k, v in cells.items() if k not in NUMERIC))
         for column in NUMERIC & cells.keys():
-            if not _is_number(cells[column]):
+            if not is_number(cells[column]):
                 raise FormatError(f"line {number}", f"column {column}: expected a number, found {cells[column]!r}")
             series[params][column].append(float(cells[column]))
     scenario, extra = scenario_name(name)
@@ -121,11 +121,3 @@ def _csv(text: str, name: str) -> Iterator[Point]:
             yield Point(scenario, "requests_per_s", "1/s", Direction.HIGHER, rates, keys)
         elif "requests" in values:
             yield Point(scenario, "requests", "requests", Direction.HIGHER, tuple(values["requests"]), keys)
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
