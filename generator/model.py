@@ -6,6 +6,7 @@ Scenario definitions come from ``config``; measured runs are ``RunRecord``s that
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -179,6 +180,86 @@ class Measurement:
 
 
 @dataclass(frozen=True)
+class MeasureKind:
+    """What a result measures apart from its commit and samples. A project's runs share a few
+    hundred of these, so a loaded history keeps one object per kind, not one per result."""
+
+    scenario: str
+    params: Params
+    metric: str
+    unit: str
+    direction: Direction
+
+
+class MeasurementTable(Sequence[Measurement]):
+    """A run's measurements by column: kinds, commits and sample tuples, plus the rare profiles and spreads.
+
+    A long history holds millions of results; building a Measurement object for each is most of
+    the time and memory a build spends loading it. The build reads these columns directly; any
+    other reader iterates and gets Measurement objects as from a tuple.
+    """
+
+    __slots__ = ("commits", "extras", "kinds", "samples")
+
+    def __init__(
+        self,
+        kinds: tuple[MeasureKind, ...],
+        commits: tuple[str, ...],
+        samples: tuple[tuple[float, ...], ...],
+        extras: dict[int, tuple[tuple[str, ...], Spread | None]] | None = None,
+    ) -> None:
+        self.kinds, self.commits, self.samples = kinds, commits, samples
+        self.extras = extras or {}  # row -> (profile file names, spread), for the rows that have either
+
+    @classmethod
+    def of(cls, measurements: Sequence[Measurement]) -> MeasurementTable:
+        if isinstance(measurements, MeasurementTable):
+            return measurements
+        ms = tuple(measurements)
+        return cls(
+            tuple(MeasureKind(m.scenario, m.params, m.metric, m.unit, m.direction) for m in ms),
+            tuple(m.commit for m in ms),
+            tuple(m.samples for m in ms),
+            {i: (m.profiles, m.spread) for i, m in enumerate(ms) if m.profiles or m.spread is not None},
+        )
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        k = self.kinds[index]
+        profiles, spread = self.extras.get(index % len(self) if index < 0 else index, ((), None))
+        return Measurement(
+            k.scenario,
+            k.metric,
+            k.unit,
+            k.direction,
+            self.commits[index],
+            self.samples[index],
+            k.params,
+            profiles,
+            spread,
+        )
+
+    def __iter__(self) -> Iterator[Measurement]:
+        return (self[i] for i in range(len(self)))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"MeasurementTable({len(self)} results)"
+
+    def __reduce__(self):
+        return (MeasurementTable, (self.kinds, self.commits, self.samples, self.extras))
+
+
+@dataclass(frozen=True)
 class Failure:
     """A scenario that crashed, exited non-zero, timed out or produced no metric."""
 
@@ -201,7 +282,7 @@ class RunRecord:
     finished_at: str
     tool_version: str
     fingerprint: dict
-    measurements: tuple[Measurement, ...]
+    measurements: Sequence[Measurement]  # a tuple, or a MeasurementTable when loaded from files
     failures: tuple[Failure, ...] = ()
     base: CommitInfo | None = None  # set for an interleaved A/B comparison
     branch: str | None = None

@@ -18,7 +18,7 @@ def test_round_trip_keeps_every_field(tmp_path):
     assert path == tmp_path / "bench-1" / "2026-11" / f"{SHA_A[:12]}-r1.json"
     loaded, problems = load_run(path)
     assert problems == []
-    assert loaded == record
+    assert loaded.record == record
 
 
 def test_layout_uses_commit_month_and_full_shas(tmp_path):

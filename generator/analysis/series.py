@@ -16,7 +16,7 @@ from functools import cached_property
 
 from generator.analysis.comparison import SeriesInput
 from generator.analysis.noise import NOISE_HISTORY
-from generator.model import Direction, Params, RunRecord, scenario_label
+from generator.model import Direction, MeasureKind, MeasurementTable, Params, RunRecord, scenario_label
 
 ENVIRONMENT_FIELDS = ("cpu_model", "kernel", "governor")
 
@@ -90,6 +90,19 @@ def environment_of(record: RunRecord) -> str:
     return " | ".join([*parts, f"perfpages {record.tool_version}"])
 
 
+class _Keys:
+    """One SeriesKey object per (machine, kind): a history repeats each millions of times."""
+
+    def __init__(self) -> None:
+        self._keys: dict[tuple[str, MeasureKind], SeriesKey] = {}
+
+    def __call__(self, machine: str, kind: MeasureKind) -> SeriesKey:
+        key = self._keys.get((machine, kind))
+        if key is None:
+            key = self._keys[(machine, kind)] = SeriesKey(machine, kind.scenario, kind.params, kind.metric)
+        return key
+
+
 def build_series(runs: Iterable[RunRecord], main_order: list[str]) -> list[Series]:
     """Series along ``main_order`` (full SHAs, oldest first) from the runs of single commits."""
     position = {sha: i for i, sha in enumerate(main_order)}
@@ -98,19 +111,22 @@ def build_series(runs: Iterable[RunRecord], main_order: list[str]) -> list[Serie
     environment: dict[tuple[str, str], str] = {}
     meta: dict[SeriesKey, tuple[str, Direction]] = {}
     spreads: dict[tuple[SeriesKey, str], tuple[float, float]] = {}
+    series_key = _Keys()
     for record in sorted(runs, key=lambda r: r.started_at):
         if record.kind != "commit":  # A/B runs are judged as comparisons, not as main history
             continue
         if record.head.sha in position:
             environment[(record.machine, record.head.sha)] = environment_of(record)
-        for m in record.measurements:
-            if m.commit not in position:
+        table = MeasurementTable.of(record.measurements)
+        for row, (kind, commit, values) in enumerate(zip(table.kinds, table.commits, table.samples, strict=True)):
+            if commit not in position:
                 continue
-            key = SeriesKey(record.machine, m.scenario, m.params, m.metric)
-            if m.spread is not None:
-                spreads[(key, m.commit)] = (m.spread.low, m.spread.high)
-            pool(samples[key], m.commit, m.samples)
-            meta[key] = (m.unit, m.direction)
+            key = series_key(record.machine, kind)
+            spread = table.extras.get(row, (None, None))[1]
+            if spread is not None:
+                spreads[(key, commit)] = (spread.low, spread.high)
+            pool(samples[key], commit, values)
+            meta[key] = (kind.unit, kind.direction)
     return [
         Series(
             key,
@@ -148,18 +164,28 @@ class SampleIndex:
     meta: dict[SeriesKey, tuple[str, Direction]]
 
     @classmethod
-    def of(cls, runs: Iterable[RunRecord]) -> SampleIndex:
+    def of(
+        cls, runs: Iterable[RunRecord], commits: set[str] | None = None, pairs: set[tuple[str, str]] | None = None
+    ) -> SampleIndex:
+        """Index every run, or only the runs of ``commits`` and the A/B runs of ``pairs`` when given."""
         ab: dict = defaultdict(dict)
         pooled: dict = defaultdict(dict)
         meta: dict[SeriesKey, tuple[str, Direction]] = {}
+        series_key = _Keys()
         for record in runs:
-            for m in record.measurements:
-                key = SeriesKey(record.machine, m.scenario, m.params, m.metric)
-                meta.setdefault(key, (m.unit, m.direction))
-                if record.base is not None:
-                    pool(ab[(record.base.sha, record.head.sha)], (key, m.commit), m.samples)
+            pair = (record.base.sha, record.head.sha) if record.base is not None else None
+            if (pair and pairs is not None and pair not in pairs) or (
+                not pair and commits is not None and record.head.sha not in commits
+            ):
+                continue
+            table = MeasurementTable.of(record.measurements)
+            for kind, commit, values in zip(table.kinds, table.commits, table.samples, strict=True):
+                key = series_key(record.machine, kind)
+                meta.setdefault(key, (kind.unit, kind.direction))
+                if pair:
+                    pool(ab[pair], (key, commit), values)
                 else:
-                    pool(pooled[m.commit], key, m.samples)
+                    pool(pooled[commit], key, values)
         return cls(dict(ab), dict(pooled), meta)
 
     def sides(self, base: str, head: str) -> dict[tuple[SeriesKey, str], tuple[float, ...]]:

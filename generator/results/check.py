@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.errors import ResultsError
 from generator.model import RunRecord
 from generator.results.schema import Problem
 from generator.results.store import LoadedRun, load_all
+
+if TYPE_CHECKING:
+    from generator.site.cache import RunCache
 
 
 @dataclass(frozen=True)
@@ -44,11 +48,11 @@ def load_valid_runs(root: Path) -> list[RunRecord]:
     return [r.record for r in load_valid_files(root)]
 
 
-def load_valid_files(root: Path) -> list[LoadedRun]:
+def load_valid_files(root: Path, cache: RunCache | None = None) -> list[LoadedRun]:
     """Like load_valid_runs, with the path of each file (its profiles folder sits beside it)."""
     if not root.is_dir():
         raise ResultsError([_missing(root)])
-    runs, problems = load_all(root)
+    runs, problems = load_all(root, cache)
     if any(p.severity == "error" for p in problems):
         raise ResultsError(problems)
     return runs

@@ -5,7 +5,16 @@ from __future__ import annotations
 from sys import intern
 from typing import Any
 
-from generator.model import CommitInfo, Direction, Failure, Measurement, RunRecord, Spread
+from generator.model import (
+    CommitInfo,
+    Direction,
+    Failure,
+    MeasureKind,
+    Measurement,
+    MeasurementTable,
+    RunRecord,
+    Spread,
+)
 
 SCHEMA_VERSION = 1
 
@@ -84,6 +93,34 @@ def _spread(doc: dict | None) -> Spread | None:
     return None if doc is None else Spread(doc["kind"], float(doc["low"]), float(doc["high"]))
 
 
+_KINDS: dict[tuple, MeasureKind] = {}  # one object per kind of result, shared by every run loaded
+
+
+def _kind(r: dict[str, Any]) -> MeasureKind:
+    params = r["params"]
+    key = (r["scenario"], tuple(sorted(params.items())) if params else (), r["metric"], r["unit"], r["direction"])
+    kind = _KINDS.get(key)
+    if kind is None:
+        kind = _KINDS[key] = MeasureKind(
+            intern(r["scenario"]), _params(params), intern(r["metric"]), intern(r["unit"]), Direction(r["direction"])
+        )
+    return kind
+
+
+def _table(results: list[dict[str, Any]]) -> MeasurementTable:
+    extras = {
+        i: (tuple(r.get("profiles", ())), _spread(r.get("spread")))
+        for i, r in enumerate(results)
+        if "profiles" in r or r.get("spread") is not None
+    }
+    return MeasurementTable(
+        tuple(_kind(r) for r in results),
+        tuple(intern(r["commit"]) for r in results),
+        tuple(tuple(map(float, r["samples"])) for r in results),
+        extras,
+    )
+
+
 def from_document(doc: dict[str, Any]) -> RunRecord:
     """Build a RunRecord from a document that schema.validate accepted.
 
@@ -107,20 +144,7 @@ def from_document(doc: dict[str, Any]) -> RunRecord:
         branch=run.get("branch"),
         pull_request=run.get("pull_request"),
         ci_url=run.get("ci_url"),
-        measurements=tuple(
-            Measurement(
-                scenario=intern(r["scenario"]),
-                metric=intern(r["metric"]),
-                unit=intern(r["unit"]),
-                direction=Direction(r["direction"]),
-                commit=intern(r["commit"]),
-                samples=tuple(map(float, r["samples"])),
-                params=_params(r["params"]),
-                profiles=tuple(r.get("profiles", ())),
-                spread=_spread(r.get("spread")),
-            )
-            for r in doc["results"]
-        ),
+        measurements=_table(doc["results"]),
         failures=tuple(
             Failure(
                 scenario=f["scenario"],

@@ -9,6 +9,7 @@ which fails rather than replace an existing file.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import re
@@ -17,11 +18,15 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.errors import PerfpagesError
 from generator.model import RunRecord
 from generator.results.codec import from_document, record_commits, to_document
 from generator.results.schema import Problem, parse_and_validate
+
+if TYPE_CHECKING:
+    from generator.site.cache import RunCache
 
 PROFILES_SUFFIX = ".profiles"
 
@@ -30,6 +35,7 @@ PROFILES_SUFFIX = ".profiles"
 class LoadedRun:
     path: Path
     record: RunRecord
+    digest: str = ""  # SHA-1 of the file's bytes: names its content in the build's caches
 
 
 def run_stem(record: RunRecord) -> str:
@@ -105,18 +111,31 @@ def iter_result_files(root: Path) -> Iterator[Path]:
             yield path
 
 
-def load_run(path: Path, root: Path | None = None) -> tuple[RunRecord | None, list[Problem]]:
-    """Read and validate one file. Problems name the file relative to ``root`` when given."""
+def load_run(
+    path: Path, root: Path | None = None, cache: RunCache | None = None
+) -> tuple[LoadedRun | None, list[Problem]]:
+    """Read and validate one file. Problems name the file relative to ``root`` when given.
+
+    With a cache, a file whose bytes were parsed before is not parsed again."""
     shown = str(path.relative_to(root.parent) if root is not None and path.is_relative_to(root.parent) else path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
         return None, [Problem(shown, "(file)", f"cannot read: {exc}")]
-    doc, problems = parse_and_validate(text, shown)
-    if doc is None:
-        return None, problems
-    record = from_document(doc)
-    return record, _placement_problems(path, record, shown)
+    digest = hashlib.sha1(data).hexdigest()
+    record = cache.get(digest) if cache is not None else None
+    if record is None:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return None, [Problem(shown, "(file)", f"cannot read: {exc}")]
+        doc, problems = parse_and_validate(text, shown)
+        if doc is None:
+            return None, problems
+        record = from_document(doc)
+        if cache is not None:
+            cache.put(digest, record)
+    return LoadedRun(path, record, digest), _placement_problems(path, record, shown)
 
 
 def _placement_problems(path: Path, record: RunRecord, shown: str) -> list[Problem]:
@@ -143,15 +162,16 @@ def _placement_problems(path: Path, record: RunRecord, shown: str) -> list[Probl
     return problems
 
 
-def load_all(root: Path) -> tuple[list[LoadedRun], list[Problem]]:
+def load_all(root: Path, cache: RunCache | None = None) -> tuple[list[LoadedRun], list[Problem]]:
     """Load every results file, collecting all problems rather than stopping at the first."""
     runs, problems = [], []
     first_seen: dict[tuple[str, str], Path] = {}
     for path in iter_result_files(root):
-        record, found = load_run(path, root)
+        loaded, found = load_run(path, root, cache)
         problems.extend(found)
-        if record is None:
+        if loaded is None:
             continue
+        record = loaded.record
         key = (record.machine, record.run_id)
         if key in first_seen:
             problems.append(
@@ -164,5 +184,5 @@ def load_all(root: Path) -> tuple[list[LoadedRun], list[Problem]]:
             )
             continue
         first_seen[key] = path
-        runs.append(LoadedRun(path, record))
+        runs.append(loaded)
     return runs, problems

@@ -24,6 +24,7 @@ from generator.results.check import load_valid_files
 from generator.results.order import main_order
 from generator.results.store import profiles_dir_for, read_profile
 from generator.site import urls
+from generator.site.cache import RunCache
 from generator.site.gather import RunRef, Site, gather
 from generator.site.pages import render_site
 from generator.site.writer import WriteStats, replace_file, write_tree
@@ -108,13 +109,16 @@ def generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings) -> Ge
     """Write the generated pages; only files whose bytes changed are touched."""
     started = time.perf_counter()
     config = load_config(str(config_path))
-    loaded = load_valid_files(results_dir)
+    cache_dir = config_path.resolve().parent / CACHE_DIR
+    run_cache = RunCache(cache_dir / "runs.pickle")
+    loaded = load_valid_files(results_dir, run_cache)
+    run_cache.save()
     runs = [run.record for run in loaded]
     order, source = main_order(config_path, config.project.main_branch, runs)
     site, run_count = gather(config, runs, order), len(runs)
     paths = {RunRef(r.record.machine, r.record.head.sha, r.record.run_id): r.path for r in loaded if r.record.base}
     del runs, loaded  # the site keeps the samples it needs; the run records themselves can go before rendering
-    profiles, warnings = read_profile_diffs(site, paths, config_path.resolve().parent / CACHE_DIR / "profiles")
+    profiles, warnings = read_profile_diffs(site, paths, cache_dir / "profiles")
     files = render_site(site, dict(config.project.floors), mkdocs.directory_urls, profiles)
     prefix = urls.ROOT + "/"
     stats = write_tree(mkdocs.docs_dir / urls.ROOT, {k.removeprefix(prefix): v for k, v in files.items()})
