@@ -24,7 +24,7 @@ from generator.results.check import load_valid_files
 from generator.results.order import main_order
 from generator.results.store import profiles_dir_for, read_profile
 from generator.site import urls
-from generator.site.cache import RunCache
+from generator.site.cache import ComparisonCache, RunCache, comparison_keys
 from generator.site.gather import RunRef, Site, gather
 from generator.site.pages import render_site
 from generator.site.writer import WriteStats, replace_file, write_tree
@@ -115,11 +115,15 @@ def generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings) -> Ge
     run_cache.save()
     runs = [run.record for run in loaded]
     order, source = main_order(config_path, config.project.main_branch, runs)
-    site, run_count = gather(config, runs, order), len(runs)
+    digests = {(r.record.machine, r.record.run_id): r.digest for r in loaded}
+    floors = dict(config.project.floors)
+    memo = ComparisonCache(cache_dir / "comparisons", comparison_keys(runs, digests, order, floors))
+    site, run_count = gather(config, runs, order, memo), len(runs)
+    memo.prune()
     paths = {RunRef(r.record.machine, r.record.head.sha, r.record.run_id): r.path for r in loaded if r.record.base}
     del runs, loaded  # the site keeps the samples it needs; the run records themselves can go before rendering
     profiles, warnings = read_profile_diffs(site, paths, cache_dir / "profiles")
-    files = render_site(site, dict(config.project.floors), mkdocs.directory_urls, profiles)
+    files = render_site(site, floors, mkdocs.directory_urls, profiles)
     prefix = urls.ROOT + "/"
     stats = write_tree(mkdocs.docs_dir / urls.ROOT, {k.removeprefix(prefix): v for k, v in files.items()})
     pages = sum(1 for k in files if k.endswith(".md"))

@@ -1,6 +1,7 @@
-"""The build's copy of parsed results files, so that an unchanged history is not parsed again.
+"""What a build keeps for the next one, under ``.perfpages-cache/``: parsed results files, and
+the comparisons of A/B runs whose inputs have not changed.
 
-Entries are keyed by the SHA-1 of each file's bytes. Results files are never rewritten, and a
+Parsed runs are keyed by the SHA-1 of each file's bytes. Results files are never rewritten, and a
 fresh checkout (every CI run) changes modification times but not bytes, so the key holds across
 checkouts. One pickle holds every run: the kinds, SHAs and names that runs share are stored once,
 and loading 3,000 runs of 400 results takes about a second instead of half a minute of parsing.
@@ -14,9 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
 from generator.model import RunRecord
+from generator.site.gather import Comparison
 from generator.site.writer import replace_file
 
 # Parsed records change shape when these sources do; their bytes are part of the format's name.
@@ -69,3 +73,99 @@ class RunCache:
         kept = {d: r for d, r in self._entries.items() if d in self._used}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         replace_file(self.path, pickle.dumps({"format": self.format, "runs": kept}, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+class ComparisonCache:
+    """A/B comparisons by the digest of their inputs (see ``comparison_keys``), one file each.
+
+    A thousand PR pages are a thousand comparisons of hundreds of series; after one new run on
+    main none of their inputs changed, so a build reads them back instead of judging them again.
+    """
+
+    def __init__(self, folder: Path | None, keys: dict[tuple[str, str], str]) -> None:
+        self.folder, self.keys = folder, keys
+        self._found: dict[tuple[str, str], Comparison] = {}
+        self._used: set[str] = set()
+
+    def get(self, record: RunRecord) -> Comparison | None:
+        ref = (record.machine, record.run_id)
+        if ref in self._found:
+            return self._found[ref]
+        key = self.keys.get(ref)
+        if self.folder is None or key is None:
+            return None
+        try:
+            with open(self.folder / f"{key}.pickle", "rb") as handle:
+                found = pickle.load(handle)
+        except Exception:  # missing or damaged: judged again below
+            return None
+        if not isinstance(found, Comparison):
+            return None
+        self._found[ref] = found
+        self._used.add(key)
+        return found
+
+    def put(self, record: RunRecord, comparison: Comparison) -> None:
+        key = self.keys.get((record.machine, record.run_id))
+        if self.folder is None or key is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        replace_file(self.folder / f"{key}.pickle", pickle.dumps(comparison, protocol=pickle.HIGHEST_PROTOCOL))
+        self._used.add(key)
+
+    def prune(self) -> None:
+        """Forget comparisons this build did not use: their runs are gone or their inputs changed."""
+        if self.folder is None or not self.folder.is_dir():
+            return
+        for path in self.folder.glob("*.pickle"):
+            if path.stem not in self._used:
+                path.unlink(missing_ok=True)
+
+
+def comparison_keys(
+    runs: list[RunRecord], digests: dict[tuple[str, str], str], main_order: list[str], floors: dict[str, float]
+) -> dict[tuple[str, str], str]:
+    """A digest of everything each A/B run's comparison depends on, by (machine, run id).
+
+    That is: the analysis code, the floors, the run itself, every A/B run of the same pair (their
+    samples pool), runs of the base and head commits, and every run on main up to the base (the
+    history its noise is learned from). Later runs on main change none of these, as a permalink needs.
+    """
+    commit_runs: dict[str, list[str]] = defaultdict(list)
+    pair_runs: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for r in runs:
+        digest = digests[(r.machine, r.run_id)]
+        if r.base is None:
+            commit_runs[r.head.sha].append(digest)
+        else:
+            pair_runs[(r.base.sha, r.head.sha)].append(digest)
+    running = hashlib.sha1(_analysis_code() + repr(sorted(floors.items())).encode())
+    prefix: dict[str, str] = {}
+    for sha in main_order:  # the history up to each commit, as one running digest
+        if sha in commit_runs:
+            running.update(f"{sha} {' '.join(sorted(commit_runs[sha]))}\n".encode())
+        prefix[sha] = running.hexdigest()
+    keys = {}
+    for r in runs:
+        if r.base is None:
+            continue
+        base, head = r.base.sha, r.head.sha
+        parts = [
+            prefix.get(base) or f"off-main {_analysis_code().hex()} {sorted(floors.items())}",
+            digests[(r.machine, r.run_id)],
+            *sorted(pair_runs[(base, head)]),
+            *sorted(commit_runs.get(base, ())),
+            *sorted(commit_runs.get(head, ())),
+        ]
+        keys[(r.machine, r.run_id)] = hashlib.sha1(" ".join(parts).encode()).hexdigest()
+    return keys
+
+
+@cache
+def _analysis_code() -> bytes:
+    """The digest of the code comparisons come from: changing it invalidates every kept comparison."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha1(b"comparisons-1")
+    for path in sorted([*root.glob("analysis/*.py"), root / "site" / "gather.py", root / "model.py"]):
+        digest.update(path.read_bytes())
+    return digest.digest()

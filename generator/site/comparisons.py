@@ -14,13 +14,9 @@ from generator.render.comparison import MARKS
 from generator.render.markdown import escape, percent, plural, safe_url, table
 from generator.render.units import human
 from generator.site import urls
-from generator.site.gather import Comparison, MainStep, PullRequest, Site
+from generator.site.gather import OTHERS_SHOWN, Comparison, MainStep, PullRequest, Site
 from generator.site.html import front_matter, repository_link, text
 from generator.site.profiles import profile_links
-
-# Unchanged series listed on a PR page: every PR page listing every series would grow the site with
-# series x PRs; the rest are on the scenario pages.
-OTHERS_SHOWN = 30
 
 
 def headline(c: Comparison) -> str:
@@ -38,7 +34,7 @@ def comparison_page(
         front_matter(title, searchable=False, hide=("navigation",)),
         f"# {escape(title)}\n",
         _commits(site, c),
-        f"**{headline(c)}** among {len(c.report.series)} series.\n",
+        f"**{headline(c)}** among {c.summary.series} series.\n",
         _verdicts(site, c, links, _profile_pages(c, profiles or {})),
         _statistics_line(c),
         _missing_new(c),
@@ -71,7 +67,7 @@ def _commits(site: Site, c: Comparison | MainStep) -> str:
 def _machines(c: Comparison | MainStep) -> list[str]:
     if isinstance(c, MainStep):
         return sorted({s.history.series.key.machine for s in c.step.changes})
-    return sorted({v.series.machine for v in c.report.series})
+    return list(c.summary.machines)
 
 
 def _scenario_link(site: Site, label: str, links: urls.Links) -> str:
@@ -112,14 +108,15 @@ def _verdicts(site: Site, c: Comparison, links: urls.Links, profile_pages: dict[
     changed = sorted(flagged, key=lambda v: -abs(v.change or 0))
     flagged_ids = {id(v) for v in flagged}
     rest = sorted((v for v in c.report.series if id(v) not in flagged_ids), key=lambda v: -abs(v.change or 0))
+    unchanged = c.summary.series - len(flagged)  # the report holds only the largest OTHERS_SHOWN of them
     parts = []
     if changed:
         rows = [_row(site, v, links, profile_pages) for v in changed]
         parts += ["## Significant changes\n", table(HEADERS, rows) + "\n"]
     if rest:
         shown = rest[:OTHERS_SHOWN]
-        summary = f"Other differences ({len(rest)} series, not significant"
-        summary += f"; the {len(shown)} largest shown)" if len(shown) < len(rest) else ")"
+        summary = f"Other differences ({unchanged} series, not significant"
+        summary += f"; the {len(shown)} largest shown)" if len(shown) < unchanged else ")"
         parts += [
             f'<details class="pp-other"><summary>{summary}</summary>\n',
             table(HEADERS, [_row(site, v, links, profile_pages) for v in shown]) + "\n",
@@ -129,9 +126,8 @@ def _verdicts(site: Site, c: Comparison, links: urls.Links, profile_pages: dict[
 
 
 def _statistics_line(c: Comparison) -> str:
-    r = c.report
-    mdes = sorted(v.mde for v in r.series if v.mde == v.mde)
-    detectable = f"the smallest detectable change is {mdes[len(mdes) // 2]:.2%} for the median series" if mdes else ""
+    r, mde = c.report, c.summary.median_mde
+    detectable = f"the smallest detectable change is {mde:.2%} for the median series" if mde is not None else ""
     return (
         f"False alarms are held to {r.false_alarm_rate:.0%} per comparison (Benjamini-Hochberg); "
         f"the rustc-perf fence rule would expect {r.expected_false_alarms_fence:.2f} false alarms here"

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
+from typing import Protocol
 
 from generator.analysis.comparison import ComparisonReport, Priors, SeriesInput, compare
 from generator.analysis.history import SeriesHistory, analyse_history
@@ -45,6 +46,29 @@ class RunRef:
     run_id: str
 
 
+# Unchanged series a comparison page lists: every PR page listing every series would grow the site
+# with series x PRs; the rest are on the scenario pages.
+OTHERS_SHOWN = 30
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """What a page says about the whole comparison once its report is cut to the rows it shows."""
+
+    series: int
+    machines: tuple[str, ...]
+    median_mde: float | None  # the smallest detectable change of the median series
+
+    @classmethod
+    def of(cls, report: ComparisonReport) -> ReportSummary:
+        mdes = sorted(v.mde for v in report.series if v.mde == v.mde)
+        return cls(
+            len(report.series),
+            tuple(sorted({v.series.machine for v in report.series})),
+            mdes[len(mdes) // 2] if mdes else None,
+        )
+
+
 @dataclass(frozen=True)
 class Comparison:
     """One compare or PR page: a verdict per series between two commits."""
@@ -52,7 +76,8 @@ class Comparison:
     page: str  # docs-relative path of its page
     base: CommitInfo
     head: CommitInfo
-    report: ComparisonReport
+    report: ComparisonReport  # cut to the page's rows: every change and the OTHERS_SHOWN largest other differences
+    summary: ReportSummary
     pull_request: int | None = None
     branch: str | None = None
     ci_url: str | None = None
@@ -141,16 +166,38 @@ class Site:
         return tuple(sorted({h.series.key.machine for h in self.histories}))
 
 
-def gather(config: Config, runs: Iterable[RunRecord], main_order: list[str]) -> Site:
+class ComparisonMemo(Protocol):
+    """Comparisons kept from earlier builds (site/cache.py), found by what their A/B run's page
+    was computed from."""
+
+    def get(self, record: RunRecord) -> Comparison | None: ...
+
+    def put(self, record: RunRecord, comparison: Comparison) -> None: ...
+
+
+class _NoMemo:
+    def get(self, record: RunRecord) -> Comparison | None:
+        return None
+
+    def put(self, record: RunRecord, comparison: Comparison) -> None:
+        pass
+
+
+def gather(
+    config: Config,
+    runs: Iterable[RunRecord],
+    main_order: list[str],
+    memo: ComparisonMemo | None = None,
+) -> Site:
+    """``memo`` lets A/B comparisons whose inputs are unchanged come from an earlier build."""
     runs = sorted(runs, key=lambda r: (r.started_at, r.run_id, r.machine))
     floors = dict(config.project.floors)
     infos = _commit_infos(runs)
     series = build_series(runs, main_order)
     measured = _measured_commits(series, main_order)
     groups = _scenario_groups(series, config)
-    index = SampleIndex.of(runs)
     ab_runs = _first_ab_runs(runs)
-    judge = _Judge(series, index, floors, ab_runs)
+    judge = _Judge(series, runs, floors, ab_runs, memo or _NoMemo())
     commits = tuple(infos[sha] for sha in measured)
     specs = {s.name: s.variants for s in config.scenarios if s.variants is not None}
     return Site(
@@ -208,29 +255,48 @@ def _first_ab_runs(runs: list[RunRecord]) -> list[RunRecord]:
 
 
 class _Judge:
-    """Compares A/B runs with noise and fences learned for all their bases in one pass."""
+    """Compares A/B runs with noise and fences learned for all their bases in one pass.
 
-    def __init__(self, series: list[Series], index: SampleIndex, floors: dict[str, float], ab_runs: list[RunRecord]):
-        self.series, self.index, self.floors = series, index, floors
+    Only the runs the memo does not hold are indexed and judged."""
+
+    def __init__(
+        self,
+        series: list[Series],
+        runs: list[RunRecord],
+        floors: dict[str, float],
+        ab_runs: list[RunRecord],
+        memo: ComparisonMemo,
+    ):
+        self.series, self.floors, self.memo = series, floors, memo
+        todo = [r for r in ab_runs if memo.get(r) is None]
+        self.index = SampleIndex.of(
+            runs if todo else (),
+            commits={sha for r in todo for sha in (r.base.sha, r.head.sha)},
+            pairs={(r.base.sha, r.head.sha) for r in todo},
+        )
         by_key = {s.key: s for s in series}
         requests = [
             PriorRequest(by_key[key], r.base.sha)
-            for r in ab_runs
-            for key, commit in index.sides(r.base.sha, r.head.sha)
+            for r in todo
+            for key, commit in self.index.sides(r.base.sha, r.head.sha)
             if commit == r.base.sha and key in by_key
         ]
         self.priors = learn_priors(requests, floors)
 
     def comparison(self, record: RunRecord) -> Comparison:
+        cached = self.memo.get(record)
+        if cached is not None:
+            return cached
         base, head = record.base.sha, record.head.sha
         inputs = comparison_inputs(self.series, self.index, base, head)
         report = compare(base, head, inputs, self.floors, self._priors_for(base))
         page = urls.pr_page(record.pull_request, head) if record.pull_request else urls.compare_page(base, head)
-        return Comparison(
+        comparison = Comparison(
             page,
             record.base,
             record.head,
-            report,
+            _page_rows(report),
+            ReportSummary.of(report),
             record.pull_request,
             record.branch,
             record.ci_url,
@@ -238,12 +304,31 @@ class _Judge:
             RunRef(record.machine, record.head.sha, record.run_id),
             profile_pairs(record),
         )
+        self.memo.put(record, comparison)
+        return comparison
 
     def _priors_for(self, base: str):
         def lookup(item: SeriesInput) -> Priors | None:
             return self.priors.get((SeriesKey(item.machine, item.scenario, item.params, item.metric), base))
 
         return lookup
+
+
+def _page_rows(report: ComparisonReport) -> ComparisonReport:
+    """The report with only the rows a page shows, each without its copy of the history (pages
+    show how many points it had, ``noise.history_points``). A thousand PRs of hundreds of series
+    kept whole would take gigabytes, and the build cache would read them all back."""
+    changed = {id(v) for v in report.changed}
+    others = sorted((v for v in report.series if id(v) not in changed), key=lambda v: -abs(v.change or 0))
+    kept = changed | {id(v) for v in others[:OTHERS_SHOWN]}
+    return replace(
+        report,
+        series=tuple(
+            replace(v, series=replace(v.series, history=())) if v.noise is not None and v.series.history else v
+            for v in report.series
+            if id(v) in kept
+        ),
+    )
 
 
 def profile_pairs(record: RunRecord) -> tuple[ProfilePair, ...]:
