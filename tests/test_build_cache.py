@@ -1,0 +1,129 @@
+"""The build cache: a warm build parses and judges nothing it has seen, gives the same bytes as a
+cold one, and a kept comparison is reused only while everything it was computed from is unchanged."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sitehistory import COMMITS, PR_NUMBER, main_run, make_project, pr_run, sha
+from test_site import generated, run_generate
+
+from generator.config import load_config
+from generator.results.check import load_valid_files
+from generator.results.order import main_order
+from generator.results.store import write_run
+from generator.site import urls
+from generator.site.build import CACHE_DIR
+from generator.site.cache import ComparisonCache, RunCache, comparison_keys
+from generator.site.gather import OTHERS_SHOWN, gather
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "demo")
+
+
+def _refuse(*args, **kwargs):
+    raise AssertionError("a warm build must not do this again")
+
+
+def test_a_warm_build_parses_and_judges_nothing_and_writes_the_same_bytes(project, monkeypatch):
+    run_generate(project)
+    cold = generated(project)
+    shutil.rmtree(project / "docs" / "perf")  # every file must be made again, from the cache
+    monkeypatch.setattr("generator.results.store.parse_and_validate", _refuse)
+    monkeypatch.setattr("generator.site.gather.compare", _refuse)
+    report = run_generate(project)
+    assert report.stats.written == report.files
+    assert generated(project) == cold
+
+
+def test_a_damaged_cache_is_rebuilt_not_trusted(project):
+    run_generate(project)
+    cold = generated(project)
+    cache = project / CACHE_DIR
+    (cache / "runs.pickle").write_bytes(b"not a pickle")
+    for kept in (cache / "comparisons").glob("*.pickle"):
+        kept.write_bytes(b"\x80\x05truncated")
+    shutil.rmtree(project / "docs" / "perf")
+    run_generate(project)
+    assert generated(project) == cold
+    assert (cache / "runs.pickle").read_bytes() != b"not a pickle"
+
+
+def _keys(project: Path) -> dict[tuple[str, str], str]:
+    loaded = load_valid_files(project / "results")
+    runs = [r.record for r in loaded]
+    order, _ = main_order(project / "perfpages.yml", "main", runs)
+    digests = {(r.record.machine, r.record.run_id): r.digest for r in loaded}
+    return comparison_keys(runs, digests, order, {"wall_time": 0.01})
+
+
+def test_a_comparison_is_kept_while_main_moves_on_and_redone_when_its_history_changes(project):
+    pr = next(ref for ref in _keys(project) if ref[1] == "pr-7-1")
+    first = _keys(project)[pr]
+    for i in range(COMMITS, COMMITS + 5):  # later commits on main: the PR's inputs are the same
+        write_run(project / "results", main_run(i, np.random.default_rng(i)))
+    assert _keys(project)[pr] == first
+    rerun = replace(main_run(10, np.random.default_rng(1000)), run_id="again-10")  # a second run before the base
+    write_run(project / "results", rerun)
+    assert _keys(project)[pr] != first
+
+
+def test_comparisons_no_run_needs_any_more_are_pruned(project):
+    """One file per kept comparison; a file no A/B run of this build needed is deleted."""
+    run_generate(project)
+    folder = project / CACHE_DIR / "comparisons"
+    kept = sorted(p.name for p in folder.glob("*.pickle"))
+    assert len(kept) == 1
+    (folder / "stale.pickle").write_bytes(b"")
+    run_generate(project)
+    assert sorted(p.name for p in folder.glob("*.pickle")) == kept
+
+
+def test_a_cache_file_from_another_format_is_ignored(tmp_path):
+    path = tmp_path / "runs.pickle"
+    cache = RunCache(path)
+    cache.put("d1", "a record")  # type: ignore[arg-type]
+    cache.save()
+    assert RunCache(path).get("d1") == "a record"
+    path.write_bytes(path.read_bytes().replace(cache.format.encode(), b"0" * len(cache.format)))
+    assert RunCache(path).get("d1") is None
+
+
+def test_a_page_keeps_only_the_rows_it_shows_but_counts_every_series(tmp_path):
+    """With more unchanged series than a page lists, the page still says how many there were."""
+    project = make_project(tmp_path / "wide", with_pr=False)
+    wide = pr_run(np.random.default_rng(5))
+    base = next(m for m in wide.measurements if m.scenario == "parse" and m.commit == wide.base.sha)
+    extra = tuple(  # the same samples on both sides: unchanged series
+        replace(base, scenario=f"extra{i:02d}", commit=at)
+        for i in range(OTHERS_SHOWN + 5)
+        for at in (wide.base.sha, wide.head.sha)
+    )
+    write_run(project / "results", replace(wide, measurements=(*wide.measurements, *extra)))
+    config = load_config(str(project / "perfpages.yml"))
+    runs = [r.record for r in load_valid_files(project / "results")]
+    site = gather(config, runs, main_order(project / "perfpages.yml", "main", runs)[0])
+    comparison = site.pulls[0].latest
+    total = 3 + OTHERS_SHOWN + 5
+    assert comparison.summary.series == total
+    assert len(comparison.report.series) == len(comparison.report.changed) + OTHERS_SHOWN
+    assert all(not v.series.history for v in comparison.report.series if v.noise is not None)
+    run_generate(project)
+    page = (project / "docs" / urls.pr_page(PR_NUMBER, sha("pr-head"))).read_text()
+    unchanged = total - len(comparison.report.changed)
+    assert f"Other differences ({unchanged} series, not significant; the {OTHERS_SHOWN} largest shown)" in page
+    assert f"among {total} series" in page
+
+
+def test_comparison_cache_without_a_folder_keeps_nothing(project):
+    memo = ComparisonCache(None, _keys(project))
+    config = load_config(str(project / "perfpages.yml"))
+    runs = [r.record for r in load_valid_files(project / "results")]
+    site = gather(config, runs, main_order(project / "perfpages.yml", "main", runs)[0], memo)
+    assert site.pulls and memo.get(runs[-1]) is None
