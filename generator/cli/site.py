@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -28,8 +29,18 @@ mkdocs_option = click.option(
 @results_option("Results folder.")
 @mkdocs_option
 @click.option("--no-mkdocs", is_flag=True, help="Only generate docs/perf/; do not run mkdocs build.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that parse new results files and judge new comparisons "
+    "[default: the CPUs this process may use]. 1 does everything in this process.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print what was generated and how long it took, as JSON.")
-def build(config_path: str, results_dir: str, mkdocs_file: str, no_mkdocs: bool, as_json: bool) -> None:
+def build(
+    config_path: str, results_dir: str, mkdocs_file: str, no_mkdocs: bool, jobs: int | None, as_json: bool
+) -> None:
     """Build the dashboard: generate pages from results/, then `mkdocs build --strict`.
 
     \b
@@ -38,9 +49,15 @@ def build(config_path: str, results_dir: str, mkdocs_file: str, no_mkdocs: bool,
     deleted; a folder without perfpages' marker file is never touched. The same
     results always give the same bytes. The site lands in site_dir (site/).
     Serve it with any static server, or preview with `perfpages serve`.
+
+    \b
+    What one build parsed and judged is kept in .perfpages-cache/ beside the
+    scenario file (gitignore it; deleting it only makes the next build slower):
+    after one new run, only that run is parsed, and a PR comparison is judged
+    again only when a run it depends on changed.
     """
     settings = mkdocs_settings(Path(mkdocs_file))
-    report = generate(Path(config_path), Path(results_dir), settings)
+    report = generate(Path(config_path), Path(results_dir), settings, jobs or len(os.sched_getaffinity(0)))
     mkdocs_seconds = None if no_mkdocs else mkdocs_build(settings)
     if as_json:
         emit_json(_report_json(report, mkdocs_seconds, settings.site_dir))

@@ -48,11 +48,11 @@ def load_valid_runs(root: Path) -> list[RunRecord]:
     return [r.record for r in load_valid_files(root)]
 
 
-def load_valid_files(root: Path, cache: RunCache | None = None) -> list[LoadedRun]:
+def load_valid_files(root: Path, cache: RunCache | None = None, workers: int = 1) -> list[LoadedRun]:
     """Like load_valid_runs, with the path of each file (its profiles folder sits beside it)."""
     if not root.is_dir():
         raise ResultsError([_missing(root)])
-    runs, problems = load_all(root, cache)
+    runs, problems = load_all(root, cache, workers)
     if any(p.severity == "error" for p in problems):
         raise ResultsError(problems)
     return runs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from sys import intern
 from typing import Any
 
@@ -105,6 +106,19 @@ def _kind(r: dict[str, Any]) -> MeasureKind:
             intern(r["scenario"]), _params(params), intern(r["metric"]), intern(r["unit"]), Direction(r["direction"])
         )
     return kind
+
+
+def adopt(record: RunRecord) -> RunRecord:
+    """A record parsed in another process, with this process's shared kind objects."""
+    table = record.measurements
+    if not isinstance(table, MeasurementTable):
+        return record
+    mine: dict[int, MeasureKind] = {}
+    for k in table.kinds:
+        if id(k) not in mine:
+            mine[id(k)] = _KINDS.setdefault((k.scenario, k.params, k.metric, k.unit, k.direction.value), k)
+    kinds = tuple(mine[id(k)] for k in table.kinds)
+    return replace(record, measurements=MeasurementTable(kinds, table.commits, table.samples, table.extras))
 
 
 def _table(results: list[dict[str, Any]]) -> MeasurementTable:

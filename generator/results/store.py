@@ -16,13 +16,15 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.errors import PerfpagesError
 from generator.model import RunRecord
-from generator.results.codec import from_document, record_commits, to_document
+from generator.results.codec import adopt, from_document, record_commits, to_document
 from generator.results.schema import Problem, parse_and_validate
 
 if TYPE_CHECKING:
@@ -162,12 +164,17 @@ def _placement_problems(path: Path, record: RunRecord, shown: str) -> list[Probl
     return problems
 
 
-def load_all(root: Path, cache: RunCache | None = None) -> tuple[list[LoadedRun], list[Problem]]:
-    """Load every results file, collecting all problems rather than stopping at the first."""
+MIN_SHARE = 32  # files worth a worker process: starting one costs about as much as parsing these
+
+
+def load_all(root: Path, cache: RunCache | None = None, workers: int = 1) -> tuple[list[LoadedRun], list[Problem]]:
+    """Load every results file, collecting all problems rather than stopping at the first.
+
+    With ``workers`` > 1, files the cache does not hold are parsed in that many processes."""
+    paths = list(iter_result_files(root))
     runs, problems = [], []
     first_seen: dict[tuple[str, str], Path] = {}
-    for path in iter_result_files(root):
-        loaded, found = load_run(path, root, cache)
+    for path, (loaded, found) in zip(paths, _load_each(paths, root, cache, workers), strict=True):
         problems.extend(found)
         if loaded is None:
             continue
@@ -186,3 +193,34 @@ def load_all(root: Path, cache: RunCache | None = None) -> tuple[list[LoadedRun]
         first_seen[key] = path
         runs.append(loaded)
     return runs, problems
+
+
+def _load_each(paths: list[Path], root: Path, cache: RunCache | None, workers: int) -> list:
+    if workers < 2 or len(paths) < 2 * MIN_SHARE:
+        return [load_run(path, root, cache) for path in paths]
+    out: list = [None] * len(paths)
+    todo = []
+    for i, path in enumerate(paths):
+        try:
+            record = cache.get(hashlib.sha1(path.read_bytes()).hexdigest()) if cache is not None else None
+        except OSError:
+            record = None  # load_run below says why
+        if record is None:
+            todo.append(i)
+        else:
+            out[i] = load_run(path, root, cache)  # a cache hit: no parsing
+    workers = max(1, min(workers, len(todo) // MIN_SHARE))
+    shares = [[(paths[i], root) for i in todo[w::workers]] for w in range(workers)]
+    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+        for w, results in enumerate(pool.map(_load_share, shares)):
+            for i, (loaded, found) in zip(todo[w::workers], results, strict=True):
+                if loaded is not None:
+                    loaded = replace(loaded, record=adopt(loaded.record))
+                    if cache is not None:
+                        cache.put(loaded.digest, loaded.record)
+                out[i] = (loaded, found)
+    return out
+
+
+def _load_share(share: list[tuple[Path, Path]]) -> list:
+    return [load_run(path, root) for path, root in share]

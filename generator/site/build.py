@@ -105,20 +105,21 @@ def _require_assets(config_file: Path, cfg) -> None:
         )
 
 
-def generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings) -> GenerateReport:
-    """Write the generated pages; only files whose bytes changed are touched."""
+def generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings, jobs: int = 1) -> GenerateReport:
+    """Write the generated pages; only files whose bytes changed are touched. ``jobs`` > 1 parses
+    files and judges comparisons in that many processes."""
     started = time.perf_counter()
     config = load_config(str(config_path))
     cache_dir = config_path.resolve().parent / CACHE_DIR
     run_cache = RunCache(cache_dir / "runs.pickle")
-    loaded = load_valid_files(results_dir, run_cache)
+    loaded = load_valid_files(results_dir, run_cache, jobs)
     run_cache.save()
     runs = [run.record for run in loaded]
     order, source = main_order(config_path, config.project.main_branch, runs)
     digests = {(r.record.machine, r.record.run_id): r.digest for r in loaded}
     floors = dict(config.project.floors)
     memo = ComparisonCache(cache_dir / "comparisons", comparison_keys(runs, digests, order, floors))
-    site, run_count = gather(config, runs, order, memo), len(runs)
+    site, run_count = gather(config, runs, order, memo, workers=jobs), len(runs)
     memo.prune()
     paths = {RunRef(r.record.machine, r.record.head.sha, r.record.run_id): r.path for r in loaded if r.record.base}
     del runs, loaded  # the site keeps the samples it needs; the run records themselves can go before rendering

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cached_property
+from multiprocessing import get_context
 from typing import Protocol
 
 from generator.analysis.comparison import ComparisonReport, Priors, SeriesInput, compare
@@ -188,8 +190,10 @@ def gather(
     runs: Iterable[RunRecord],
     main_order: list[str],
     memo: ComparisonMemo | None = None,
+    workers: int = 1,
 ) -> Site:
-    """``memo`` lets A/B comparisons whose inputs are unchanged come from an earlier build."""
+    """``memo`` lets A/B comparisons whose inputs are unchanged come from an earlier build;
+    ``workers`` > 1 judges the others in that many processes."""
     runs = sorted(runs, key=lambda r: (r.started_at, r.run_id, r.machine))
     floors = dict(config.project.floors)
     infos = _commit_infos(runs)
@@ -197,7 +201,7 @@ def gather(
     measured = _measured_commits(series, main_order)
     groups = _scenario_groups(series, config)
     ab_runs = _first_ab_runs(runs)
-    judge = _Judge(series, runs, floors, ab_runs, memo or _NoMemo())
+    judged = _comparisons(series, runs, floors, ab_runs, memo or _NoMemo(), workers)
     commits = tuple(infos[sha] for sha in measured)
     specs = {s.name: s.variants for s in config.scenarios if s.variants is not None}
     return Site(
@@ -209,8 +213,8 @@ def gather(
             MainStep(urls.compare_page(s.base, s.head), infos[s.base], infos[s.head], s)
             for s in main_steps([h for g in groups for h in g.histories], measured)
         ),
-        pulls=_pull_requests(ab_runs, judge),
-        other_comparisons=tuple(judge.comparison(r) for r in ab_runs if r.pull_request is None),
+        pulls=_pull_requests(ab_runs, judged),
+        other_comparisons=tuple(judged[_ref(r)] for r in ab_runs if r.pull_request is None),
         variant_sets=tuple(variant_sets(series, specs, commits)),
     )
 
@@ -254,64 +258,103 @@ def _first_ab_runs(runs: list[RunRecord]) -> list[RunRecord]:
     return list(chosen.values())
 
 
-class _Judge:
-    """Compares A/B runs with noise and fences learned for all their bases in one pass.
+def _ref(record: RunRecord) -> tuple[str, str]:
+    return (record.machine, record.run_id)
 
-    Only the runs the memo does not hold are indexed and judged."""
 
-    def __init__(
-        self,
-        series: list[Series],
-        runs: list[RunRecord],
-        floors: dict[str, float],
-        ab_runs: list[RunRecord],
-        memo: ComparisonMemo,
-    ):
-        self.series, self.floors, self.memo = series, floors, memo
-        todo = [r for r in ab_runs if memo.get(r) is None]
-        self.index = SampleIndex.of(
-            runs if todo else (),
-            commits={sha for r in todo for sha in (r.base.sha, r.head.sha)},
-            pairs={(r.base.sha, r.head.sha) for r in todo},
-        )
-        by_key = {s.key: s for s in series}
-        requests = [
-            PriorRequest(by_key[key], r.base.sha)
-            for r in todo
-            for key, commit in self.index.sides(r.base.sha, r.head.sha)
-            if commit == r.base.sha and key in by_key
-        ]
-        self.priors = learn_priors(requests, floors)
+MIN_SHARE = 16  # A/B runs worth a worker process: starting one costs about as much as judging these
 
-    def comparison(self, record: RunRecord) -> Comparison:
-        cached = self.memo.get(record)
-        if cached is not None:
-            return cached
+
+def _comparisons(
+    series: list[Series],
+    runs: list[RunRecord],
+    floors: dict[str, float],
+    ab_runs: list[RunRecord],
+    memo: ComparisonMemo,
+    workers: int,
+) -> dict[tuple[str, str], Comparison]:
+    """Every A/B run's comparison by (machine, run id): kept ones from the memo, the rest judged."""
+    found = {_ref(r): memo.get(r) for r in ab_runs}
+    todo = [r for r in ab_runs if found[_ref(r)] is None]
+    workers = max(1, min(workers, len(todo) // MIN_SHARE))
+    judged = (
+        _judge_in_processes(series, runs, floors, todo, workers) if workers > 1 else _judge(series, runs, floors, todo)
+    )
+    for record, comparison in zip(todo, judged, strict=True):
+        memo.put(record, comparison)
+        found[_ref(record)] = comparison
+    return found
+
+
+def _judge(series: list[Series], runs: list[RunRecord], floors: dict[str, float], todo: list[RunRecord]):
+    """Comparisons of ``todo``, with noise and fences learned for all their bases in one pass."""
+    if not todo:
+        return []
+    index = SampleIndex.of(
+        runs,
+        commits={sha for r in todo for sha in (r.base.sha, r.head.sha)},
+        pairs={(r.base.sha, r.head.sha) for r in todo},
+    )
+    by_key = {s.key: s for s in series}
+    requests = [
+        PriorRequest(by_key[key], r.base.sha)
+        for r in todo
+        for key, commit in index.sides(r.base.sha, r.head.sha)
+        if commit == r.base.sha and key in by_key
+    ]
+    priors = learn_priors(requests, floors)
+
+    def lookup(item: SeriesInput, base: str) -> Priors | None:
+        return priors.get((SeriesKey(item.machine, item.scenario, item.params, item.metric), base))
+
+    out = []
+    for record in todo:
         base, head = record.base.sha, record.head.sha
-        inputs = comparison_inputs(self.series, self.index, base, head)
-        report = compare(base, head, inputs, self.floors, self._priors_for(base))
+        inputs = comparison_inputs(series, index, base, head)
+        report = compare(base, head, inputs, floors, lambda item, b=base: lookup(item, b))
         page = urls.pr_page(record.pull_request, head) if record.pull_request else urls.compare_page(base, head)
-        comparison = Comparison(
-            page,
-            record.base,
-            record.head,
-            _page_rows(report),
-            ReportSummary.of(report),
-            record.pull_request,
-            record.branch,
-            record.ci_url,
-            record.finished_at,
-            RunRef(record.machine, record.head.sha, record.run_id),
-            profile_pairs(record),
+        out.append(
+            Comparison(
+                page,
+                record.base,
+                record.head,
+                _page_rows(report),
+                ReportSummary.of(report),
+                record.pull_request,
+                record.branch,
+                record.ci_url,
+                record.finished_at,
+                RunRef(record.machine, record.head.sha, record.run_id),
+                profile_pairs(record),
+            )
         )
-        self.memo.put(record, comparison)
-        return comparison
+    return out
 
-    def _priors_for(self, base: str):
-        def lookup(item: SeriesInput) -> Priors | None:
-            return self.priors.get((SeriesKey(item.machine, item.scenario, item.params, item.metric), base))
 
-        return lookup
+_SHARED: tuple = ()  # what forked workers judge from: set just before they start, inherited, never sent
+
+
+def _judge_in_processes(series, runs, floors, todo: list[RunRecord], workers: int) -> list[Comparison]:
+    """Judge ``todo`` in forked processes, each a share of the runs; the series and runs are
+    inherited rather than sent, and only the (page-sized) comparisons come back."""
+    global _SHARED
+    shares = [list(range(i, len(todo), workers)) for i in range(workers)]
+    _SHARED = (series, runs, floors, todo)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+            results = list(pool.map(_judge_share, shares))
+    finally:
+        _SHARED = ()
+    out: list[Comparison | None] = [None] * len(todo)
+    for share, comparisons in zip(shares, results, strict=True):
+        for i, comparison in zip(share, comparisons, strict=True):
+            out[i] = comparison
+    return out
+
+
+def _judge_share(share: list[int]) -> list[Comparison]:
+    series, runs, floors, todo = _SHARED
+    return _judge(series, runs, floors, [todo[i] for i in share])
 
 
 def _page_rows(report: ComparisonReport) -> ComparisonReport:
@@ -345,11 +388,11 @@ def profile_pairs(record: RunRecord) -> tuple[ProfilePair, ...]:
     )
 
 
-def _pull_requests(ab_runs: list[RunRecord], judge: _Judge) -> tuple[PullRequest, ...]:
+def _pull_requests(ab_runs: list[RunRecord], judged: dict[tuple[str, str], Comparison]) -> tuple[PullRequest, ...]:
     by_number: dict[int, list[Comparison]] = defaultdict(list)
     for record in ab_runs:
         if record.pull_request is not None:
-            by_number[record.pull_request].append(judge.comparison(record))
+            by_number[record.pull_request].append(judged[_ref(record)])
     return tuple(
         PullRequest(number, tuple(sorted(heads, key=lambda c: (c.measured_at, c.head.sha))))
         for number, heads in sorted(by_number.items(), reverse=True)
