@@ -15,9 +15,9 @@ from test_site import generated, run_generate
 from generator.config import load_config
 from generator.results.check import load_valid_files
 from generator.results.order import main_order
-from generator.results.store import write_run
+from generator.results.store import load_all, write_run
 from generator.site import urls
-from generator.site.build import CACHE_DIR
+from generator.site.build import CACHE_DIR, generate, mkdocs_settings
 from generator.site.cache import ComparisonCache, RunCache, comparison_keys
 from generator.site.gather import OTHERS_SHOWN, gather
 
@@ -127,3 +127,33 @@ def test_comparison_cache_without_a_folder_keeps_nothing(project):
     runs = [r.record for r in load_valid_files(project / "results")]
     site = gather(config, runs, main_order(project / "perfpages.yml", "main", runs)[0], memo)
     assert site.pulls and memo.get(runs[-1]) is None
+
+
+def _many_prs(root: Path, count: int) -> Path:
+    """A history long enough that build --jobs 2 really forks: 70 runs on main and ``count`` PRs."""
+    make_project(root, commits=70, with_pr=False)
+    for n in range(count):
+        run = pr_run(np.random.default_rng(n), base_index=30 + n % 40)
+        head = replace(run.head, sha=sha(f"pr-head-{n}"))
+        tagged = tuple(replace(m, commit=head.sha) if m.commit == run.head.sha else m for m in run.measurements)
+        write_run(root / "results", replace(run, run_id=f"pr-{n}", head=head, measurements=tagged, pull_request=n + 1))
+    return root
+
+
+def test_worker_processes_give_the_same_site_as_one_process(tmp_path):
+    one, two = _many_prs(tmp_path / "one", 40), _many_prs(tmp_path / "two", 40)
+    settings = mkdocs_settings(one / "mkdocs.yml")
+    generate(one / "perfpages.yml", one / "results", settings, jobs=1)
+    settings = mkdocs_settings(two / "mkdocs.yml")
+    report = generate(two / "perfpages.yml", two / "results", settings, jobs=2)
+    assert report.runs == 110
+    assert generated(one) == generated(two)
+
+
+def test_runs_parsed_in_other_processes_share_one_object_per_kind(tmp_path):
+    root = _many_prs(tmp_path / "p", 0)
+    serial, _ = load_all(root / "results", workers=1)
+    forked, _ = load_all(root / "results", RunCache(None), workers=2)
+    assert [r.record for r in forked] == [r.record for r in serial]
+    kinds = {id(k) for r in forked for k in r.record.measurements.kinds}
+    assert len(kinds) == len({k for r in forked for k in r.record.measurements.kinds}) == 3
