@@ -204,3 +204,12 @@ def test_chart_clicks_lead_to_compare_pages_for_both_url_styles(project, directo
     group = site.scenarios[0]
     text = scenario_page(site, group, urls.Links(urls.scenario_page(group.slug), directory_urls))
     assert f'data-compare="{root}" data-suffix="{suffix}"' in text
+
+
+def test_relative_links_agree_with_relpath():
+    import itertools
+    import posixpath
+
+    paths = ["", "perf", "index.md", "perf/index.md", "perf/pr", "perf/pr/7/abc.md", "perf/api/samples/pr/7/a.json"]
+    for target, start in itertools.product(paths, repeat=2):
+        assert urls.relative(target, start) == posixpath.relpath(target or ".", start or "."), (target, start)

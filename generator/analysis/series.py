@@ -8,11 +8,12 @@ known discontinuity rather than an alarm.
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
+
+import numpy as np
 
 from generator.analysis.comparison import SeriesInput
 from generator.analysis.noise import NOISE_HISTORY
@@ -127,24 +128,38 @@ def build_series(runs: Iterable[RunRecord], main_order: list[str]) -> list[Serie
                 spreads[(key, commit)] = (spread.low, spread.high)
             pool(samples[key], commit, values)
             meta[key] = (kind.unit, kind.direction)
-    return [
-        Series(
-            key,
-            *meta[key],
-            tuple(
-                Point(
-                    sha,
-                    values,
-                    environment[(key.machine, sha)],
-                    statistics.median(values),
-                    # Several runs pooled give samples of their own: a single run's interval no longer speaks.
-                    spreads.get((key, sha)) if len(values) == 1 else None,
-                )
-                for sha, values in sorted(by_commit.items(), key=lambda item: position[item[0]])
-            ),
+    series = []
+    for key, by_commit in sorted(samples.items(), key=lambda item: _sort_key(item[0])):
+        ordered = sorted(by_commit.items(), key=lambda item: position[item[0]])
+        medians = _medians([values for _, values in ordered])
+        points = tuple(
+            Point(
+                sha,
+                values,
+                environment[(key.machine, sha)],
+                median,
+                # Several runs pooled give samples of their own: a single run's interval no longer speaks.
+                spreads.get((key, sha)) if len(values) == 1 else None,
+            )
+            for (sha, values), median in zip(ordered, medians, strict=True)
         )
-        for key, by_commit in sorted(samples.items(), key=lambda item: _sort_key(item[0]))
-    ]
+        series.append(Series(key, *meta[key], points))
+    return series
+
+
+def _medians(samples: list[tuple[float, ...]]) -> list[float]:
+    """The median of each tuple, as statistics.median gives it, computed for all tuples of one
+    length at once: a long history has millions of points."""
+    out: list[float] = [0.0] * len(samples)
+    by_length: dict[int, list[int]] = defaultdict(list)
+    for i, values in enumerate(samples):
+        by_length[len(values)].append(i)
+    for length, rows in by_length.items():
+        block = np.sort(np.array([samples[i] for i in rows], dtype=float).reshape(len(rows), length), axis=1)
+        middle = block[:, length // 2] if length % 2 else (block[:, length // 2 - 1] + block[:, length // 2]) / 2
+        for i, median in zip(rows, middle.tolist(), strict=True):
+            out[i] = median
+    return out
 
 
 def _sort_key(key: SeriesKey) -> tuple:

@@ -114,6 +114,7 @@ def generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings, jobs:
     run_cache = RunCache(cache_dir / "runs.pickle")
     loaded = load_valid_files(results_dir, run_cache, jobs)
     run_cache.save()
+    del run_cache  # it holds every record too; they must be free to go once gathered
     runs = [run.record for run in loaded]
     order, source = main_order(config_path, config.project.main_branch, runs)
     digests = {(r.record.machine, r.record.run_id): r.digest for r in loaded}

@@ -104,9 +104,19 @@ class Links:
         own = self.url_of(self.page)
         directory = own if own.endswith("/") or not own else posixpath.dirname(own) + "/"
         target = self.url_of(path)
-        rel = posixpath.relpath(target.rstrip("/") or ".", directory.rstrip("/") or ".")
+        rel = relative(target.rstrip("/"), directory.rstrip("/"))
         return rel + "/" if target.endswith("/") or not target else rel
 
     def md(self, path: str) -> str:
         """A Markdown link target: the other file's source path, which MkDocs checks and rewrites."""
-        return posixpath.relpath(path, posixpath.dirname(self.page))
+        return relative(path, posixpath.dirname(self.page))
+
+
+def relative(path: str, start: str) -> str:
+    """posixpath.relpath for the clean relative paths of a site, without its filesystem calls:
+    a build makes hundreds of thousands of links."""
+    to, origin = path.split("/") if path else [], start.split("/") if start else []
+    common = 0
+    while common < min(len(to), len(origin)) and to[common] == origin[common]:
+        common += 1
+    return "/".join([".."] * (len(origin) - common) + to[common:]) or "."
