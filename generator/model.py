@@ -6,6 +6,7 @@ Scenario definitions come from ``config``; measured runs are ``RunRecord``s that
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -192,23 +193,26 @@ class MeasureKind:
 
 
 class MeasurementTable(Sequence[Measurement]):
-    """A run's measurements by column: kinds, commits and sample tuples, plus the rare profiles and spreads.
+    """A run's measurements by column: kinds, commits and all samples in one array of doubles,
+    plus the rare profiles and spreads.
 
-    A long history holds millions of results; building a Measurement object for each is most of
-    the time and memory a build spends loading it. The build reads these columns directly; any
-    other reader iterates and gets Measurement objects as from a tuple.
+    A long history holds millions of results; a Measurement object and a tuple of samples for
+    each would be most of the time and memory a build spends loading it. The build reads these
+    columns directly; any other reader iterates and gets Measurement objects as from a tuple.
     """
 
-    __slots__ = ("commits", "extras", "kinds", "samples")
+    __slots__ = ("commits", "ends", "extras", "flat", "kinds")
 
     def __init__(
         self,
         kinds: tuple[MeasureKind, ...],
         commits: tuple[str, ...],
-        samples: tuple[tuple[float, ...], ...],
+        flat: array,
+        ends: array,
         extras: dict[int, tuple[tuple[str, ...], Spread | None]] | None = None,
     ) -> None:
-        self.kinds, self.commits, self.samples = kinds, commits, samples
+        self.kinds, self.commits = kinds, commits
+        self.flat, self.ends = flat, ends  # row i's samples are flat[ends[i-1]:ends[i]]
         self.extras = extras or {}  # row -> (profile file names, spread), for the rows that have either
 
     @classmethod
@@ -216,12 +220,25 @@ class MeasurementTable(Sequence[Measurement]):
         if isinstance(measurements, MeasurementTable):
             return measurements
         ms = tuple(measurements)
+        flat, ends = array("d"), array("q")
+        for m in ms:
+            flat.extend(m.samples)
+            ends.append(len(flat))
         return cls(
             tuple(MeasureKind(m.scenario, m.params, m.metric, m.unit, m.direction) for m in ms),
             tuple(m.commit for m in ms),
-            tuple(m.samples for m in ms),
+            flat,
+            ends,
             {i: (m.profiles, m.spread) for i, m in enumerate(ms) if m.profiles or m.spread is not None},
         )
+
+    def samples(self) -> list[tuple[float, ...]]:
+        """Each row's samples as a tuple, made on demand (only what a reader keeps stays in memory)."""
+        values, out, start = self.flat.tolist(), [], 0
+        for end in self.ends:
+            out.append(tuple(values[start:end]))
+            start = end
+        return out
 
     def __len__(self) -> int:
         return len(self.kinds)
@@ -229,15 +246,17 @@ class MeasurementTable(Sequence[Measurement]):
     def __getitem__(self, index):
         if isinstance(index, slice):
             return tuple(self[i] for i in range(*index.indices(len(self))))
+        index = index + len(self) if index < 0 else index
         k = self.kinds[index]
-        profiles, spread = self.extras.get(index % len(self) if index < 0 else index, ((), None))
+        profiles, spread = self.extras.get(index, ((), None))
+        start = self.ends[index - 1] if index else 0
         return Measurement(
             k.scenario,
             k.metric,
             k.unit,
             k.direction,
             self.commits[index],
-            self.samples[index],
+            tuple(self.flat[start : self.ends[index]]),
             k.params,
             profiles,
             spread,
@@ -256,7 +275,7 @@ class MeasurementTable(Sequence[Measurement]):
         return f"MeasurementTable({len(self)} results)"
 
     def __reduce__(self):
-        return (MeasurementTable, (self.kinds, self.commits, self.samples, self.extras))
+        return (MeasurementTable, (self.kinds, self.commits, self.flat, self.ends, self.extras))
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,7 @@ def build_series(runs: Iterable[RunRecord], main_order: list[str]) -> list[Serie
         if record.head.sha in position:
             environment[(record.machine, record.head.sha)] = environment_of(record)
         table = MeasurementTable.of(record.measurements)
-        for row, (kind, commit, values) in enumerate(zip(table.kinds, table.commits, table.samples, strict=True)):
+        for row, (kind, commit, values) in enumerate(zip(table.kinds, table.commits, table.samples(), strict=True)):
             if commit not in position:
                 continue
             key = series_key(record.machine, kind)
@@ -194,7 +194,7 @@ class SampleIndex:
             ):
                 continue
             table = MeasurementTable.of(record.measurements)
-            for kind, commit, values in zip(table.kinds, table.commits, table.samples, strict=True):
+            for kind, commit, values in zip(table.kinds, table.commits, table.samples(), strict=True):
                 key = series_key(record.machine, kind)
                 meta.setdefault(key, (kind.unit, kind.direction))
                 if pair:

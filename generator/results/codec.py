@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import replace
 from sys import intern
 from typing import Any
@@ -118,7 +119,7 @@ def adopt(record: RunRecord) -> RunRecord:
         if id(k) not in mine:
             mine[id(k)] = _KINDS.setdefault((k.scenario, k.params, k.metric, k.unit, k.direction.value), k)
     kinds = tuple(mine[id(k)] for k in table.kinds)
-    return replace(record, measurements=MeasurementTable(kinds, table.commits, table.samples, table.extras))
+    return replace(record, measurements=MeasurementTable(kinds, table.commits, table.flat, table.ends, table.extras))
 
 
 def _table(results: list[dict[str, Any]]) -> MeasurementTable:
@@ -127,11 +128,12 @@ def _table(results: list[dict[str, Any]]) -> MeasurementTable:
         for i, r in enumerate(results)
         if "profiles" in r or r.get("spread") is not None
     }
+    flat, ends = array("d"), array("q")
+    for r in results:
+        flat.extend(r["samples"])  # the schema allows only numbers; the array makes each a double
+        ends.append(len(flat))
     return MeasurementTable(
-        tuple(_kind(r) for r in results),
-        tuple(intern(r["commit"]) for r in results),
-        tuple(tuple(map(float, r["samples"])) for r in results),
-        extras,
+        tuple(_kind(r) for r in results), tuple(intern(r["commit"]) for r in results), flat, ends, extras
     )
 
 

@@ -24,7 +24,13 @@ from generator.site.gather import Comparison
 from generator.site.writer import replace_file
 
 # Parsed records change shape when these sources do; their bytes are part of the format's name.
-_SOURCES = ("model.py", "results/codec.py", "results/schema.py")
+_SOURCES = (
+    "model.py",
+    "results/codec.py",
+    "results/schema.py",
+    "results/fastcheck.py",
+    "results/results-v1.schema.json",
+)
 
 
 def _format() -> str:

@@ -199,9 +199,10 @@ def gather(
     infos = _commit_infos(runs)
     series = build_series(runs, main_order)
     measured = _measured_commits(series, main_order)
-    groups = _scenario_groups(series, config)
     ab_runs = _first_ab_runs(runs)
+    # Judged before the histories are analysed: worker processes start with less memory to copy.
     judged = _comparisons(series, runs, floors, ab_runs, memo or _NoMemo(), workers)
+    groups = _scenario_groups(series, config)
     commits = tuple(infos[sha] for sha in measured)
     specs = {s.name: s.variants for s in config.scenarios if s.variants is not None}
     return Site(
@@ -286,10 +287,20 @@ def _comparisons(
     return found
 
 
+JUDGE_BATCH = 100  # A/B runs indexed and learned for together: vectorised enough, and bounded in memory
+
+
 def _judge(series: list[Series], runs: list[RunRecord], floors: dict[str, float], todo: list[RunRecord]):
+    """Comparisons of ``todo``, a batch at a time."""
+    return [
+        c
+        for at in range(0, len(todo), JUDGE_BATCH)
+        for c in _judge_batch(series, runs, floors, todo[at : at + JUDGE_BATCH])
+    ]
+
+
+def _judge_batch(series: list[Series], runs: list[RunRecord], floors: dict[str, float], todo: list[RunRecord]):
     """Comparisons of ``todo``, with noise and fences learned for all their bases in one pass."""
-    if not todo:
-        return []
     index = SampleIndex.of(
         runs,
         commits={sha for r in todo for sha in (r.base.sha, r.head.sha)},
