@@ -192,29 +192,47 @@ def overview_transfer_kb(site: Path) -> float:
 
 
 def chart_time_ms(points: int, root: Path, repeats: int = 5) -> dict:
-    """Navigation to a scenario page with `points` commits until its chart is drawn, in headless Chromium."""
+    """Navigation to a scenario page with `points` commits until its chart is drawn, in headless Chromium.
+
+    Also times a bare page that only loads the same plotly.min.js: the floor any chart page has."""
     from playwright.sync_api import sync_playwright
 
     make_history(root, Shape(1, points, 0))
     perfpages(root, "build")
+    (root / "site" / "plotly-only.html").write_text(
+        '<!doctype html><script src="perf/assets/plotly.min.js"></script><script>window.evaluated = 1</script>'
+    )
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_port}"
     page_url = next((root / "site" / "perf" / "scenarios").iterdir()).name
-    url = f"http://127.0.0.1:{server.server_port}/perf/scenarios/{page_url}/"
-    timings = []
+    chart = "document.querySelector('.pp-chart')?.dataset.state === 'drawn'"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         context = browser.new_context()
-        for _ in range(repeats + 1):  # the first load fills the cache, as a returning reader's would be
-            tab = context.new_page()
-            started = time.perf_counter()
-            tab.goto(url, wait_until="commit")
-            tab.wait_for_function("document.querySelector('.pp-chart')?.dataset.state === 'drawn'", timeout=30000)
-            timings.append((time.perf_counter() - started) * 1000)
-            tab.close()
+        timings = _navigations(context, f"{origin}/perf/scenarios/{page_url}/", chart, repeats)
+        plotly_only = _navigations(context, f"{origin}/plotly-only.html", "window.evaluated === 1", repeats)
         browser.close()
     server.shutdown()
-    return {"points": points, "cold_ms": round(timings[0]), "warm_ms_median": round(float(np.median(timings[1:])))}
+    return {
+        "points": points,
+        "cold_ms": round(timings[0]),
+        "warm_ms_median": round(float(np.median(timings[1:]))),
+        "plotly_only_warm_ms_median": round(float(np.median(plotly_only[1:]))),
+    }
+
+
+def _navigations(context, url: str, done: str, repeats: int) -> list[float]:
+    """Milliseconds from navigation to ``done``; the first load fills the cache, as a returning reader's would be."""
+    timings = []
+    for _ in range(repeats + 1):
+        tab = context.new_page()
+        started = time.perf_counter()
+        tab.goto(url, wait_until="commit")
+        tab.wait_for_function(done, timeout=30000)
+        timings.append((time.perf_counter() - started) * 1000)
+        tab.close()
+    return timings
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -267,7 +285,10 @@ def main() -> None:
         )
     if "chart" in report:
         c = report["chart"]
-        print(f"chart with {c['points']} points: {c['cold_ms']} ms cold, {c['warm_ms_median']} ms warm (median)")
+        print(
+            f"chart with {c['points']} points: {c['cold_ms']} ms cold, {c['warm_ms_median']} ms warm (median); "
+            f"a page with only plotly.min.js: {c['plotly_only_warm_ms_median']} ms"
+        )
 
 
 if __name__ == "__main__":
