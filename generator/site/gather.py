@@ -1,4 +1,5 @@
-"""Everything the site shows, computed once from the validated runs: pure, no I/O.
+"""Everything the site shows, computed once from the validated runs: no I/O (the comparison memo is
+the build's, and worker processes, when asked for, compute exactly what one process would).
 
 A PR's comparison uses only its own A/B run plus history up to its base, so its page
 never changes when later runs land. Commits on main are judged with hindsight
