@@ -19,7 +19,8 @@ from generator.results.store import load_all, write_run
 from generator.site import urls
 from generator.site.build import CACHE_DIR, generate, mkdocs_settings
 from generator.site.cache import ComparisonCache, RunCache, comparison_keys
-from generator.site.gather import OTHERS_SHOWN, gather
+from generator.site.gather import gather
+from generator.site.judging import OTHERS_SHOWN
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def test_a_warm_build_parses_and_judges_nothing_and_writes_the_same_bytes(projec
     cold = generated(project)
     shutil.rmtree(project / "docs" / "perf")  # every file must be made again, from the cache
     monkeypatch.setattr("generator.results.store.parse_and_validate", _refuse)
-    monkeypatch.setattr("generator.site.gather.compare", _refuse)
+    monkeypatch.setattr("generator.site.judging.compare", _refuse)
     report = run_generate(project)
     assert report.stats.written == report.files
     assert generated(project) == cold

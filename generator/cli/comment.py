@@ -18,7 +18,7 @@ from generator.render.comment import MARKER, CommentContext, render_comment
 from generator.results.check import load_valid_files
 from generator.results.store import LoadedRun, profiles_dir_for
 from generator.site import urls
-from generator.site.gather import profile_pairs
+from generator.site.judging import profile_pairs
 from generator.site.writer import replace_file
 
 

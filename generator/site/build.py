@@ -25,7 +25,8 @@ from generator.results.order import main_order
 from generator.results.store import profiles_dir_for, read_profile
 from generator.site import urls
 from generator.site.cache import ComparisonCache, RunCache, comparison_keys
-from generator.site.gather import RunRef, Site, gather
+from generator.site.gather import Site, gather
+from generator.site.judging import RunRef
 from generator.site.pages import render_site
 from generator.site.writer import WriteStats, replace_file, write_tree
 

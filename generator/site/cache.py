@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 
 from generator.model import RunRecord
-from generator.site.gather import Comparison
+from generator.site.judging import Comparison
 from generator.site.writer import replace_file
 
 # Parsed records change shape when these sources do; their bytes are part of the format's name.
@@ -172,6 +172,6 @@ def _analysis_code() -> bytes:
     """The digest of the code comparisons come from: changing it invalidates every kept comparison."""
     root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha1(b"comparisons-1")
-    for path in sorted([*root.glob("analysis/*.py"), root / "site" / "gather.py", root / "model.py"]):
+    for path in sorted([*root.glob("analysis/*.py"), root / "site" / "judging.py", root / "model.py"]):
         digest.update(path.read_bytes())
     return digest.digest()

@@ -12,7 +12,8 @@ from generator.analysis.comparison import FALSE_ALARM_RATE
 from generator.analysis.history import SeriesHistory
 from generator.analysis.noise import learn_noise
 from generator.analysis.verdict import minimum_detectable_effect
-from generator.site.gather import Comparison, MainStep, ScenarioGroup, Site
+from generator.site.gather import MainStep, ScenarioGroup, Site
+from generator.site.judging import Comparison
 
 
 def dumps(document) -> bytes:

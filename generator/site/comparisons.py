@@ -14,8 +14,9 @@ from generator.render.comparison import MARKS
 from generator.render.markdown import escape, percent, plural, safe_url, table
 from generator.render.units import human
 from generator.site import urls
-from generator.site.gather import OTHERS_SHOWN, Comparison, MainStep, PullRequest, Site
+from generator.site.gather import MainStep, PullRequest, Site
 from generator.site.html import front_matter, repository_link, text
+from generator.site.judging import OTHERS_SHOWN, Comparison
 from generator.site.profiles import profile_links
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from generator.analysis.profiles import ProfileDiff
 from generator.render.markdown import escape, plural, table
 from generator.site import urls
-from generator.site.gather import Comparison, ProfilePair
 from generator.site.html import front_matter
+from generator.site.judging import Comparison, ProfilePair
 
 ROWS_SHOWN = 200  # the downloadable text has every function
 

@@ -1,0 +1,241 @@
+"""Judging A/B runs: each PR head's (or compare page's) comparison, as its page needs it.
+
+A comparison uses only its own A/B run plus history up to its base, so it never changes when
+later runs land; that is why the build may keep it (site/cache.py) and why worker processes
+may compute it, in any order, with the same result.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from multiprocessing import get_context
+from typing import Protocol
+
+from generator.analysis.comparison import ComparisonReport, Priors, SeriesInput, compare
+from generator.analysis.priors import PriorRequest, learn_priors
+from generator.analysis.series import SampleIndex, Series, SeriesKey, comparison_inputs
+from generator.model import CommitInfo, RunRecord, scenario_label
+from generator.site import urls
+
+
+@dataclass(frozen=True)
+class ProfilePair:
+    """Callgrind outputs of one scenario's two sides, named inside the A/B run's profiles folder."""
+
+    label: str
+    machine: str
+    base: tuple[str, ...]
+    head: tuple[str, ...]
+
+    @property
+    def slug(self) -> str:
+        return urls.profile_slug(self.machine, self.label)
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """Names one results file without holding its samples: (machine, head commit, run id) is unique."""
+
+    machine: str
+    head: str
+    run_id: str
+
+
+# Unchanged series a comparison page lists: every PR page listing every series would grow the site
+# with series x PRs; the rest are on the scenario pages.
+OTHERS_SHOWN = 30
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """What a page says about the whole comparison once its report is cut to the rows it shows."""
+
+    series: int
+    machines: tuple[str, ...]
+    median_mde: float | None  # the smallest detectable change of the median series
+
+    @classmethod
+    def of(cls, report: ComparisonReport) -> ReportSummary:
+        mdes = sorted(v.mde for v in report.series if v.mde == v.mde)
+        return cls(
+            len(report.series),
+            tuple(sorted({v.series.machine for v in report.series})),
+            mdes[len(mdes) // 2] if mdes else None,
+        )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One compare or PR page: a verdict per series between two commits."""
+
+    page: str  # docs-relative path of its page
+    base: CommitInfo
+    head: CommitInfo
+    report: ComparisonReport  # cut to the page's rows: every change and the OTHERS_SHOWN largest other differences
+    summary: ReportSummary
+    pull_request: int | None = None
+    branch: str | None = None
+    ci_url: str | None = None
+    measured_at: str = ""  # when the A/B run finished; orders a PR's heads
+    run: RunRef | None = None  # the A/B run that names this page; its profiles folder holds the diffs' inputs
+    profiles: tuple[ProfilePair, ...] = ()
+
+
+class ComparisonMemo(Protocol):
+    """Comparisons kept from earlier builds (site/cache.py), found by what their A/B run's page
+    was computed from."""
+
+    def get(self, record: RunRecord) -> Comparison | None: ...
+
+    def put(self, record: RunRecord, comparison: Comparison) -> None: ...
+
+
+class NoMemo:
+    def get(self, record: RunRecord) -> Comparison | None:
+        return None
+
+    def put(self, record: RunRecord, comparison: Comparison) -> None:
+        pass
+
+
+def run_key(record: RunRecord) -> tuple[str, str]:
+    """What names a run among all runs (and its comparison in judge_all's answer)."""
+    return (record.machine, record.run_id)
+
+
+MIN_SHARE = 16  # A/B runs worth a worker process: starting one costs about as much as judging these
+
+
+def judge_all(
+    series: list[Series],
+    runs: list[RunRecord],
+    floors: dict[str, float],
+    ab_runs: list[RunRecord],
+    memo: ComparisonMemo,
+    workers: int,
+) -> dict[tuple[str, str], Comparison]:
+    """Every A/B run's comparison by (machine, run id): kept ones from the memo, the rest judged."""
+    found = {run_key(r): memo.get(r) for r in ab_runs}
+    todo = [r for r in ab_runs if found[run_key(r)] is None]
+    workers = max(1, min(workers, len(todo) // MIN_SHARE))
+    judged = (
+        _judge_in_processes(series, runs, floors, todo, workers) if workers > 1 else _judge(series, runs, floors, todo)
+    )
+    for record, comparison in zip(todo, judged, strict=True):
+        memo.put(record, comparison)
+        found[run_key(record)] = comparison
+    return found
+
+
+JUDGE_BATCH = 100  # A/B runs indexed and learned for together: vectorised enough, and bounded in memory
+
+
+def _judge(series: list[Series], runs: list[RunRecord], floors: dict[str, float], todo: list[RunRecord]):
+    """Comparisons of ``todo``, a batch at a time."""
+    return [
+        c
+        for at in range(0, len(todo), JUDGE_BATCH)
+        for c in _judge_batch(series, runs, floors, todo[at : at + JUDGE_BATCH])
+    ]
+
+
+def _judge_batch(series: list[Series], runs: list[RunRecord], floors: dict[str, float], todo: list[RunRecord]):
+    """Comparisons of ``todo``, with noise and fences learned for all their bases in one pass."""
+    index = SampleIndex.of(
+        runs,
+        commits={sha for r in todo for sha in (r.base.sha, r.head.sha)},
+        pairs={(r.base.sha, r.head.sha) for r in todo},
+    )
+    by_key = {s.key: s for s in series}
+    requests = [
+        PriorRequest(by_key[key], r.base.sha)
+        for r in todo
+        for key, commit in index.sides(r.base.sha, r.head.sha)
+        if commit == r.base.sha and key in by_key
+    ]
+    priors = learn_priors(requests, floors)
+
+    def lookup(item: SeriesInput, base: str) -> Priors | None:
+        return priors.get((SeriesKey(item.machine, item.scenario, item.params, item.metric), base))
+
+    out = []
+    for record in todo:
+        base, head = record.base.sha, record.head.sha
+        inputs = comparison_inputs(series, index, base, head)
+        report = compare(base, head, inputs, floors, lambda item, b=base: lookup(item, b))
+        page = urls.pr_page(record.pull_request, head) if record.pull_request else urls.compare_page(base, head)
+        out.append(
+            Comparison(
+                page,
+                record.base,
+                record.head,
+                _page_rows(report),
+                ReportSummary.of(report),
+                record.pull_request,
+                record.branch,
+                record.ci_url,
+                record.finished_at,
+                RunRef(record.machine, record.head.sha, record.run_id),
+                profile_pairs(record),
+            )
+        )
+    return out
+
+
+_SHARED: tuple = ()  # what forked workers judge from: set just before they start, inherited, never sent
+
+
+def _judge_in_processes(series, runs, floors, todo: list[RunRecord], workers: int) -> list[Comparison]:
+    """Judge ``todo`` in forked processes, each a share of the runs; the series and runs are
+    inherited rather than sent, and only the (page-sized) comparisons come back."""
+    global _SHARED
+    shares = [list(range(i, len(todo), workers)) for i in range(workers)]
+    _SHARED = (series, runs, floors, todo)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+            results = list(pool.map(_judge_share, shares))
+    finally:
+        _SHARED = ()
+    out: list[Comparison | None] = [None] * len(todo)
+    for share, comparisons in zip(shares, results, strict=True):
+        for i, comparison in zip(share, comparisons, strict=True):
+            out[i] = comparison
+    return out
+
+
+def _judge_share(share: list[int]) -> list[Comparison]:
+    series, runs, floors, todo = _SHARED
+    return _judge(series, runs, floors, [todo[i] for i in share])
+
+
+def _page_rows(report: ComparisonReport) -> ComparisonReport:
+    """The report with only the rows a page shows, each without its copy of the history (pages
+    show how many points it had, ``noise.history_points``). A thousand PRs of hundreds of series
+    kept whole would take gigabytes, and the build cache would read them all back."""
+    changed = {id(v) for v in report.changed}
+    others = sorted((v for v in report.series if id(v) not in changed), key=lambda v: -abs(v.change or 0))
+    kept = changed | {id(v) for v in others[:OTHERS_SHOWN]}
+    return replace(
+        report,
+        series=tuple(
+            replace(v, series=replace(v.series, history=())) if v.noise is not None and v.series.history else v
+            for v in report.series
+            if id(v) in kept
+        ),
+    )
+
+
+def profile_pairs(record: RunRecord) -> tuple[ProfilePair, ...]:
+    """The scenarios of an A/B run whose callgrind outputs were kept on both sides."""
+    sides: dict[str, dict[str, tuple[str, ...]]] = defaultdict(dict)
+    for m in record.measurements:
+        if m.metric == "instructions" and m.profiles:
+            side = "base" if m.commit == record.base.sha else "head"
+            sides[scenario_label(m.scenario, m.params)][side] = m.profiles
+    return tuple(
+        ProfilePair(label, record.machine, found["base"], found["head"])
+        for label, found in sorted(sides.items())
+        if "base" in found and "head" in found
+    )
