@@ -119,12 +119,21 @@ def load_run(
     """Read and validate one file. Problems name the file relative to ``root`` when given.
 
     With a cache, a file whose bytes were parsed before is not parsed again."""
-    shown = str(path.relative_to(root.parent) if root is not None and path.is_relative_to(root.parent) else path)
+    shown = _shown(path, root)
     try:
         data = path.read_bytes()
     except OSError as exc:
         return None, [Problem(shown, "(file)", f"cannot read: {exc}")]
-    digest = hashlib.sha1(data).hexdigest()
+    return _parsed(path, shown, data, hashlib.sha1(data).hexdigest(), cache)
+
+
+def _shown(path: Path, root: Path | None) -> str:
+    return str(path.relative_to(root.parent) if root is not None and path.is_relative_to(root.parent) else path)
+
+
+def _parsed(
+    path: Path, shown: str, data: bytes, digest: str, cache: RunCache | None
+) -> tuple[LoadedRun | None, list[Problem]]:
     record = cache.get(digest) if cache is not None else None
     if record is None:
         try:
@@ -196,19 +205,24 @@ def load_all(root: Path, cache: RunCache | None = None, workers: int = 1) -> tup
 
 
 def _load_each(paths: list[Path], root: Path, cache: RunCache | None, workers: int) -> list:
+    """``load_run`` of each path, in order; files the cache lacks are parsed in worker processes."""
     if workers < 2 or len(paths) < 2 * MIN_SHARE:
         return [load_run(path, root, cache) for path in paths]
     out: list = [None] * len(paths)
     todo = []
     for i, path in enumerate(paths):
         try:
-            record = cache.get(hashlib.sha1(path.read_bytes()).hexdigest()) if cache is not None else None
+            data = path.read_bytes()
         except OSError:
-            record = None  # load_run below says why
-        if record is None:
-            todo.append(i)
+            todo.append(i)  # the worker's load_run says why
+            continue
+        digest = hashlib.sha1(data).hexdigest()
+        if cache is not None and cache.get(digest) is not None:
+            out[i] = _parsed(path, _shown(path, root), data, digest, cache)
         else:
-            out[i] = load_run(path, root, cache)  # a cache hit: no parsing
+            todo.append(i)
+    if not todo:
+        return out
     workers = max(1, min(workers, len(todo) // MIN_SHARE))
     shares = [[(paths[i], root) for i in todo[w::workers]] for w in range(workers)]
     with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
