@@ -26,7 +26,7 @@ from generator.results.store import profiles_dir_for, read_profile
 from generator.site import urls
 from generator.site.cache import ComparisonCache, RunCache, comparison_keys
 from generator.site.gather import Site, gather
-from generator.site.judging import RunRef
+from generator.site.judging import RunRef, run_key
 from generator.site.pages import render_site
 from generator.site.writer import WriteStats, replace_file, write_tree
 
@@ -118,7 +118,7 @@ def generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings, jobs:
     del run_cache  # it holds every record too; they must be free to go once gathered
     runs = [run.record for run in loaded]
     order, source = main_order(config_path, config.project.main_branch, runs)
-    digests = {(r.record.machine, r.record.run_id): r.digest for r in loaded}
+    digests = {run_key(r.record): r.digest for r in loaded}
     floors = dict(config.project.floors)
     memo = ComparisonCache(cache_dir / "comparisons", comparison_keys(runs, digests, order, floors))
     site, run_count = gather(config, runs, order, memo, workers=jobs), len(runs)

@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 
 from generator.model import RunRecord
-from generator.site.judging import Comparison
+from generator.site.judging import Comparison, run_key
 from generator.site.writer import replace_file
 
 # Parsed records change shape when these sources do; their bytes are part of the format's name.
@@ -90,14 +90,10 @@ class ComparisonCache:
 
     def __init__(self, folder: Path | None, keys: dict[tuple[str, str], str]) -> None:
         self.folder, self.keys = folder, keys
-        self._found: dict[tuple[str, str], Comparison] = {}
         self._used: set[str] = set()
 
     def get(self, record: RunRecord) -> Comparison | None:
-        ref = (record.machine, record.run_id)
-        if ref in self._found:
-            return self._found[ref]
-        key = self.keys.get(ref)
+        key = self.keys.get(run_key(record))
         if self.folder is None or key is None:
             return None
         try:
@@ -107,12 +103,11 @@ class ComparisonCache:
             return None
         if not isinstance(found, Comparison):
             return None
-        self._found[ref] = found
         self._used.add(key)
         return found
 
     def put(self, record: RunRecord, comparison: Comparison) -> None:
-        key = self.keys.get((record.machine, record.run_id))
+        key = self.keys.get(run_key(record))
         if self.folder is None or key is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -140,7 +135,7 @@ def comparison_keys(
     commit_runs: dict[str, list[str]] = defaultdict(list)
     pair_runs: dict[tuple[str, str], list[str]] = defaultdict(list)
     for r in runs:
-        digest = digests[(r.machine, r.run_id)]
+        digest = digests[run_key(r)]
         if r.base is None:
             commit_runs[r.head.sha].append(digest)
         else:
@@ -158,20 +153,22 @@ def comparison_keys(
         base, head = r.base.sha, r.head.sha
         parts = [
             prefix.get(base) or f"off-main {_analysis_code().hex()} {sorted(floors.items())}",
-            digests[(r.machine, r.run_id)],
+            digests[run_key(r)],
             *sorted(pair_runs[(base, head)]),
             *sorted(commit_runs.get(base, ())),
             *sorted(commit_runs.get(head, ())),
         ]
-        keys[(r.machine, r.run_id)] = hashlib.sha1(" ".join(parts).encode()).hexdigest()
+        keys[run_key(r)] = hashlib.sha1(" ".join(parts).encode()).hexdigest()
     return keys
 
 
 @cache
 def _analysis_code() -> bytes:
-    """The digest of the code comparisons come from: changing it invalidates every kept comparison."""
+    """The digest of the code comparisons come from (their verdicts, and the page paths urls.py
+    names): changing it invalidates every kept comparison."""
     root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha1(b"comparisons-1")
-    for path in sorted([*root.glob("analysis/*.py"), root / "site" / "judging.py", root / "model.py"]):
+    sources = [*root.glob("analysis/*.py"), root / "site" / "judging.py", root / "site" / "urls.py", root / "model.py"]
+    for path in sorted(sources):
         digest.update(path.read_bytes())
     return digest.digest()
