@@ -67,16 +67,7 @@ class SubprocessExecutor:
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             started = time.perf_counter()
             try:
-                proc = subprocess.Popen(
-                    invocation.argv,
-                    cwd=invocation.cwd,
-                    env=dict(invocation.env),
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=err,
-                    start_new_session=True,
-                    preexec_fn=pin_to_cpus(invocation.cpus),
-                )
+                proc = start(invocation, out, err)
             except OSError as exc:
                 return Execution(None, 0.0, 0.0, 0, "", "", error=f"could not start {invocation.argv[0]!r}: {exc}")
             sampler = PeakMemorySampler(proc.pid)
@@ -153,6 +144,21 @@ def _vm_hwm(pid: int) -> int:
     except (OSError, ValueError):
         pass
     return 0
+
+
+def start(invocation: Invocation, stdout, stderr) -> subprocess.Popen:
+    """Start a child as perfpages starts every one: no stdin, its own process group (so a timeout
+    or a stop can kill all it spawned), pinned to the invocation's CPUs."""
+    return subprocess.Popen(
+        invocation.argv,
+        cwd=invocation.cwd,
+        env=dict(invocation.env),
+        stdin=subprocess.DEVNULL,
+        stdout=stdout,
+        stderr=stderr,
+        start_new_session=True,
+        preexec_fn=pin_to_cpus(invocation.cpus),
+    )
 
 
 def pin_to_cpus(cpus: tuple[int, ...]):

@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 
-from generator.runner.executor import Invocation, pin_to_cpus
+from generator.runner.executor import Invocation, start
 
 STDERR_TAIL = 600
 STOP_GRACE = 2.0  # seconds between SIGTERM and SIGKILL
@@ -31,16 +31,7 @@ class ServerError(Exception):
 def running(invocation: Invocation, port: int, ready_timeout: float) -> Iterator[None]:
     with tempfile.TemporaryFile() as err:
         try:
-            proc = subprocess.Popen(
-                invocation.argv,
-                cwd=invocation.cwd,
-                env=dict(invocation.env),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=err,
-                start_new_session=True,
-                preexec_fn=pin_to_cpus(invocation.cpus),
-            )
+            proc = start(invocation, subprocess.DEVNULL, err)
         except OSError as exc:
             raise ServerError(f"server `{' '.join(invocation.argv)}` could not start: {exc.strerror}") from None
         try:
