@@ -132,6 +132,11 @@ def parse_json(text: str) -> object:
         raise FormatError(f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}") from None
 
 
+def require_member(doc: object, key: str, kind: type, expected: str) -> None:
+    """The document must be an object whose ``key`` holds a ``kind`` (a list of benchmarks, ...)."""
+    require(isinstance(doc, dict) and isinstance(doc.get(key), kind), key, expected)
+
+
 def single_runs(paths: list[Path], pattern: str, run: Callable[[Path, str, str], SourceRun]) -> Iterator[Item]:
     """For formats in which one file is one run: each file is read once and converted by
     ``run(path, text, identity)``. The identity is the file's name and a hash of its content,

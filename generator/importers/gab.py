@@ -26,6 +26,7 @@ from generator.importers.base import (
     iso_from_millis,
     read_text,
     require,
+    require_member,
     scenario_name,
     seconds,
 )
@@ -67,7 +68,7 @@ def _parse(text: str) -> dict:
     except json.JSONDecodeError as exc:
         line = text.count("\n", 0, start) + exc.lineno  # the `window.BENCHMARK_DATA = ` prefix shifts nothing else
         raise FormatError(f"line {line} column {exc.colno}", f"not valid JSON: {exc.msg}") from None
-    require(isinstance(doc, dict) and isinstance(doc.get("entries"), dict), "entries", "expected an object of suites")
+    require_member(doc, "entries", dict, "expected an object of suites")
     return doc
 
 

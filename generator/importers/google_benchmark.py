@@ -19,6 +19,7 @@ from generator.importers.base import (
     finite_samples,
     parse_json,
     require,
+    require_member,
     scenario_name,
     seconds,
     single_runs,
@@ -34,7 +35,7 @@ def read(paths: list[Path]) -> Iterator[Item]:
 
 def _run(path: Path, text: str, identity: str) -> SourceRun:
     doc = parse_json(text)
-    require(isinstance(doc, dict) and isinstance(doc.get("benchmarks"), list), "benchmarks", "expected a list")
+    require_member(doc, "benchmarks", list, "expected a list")
     context = doc.get("context") or {}
     return SourceRun(
         identity=identity,

@@ -12,6 +12,7 @@ from generator.importers.base import (
     finite_samples,
     parse_json,
     require,
+    require_member,
     scenario_name,
     single_runs,
 )
@@ -24,7 +25,7 @@ def read(paths: list[Path]) -> Iterator[Item]:
 
 def _run(path: Path, text: str, identity: str) -> SourceRun:
     doc = parse_json(text)
-    require(isinstance(doc, dict) and isinstance(doc.get("results"), list), "results", "expected a list")
+    require_member(doc, "results", list, "expected a list")
     return SourceRun(identity=identity, points=tuple(_points(doc["results"])), fingerprint={"source": "hyperfine"})
 
 

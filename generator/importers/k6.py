@@ -18,6 +18,7 @@ from generator.importers.base import (
     SourceRun,
     parse_json,
     require,
+    require_member,
     scenario_name,
     single_runs,
 )
@@ -49,7 +50,7 @@ def read(paths: list[Path]) -> Iterator[Item]:
 
 def _run(path: Path, text: str, identity: str) -> SourceRun:
     doc = parse_json(text)
-    require(isinstance(doc, dict) and isinstance(doc.get("metrics"), dict), "metrics", "expected an object")
+    require_member(doc, "metrics", dict, "expected an object")
     points = tuple(summary_points(doc["metrics"], path.stem.removesuffix(".json")))
     require(bool(points), "metrics.http_req_duration", "expected k6's http_req_duration or http_reqs")
     return SourceRun(identity=identity, points=points, fingerprint={"source": "k6"})

@@ -18,6 +18,7 @@ from generator.importers.base import (
     finite_samples,
     parse_json,
     require,
+    require_member,
     scenario_name,
     single_runs,
 )
@@ -32,7 +33,7 @@ def read(paths: list[Path]) -> Iterator[Item]:
 
 def _run(path: Path, text: str, identity: str) -> SourceRun:
     doc = parse_json(text)
-    require(isinstance(doc, dict) and isinstance(doc.get("benchmarks"), list), "benchmarks", "expected a list")
+    require_member(doc, "benchmarks", list, "expected a list")
     top = doc.get("metadata") or {}
     sha = str(top.get("commit_id") or "")
     return SourceRun(

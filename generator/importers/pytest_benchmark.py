@@ -23,6 +23,7 @@ from generator.importers.base import (
     iso,
     read_json,
     require,
+    require_member,
     scenario_name,
 )
 from generator.model import CommitInfo, Direction, Spread
@@ -37,7 +38,7 @@ def read(paths: list[Path]) -> Iterator[Item]:
 
 
 def _run(path: Path, doc) -> SourceRun:
-    require(isinstance(doc, dict) and isinstance(doc.get("benchmarks"), list), "benchmarks", "expected a list")
+    require_member(doc, "benchmarks", list, "expected a list")
     points = []
     for i, bench in enumerate(doc["benchmarks"]):
         points.append(_point(bench, f"benchmarks[{i}]"))
