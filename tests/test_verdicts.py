@@ -270,3 +270,15 @@ def test_mann_whitney_matches_scipy_with_and_without_ties():
         if i % 3 == 0:  # ties
             a, b = np.round(a, 1), np.round(b, 1)
         assert mann_whitney_p(a, b) == pytest.approx(mannwhitneyu(a, b).pvalue, abs=1e-12)
+
+
+def test_average_ranks_match_scipy():
+    from scipy.stats import rankdata as scipy_ranks
+
+    from generator.analysis.mannwhitney import rankdata
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 7, 60, 2000):
+        for ties in (False, True):
+            x = rng.integers(0, 6, n).astype(float) if ties else rng.normal(size=n)
+            assert np.array_equal(rankdata(x), scipy_ranks(x))

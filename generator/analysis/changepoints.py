@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.stats import mannwhitneyu, rankdata
 
+from generator.analysis.mannwhitney import mann_whitney_p, rankdata
 from generator.analysis.robust import noise_sigma, spread
 
 SPLIT_ALPHA = 0.01  # Pettitt p-value for a binary-segmentation split
@@ -232,7 +232,7 @@ def _confirm_tail(x: np.ndarray, sigma: float, found: list[int]) -> list[int]:
         shift = abs(float(np.median(right) - np.median(left))) / sigma
         if shift < MIN_EFFECT or not (_local_jump(x, c, sigma) and _steplike(x, c)):
             continue
-        pvalue = float(mannwhitneyu(left, right).pvalue)
+        pvalue = mann_whitney_p(left, right)
         if pvalue < SCAN_ALPHA and (best is None or pvalue < best[0]):
             best = (pvalue, c)
     if best is None or any(abs(best[1] - c) < TREND_WINDOW for c in found):
@@ -251,12 +251,12 @@ def _separates(x: np.ndarray, cps: list[int], i: int, sigma: float, alpha: float
     if min(len(left), len(right)) < 3:
         return False
     shift = abs(np.median(right) - np.median(left)) / sigma
-    return shift >= effect and mannwhitneyu(left, right).pvalue < alpha
+    return shift >= effect and mann_whitney_p(left, right) < alpha
 
 
 def _describe(x: np.ndarray, cps: list[int], i: int) -> ChangePoint:
     left, right = _segments(x, cps, i)
     before, after = float(np.median(left)), float(np.median(right))
-    confidence = 1.0 - float(mannwhitneyu(left, right).pvalue)
+    confidence = 1.0 - mann_whitney_p(left, right)
     change = after / before - 1 if before else float("inf") if after else 0.0
     return ChangePoint(cps[i], before, after, change, confidence)
