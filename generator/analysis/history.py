@@ -53,30 +53,24 @@ def analyse_history(series: Series) -> SeriesHistory:
     changes: list[Change] = []
     pending: Pending | None = None
     breaks = []
-    for start, stop in _environment_segments(series):
-        points = series.points[start:stop]
+    bounds = [*series.segment_starts_list, len(series)]
+    for segment, stop in zip(series.segments, bounds[1:], strict=True):
+        start = segment.start
         if start > 0:
-            breaks.append(Discontinuity(series, points[0].commit, points[0].environment))
-        values = [p.value for p in points]
+            breaks.append(Discontinuity(series, series.commits[start], segment.environment))
+        values = series.medians[start:stop]
         found = changepoints.detect(values)
-        changes += [_change(series, points, c) for c in found]
+        changes += [_change(series, start, c) for c in found]
         tail = changepoints.pending(values, found)
-        pending = _pending(series, points, tail) if tail is not None else None  # only the newest segment counts
+        pending = _pending(series, start, tail) if tail is not None else None  # only the newest segment counts
     return SeriesHistory(series, tuple(changes), pending, tuple(breaks))
 
 
-def _environment_segments(series: Series) -> list[tuple[int, int]]:
-    bounds = [0] + [
-        i for i in range(1, len(series.points)) if series.points[i].environment != series.points[i - 1].environment
-    ]
-    return list(zip(bounds, [*bounds[1:], len(series.points)], strict=True))
-
-
-def _change(series: Series, points, c: changepoints.ChangePoint) -> Change:
+def _change(series: Series, start: int, c: changepoints.ChangePoint) -> Change:
     return Change(
         series,
-        points[c.index - 1].commit,
-        points[c.index].commit,
+        series.commits[start + c.index - 1],
+        series.commits[start + c.index],
         c.before,
         c.after,
         c.change,
@@ -85,10 +79,10 @@ def _change(series: Series, points, c: changepoints.ChangePoint) -> Change:
     )
 
 
-def _pending(series: Series, points, tail: changepoints.PendingChange) -> Pending:
+def _pending(series: Series, start: int, tail: changepoints.PendingChange) -> Pending:
     return Pending(
         series,
-        points[tail.index].commit,
+        series.commits[start + tail.index],
         tail.change,
         tail.runs_to_confirm,
         direction_of(tail.change, series.direction),

@@ -8,8 +8,10 @@ known discontinuity rather than an alarm.
 
 from __future__ import annotations
 
+import itertools
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -44,29 +46,62 @@ class Point:
 
 
 @dataclass(frozen=True)
+class Segment:
+    """Points measured in one environment: from ``start`` to the next segment's start."""
+
+    start: int
+    environment: str
+
+
+@dataclass(frozen=True, eq=False)
 class Series:
+    """One series as columns, a row per point: a long history has about a million points, and
+    an object for each would be most of what a build spends. ``point(i)`` makes one on demand."""
+
     key: SeriesKey
     unit: str
     direction: Direction
-    points: tuple[Point, ...]
+    commits: tuple[str, ...]
+    medians: np.ndarray  # the value of each point
+    low: np.ndarray  # the band each point's samples span (an imported point's interval)
+    high: np.ndarray
+    sample_values: np.ndarray  # point i's samples are sample_values[sample_ends[i - 1]:sample_ends[i]]
+    sample_ends: np.ndarray
+    segments: tuple[Segment, ...]  # environment segments, oldest first; the first starts at 0
+    spreads: Mapping[int, tuple[float, float]]  # point index -> interval, for single-sample imported points
+
+    def __len__(self) -> int:
+        return len(self.commits)
+
+    def point(self, i: int) -> Point:
+        i = i + len(self) if i < 0 else i
+        start = int(self.sample_ends[i - 1]) if i else 0
+        samples = tuple(self.sample_values[start : int(self.sample_ends[i])].tolist())
+        environment = self.segments[bisect_right(self.segment_starts_list, i) - 1].environment
+        return Point(self.commits[i], samples, environment, self.values[i], self.spreads.get(i))
+
+    @cached_property
+    def points(self) -> tuple[Point, ...]:
+        """Every point as an object: for the few readers of a whole series' samples."""
+        return tuple(self.point(i) for i in range(len(self)))
+
+    @cached_property
+    def segment_starts_list(self) -> list[int]:
+        return [s.start for s in self.segments]
 
     @cached_property
     def positions(self) -> dict[str, int]:
-        return {p.commit: i for i, p in enumerate(self.points)}
+        return {c: i for i, c in enumerate(self.commits)}
 
     @cached_property
     def values(self) -> tuple[float, ...]:
-        return tuple(p.value for p in self.points)
+        return tuple(self.medians.tolist())
 
     @cached_property
     def segment_starts(self) -> tuple[int, ...]:
         """For each point, where its environment segment starts."""
-        starts, start = [], 0
-        for i, p in enumerate(self.points):
-            if i and p.environment != self.points[i - 1].environment:
-                start = i
-            starts.append(start)
-        return tuple(starts)
+        bounds = [*self.segment_starts_list, len(self)]
+        return tuple(start for start, stop in itertools.pairwise(bounds) for _ in range(stop - start))
 
     def history_until(self, commit: str, limit: int | None = None) -> tuple[float, ...]:
         """Point values up to and including ``commit``, within that commit's environment
@@ -105,61 +140,164 @@ class _Keys:
 
 
 def build_series(runs: Iterable[RunRecord], main_order: list[str]) -> list[Series]:
-    """Series along ``main_order`` (full SHAs, oldest first) from the runs of single commits."""
-    position = {sha: i for i, sha in enumerate(main_order)}
-    samples: dict[SeriesKey, dict[str, tuple[float, ...]]] = defaultdict(dict)
-    # One environment per (machine, commit): every series of a run shares its run's environment.
-    environment: dict[tuple[str, str], str] = {}
-    meta: dict[SeriesKey, tuple[str, Direction]] = {}
-    spreads: dict[tuple[SeriesKey, str], tuple[float, float]] = {}
-    series_key = _Keys()
+    """Series along ``main_order`` (full SHAs, oldest first) from the runs of single commits.
+
+    Several runs of one commit pool their samples, in the order the runs started."""
+    rows = _Rows(main_order)
     for record in sorted(runs, key=lambda r: r.started_at):
-        if record.kind != "commit":  # A/B runs are judged as comparisons, not as main history
-            continue
-        if record.head.sha in position:
-            environment[(record.machine, record.head.sha)] = environment_of(record)
-        table = MeasurementTable.of(record.measurements)
-        for row, (kind, commit, values) in enumerate(zip(table.kinds, table.commits, table.samples(), strict=True)):
-            if commit not in position:
-                continue
-            key = series_key(record.machine, kind)
-            spread = table.extras.get(row, (None, None))[1]
-            if spread is not None:
-                spreads[(key, commit)] = (spread.low, spread.high)
-            pool(samples[key], commit, values)
-            meta[key] = (kind.unit, kind.direction)
-    series = []
-    for key, by_commit in sorted(samples.items(), key=lambda item: _sort_key(item[0])):
-        ordered = sorted(by_commit.items(), key=lambda item: position[item[0]])
-        medians = _medians([values for _, values in ordered])
-        points = tuple(
-            Point(
-                sha,
-                values,
-                environment[(key.machine, sha)],
-                median,
-                # Several runs pooled give samples of their own: a single run's interval no longer speaks.
-                spreads.get((key, sha)) if len(values) == 1 else None,
-            )
-            for (sha, values), median in zip(ordered, medians, strict=True)
+        if record.kind == "commit":  # A/B runs are judged as comparisons, not as main history
+            rows.add(record)
+    return rows.series()
+
+
+class _Rows:
+    """Every result row of the main history as arrays, then grouped into series by numpy."""
+
+    def __init__(self, main_order: list[str]) -> None:
+        self.main_order = main_order
+        self.position = {sha: i for i, sha in enumerate(main_order)}
+        # One environment per (machine, commit): every series of a run shares its run's environment.
+        self.environment: dict[tuple[str, str], str] = {}
+        self.kind_rows: dict[str, dict[int, int]] = defaultdict(dict)  # machine -> id(kind) -> kind row
+        self.kinds: list[tuple[str, MeasureKind, int]] = []  # kind row -> (machine, kind, series index)
+        self.series_of_key: dict[SeriesKey, int] = {}
+        self.keys: list[SeriesKey] = []
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.spreads: dict[tuple[int, int], tuple[float, float]] = {}
+        self.series_key = _Keys()
+
+    def add(self, record: RunRecord) -> None:
+        machine, table = record.machine, MeasurementTable.of(record.measurements)
+        if record.head.sha in self.position:
+            self.environment[(machine, record.head.sha)] = environment_of(record)
+        # Kinds are shared objects (codec interns them), so their ids stand for them while the runs live.
+        known = self.kind_rows[machine]
+        kinds = [known.get(id(k)) for k in table.kinds]
+        if None in kinds:
+            kinds = [self._kind_row(machine, k) if r is None else r for k, r in zip(table.kinds, kinds, strict=True)]
+        at = [self.position.get(c, -1) for c in table.commits]
+        ends = np.frombuffer(table.ends, dtype=np.int64) if len(table.ends) else np.zeros(0, np.int64)
+        samples = np.frombuffer(table.flat, dtype=float) if len(table.flat) else np.zeros(0)
+        self.parts.append((np.array(kinds, dtype=np.int64), np.array(at, dtype=np.int64), ends, samples))
+        for row, (_, spread) in table.extras.items():
+            if spread is not None and at[row] >= 0:
+                self.spreads[(self.kinds[kinds[row]][2], at[row])] = (spread.low, spread.high)
+
+    def _kind_row(self, machine: str, kind: MeasureKind) -> int:
+        key = self.series_key(machine, kind)
+        index = self.series_of_key.setdefault(key, len(self.keys))
+        if index == len(self.keys):
+            self.keys.append(key)
+        self.kinds.append((machine, kind, index))
+        self.kind_rows[machine][id(kind)] = len(self.kinds) - 1
+        return len(self.kinds) - 1
+
+    def series(self) -> list[Series]:
+        if not self.parts:
+            return []
+        kind_row, at, lengths, starts, samples = self._stacked()
+        keep = at >= 0  # rows of commits that are not on main
+        if not keep.any():
+            return []
+        kind_row, at, lengths, starts = kind_row[keep], at[keep], lengths[keep], starts[keep]
+        index = np.array([k[2] for k in self.kinds], dtype=np.int64)[kind_row]
+        meta = self._meta(index, kind_row)
+        # Stable: rows of one (series, commit) stay in the order their runs started, so pooling keeps it.
+        order = np.lexsort((at, index))
+        index, at, lengths, starts = index[order], at[order], lengths[order], starts[order]
+        first_row = np.concatenate([[True], (index[1:] != index[:-1]) | (at[1:] != at[:-1])])
+        row_ends = np.cumsum(lengths)
+        gathered = samples[np.repeat(starts - (row_ends - lengths), lengths) + np.arange(int(row_ends[-1]))]
+        group_rows = np.flatnonzero(first_row)
+        ends = row_ends[np.concatenate([group_rows[1:] - 1, [len(index) - 1]])]
+        group_series, group_at = index[group_rows], at[group_rows]
+        medians, low, high = _summaries(gathered, ends)
+        columns = _Columns(gathered, ends, medians, low, high)
+        bounds = np.flatnonzero(np.concatenate([[True], group_series[1:] != group_series[:-1], [True]]))
+        out = [
+            self._one(int(group_series[a]), meta, group_at[a:b], columns, a, b)
+            for a, b in itertools.pairwise(bounds.tolist())
+        ]
+        return sorted(out, key=lambda s: _sort_key(s.key))
+
+    def _stacked(self):
+        kind_row = np.concatenate([p[0] for p in self.parts])
+        at = np.concatenate([p[1] for p in self.parts])
+        samples = np.concatenate([p[3] for p in self.parts])
+        offsets = np.cumsum([0] + [len(p[3]) for p in self.parts[:-1]])
+        ends = np.concatenate([p[2] + offset for p, offset in zip(self.parts, offsets, strict=True)])
+        starts = np.concatenate([[0], ends[:-1]])
+        return kind_row, at, ends - starts, starts, samples
+
+    def _meta(self, index: np.ndarray, kind_row: np.ndarray) -> dict[int, MeasureKind]:
+        """Unit and direction of each series come from its newest row's kind."""
+        last = len(index) - 1 - np.unique(index[::-1], return_index=True)[1]
+        return {int(index[i]): self.kinds[int(kind_row[i])][1] for i in last}
+
+    def _one(self, series: int, meta: dict[int, MeasureKind], at, columns: _Columns, a: int, b: int) -> Series:
+        """Series number ``series``: groups (points) a to b of ``columns``."""
+        key, kind = self.keys[series], meta[series]
+        commits = tuple(self.main_order[i] for i in at.tolist())
+        ends = columns.ends[a:b]
+        first = int(columns.ends[a - 1]) if a else 0
+        counts = np.diff(ends, prepend=first)
+        low, high = columns.low[a:b], columns.high[a:b]
+        # Several runs pooled give samples of their own: a single run's interval no longer speaks.
+        spreads = {
+            i: self.spreads[(series, p)]
+            for i, p in enumerate(at.tolist())
+            if (series, p) in self.spreads and counts[i] == 1
+        }
+        for i, (lo, hi) in spreads.items():
+            low[i], high[i] = lo, hi
+        return Series(
+            key,
+            kind.unit,
+            kind.direction,
+            commits,
+            columns.medians[a:b],
+            low,
+            high,
+            columns.samples[first : int(ends[-1])],
+            ends - first,
+            _segments(key.machine, commits, self.environment),
+            spreads,
         )
-        series.append(Series(key, *meta[key], points))
-    return series
 
 
-def _medians(samples: list[tuple[float, ...]]) -> list[float]:
-    """The median of each tuple, as statistics.median gives it, computed for all tuples of one
-    length at once: a long history has millions of points."""
-    out: list[float] = [0.0] * len(samples)
-    by_length: dict[int, list[int]] = defaultdict(list)
-    for i, values in enumerate(samples):
-        by_length[len(values)].append(i)
-    for length, rows in by_length.items():
-        block = np.sort(np.array([samples[i] for i in rows], dtype=float).reshape(len(rows), length), axis=1)
-        middle = block[:, length // 2] if length % 2 else (block[:, length // 2 - 1] + block[:, length // 2]) / 2
-        for i, median in zip(rows, middle.tolist(), strict=True):
-            out[i] = median
-    return out
+@dataclass(frozen=True)
+class _Columns:
+    """Every point of every series, grouped by series: pooled samples and their summaries."""
+
+    samples: np.ndarray
+    ends: np.ndarray
+    medians: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+
+
+def _segments(machine: str, commits: tuple[str, ...], environment: dict[tuple[str, str], str]) -> tuple[Segment, ...]:
+    segments: list[Segment] = []
+    for i, commit in enumerate(commits):
+        env = environment[(machine, commit)]
+        if not segments or segments[-1].environment != env:
+            segments.append(Segment(i, env))
+    return tuple(segments)
+
+
+def _summaries(samples: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median, least and greatest of each point's samples (``ends`` as in Series), all at once.
+
+    Medians are taken as statistics.median does, for all points with one sample count at a time."""
+    starts = np.concatenate([[0], ends[:-1]])
+    counts = ends - starts
+    medians = np.empty(len(ends))
+    for length in np.unique(counts).tolist():
+        rows = np.flatnonzero(counts == length)
+        block = np.sort(samples[starts[rows][:, None] + np.arange(length)], axis=1)
+        middle = length // 2
+        medians[rows] = block[:, middle] if length % 2 else (block[:, middle - 1] + block[:, middle]) / 2
+    return medians, np.minimum.reduceat(samples, starts), np.maximum.reduceat(samples, starts)
 
 
 def _sort_key(key: SeriesKey) -> tuple:

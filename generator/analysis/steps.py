@@ -8,53 +8,140 @@ noisy run is never a regression here, and a recent commit may still be unconfirm
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
+
 from generator.analysis.history import SeriesHistory
 from generator.analysis.series import Point
+
+LARGEST_KEPT = 5  # unchanged series a step keeps, those with the largest single-run difference
 
 
 @dataclass(frozen=True, slots=True)
 class StepChange:
     history: SeriesHistory
-    before: Point
-    after: Point
+    index: int  # the series' point at the step's head; the one before is at its base
     verdict: str  # "regressed", "improved", "unconfirmed" or "unchanged"
     level_change: float | None  # the level shift found at this step, if any
 
     @property
+    def before(self) -> Point:
+        return self.history.series.point(self.index - 1)
+
+    @property
+    def after(self) -> Point:
+        return self.history.series.point(self.index)
+
+    @property
     def change(self) -> float:
         """The change between the two single runs."""
-        return self.after.value / self.before.value - 1 if self.before.value else 0.0
+        values = self.history.series.values
+        before, after = values[self.index - 1], values[self.index]
+        return after / before - 1 if before else 0.0
 
 
 @dataclass(frozen=True)
 class Step:
     base: str
     head: str
-    changes: tuple[StepChange, ...]  # every series measured at both commits
-
-    @property
-    def shifted(self) -> tuple[StepChange, ...]:
-        return tuple(c for c in self.changes if c.verdict != "unchanged")
+    series: int  # how many series were measured at both commits
+    machines: tuple[str, ...]  # the machines that measured them
+    shifted: tuple[StepChange, ...]  # level shifts found here and unconfirmed ones
+    unchanged: int
+    largest: tuple[StepChange, ...]  # the LARGEST_KEPT unchanged ones with the largest single-run change
 
 
 def main_steps(histories: list[SeriesHistory], commits: list[str]) -> list[Step]:
     """One step per consecutive pair of measured commits; a series joins a step when it has
-    both commits as consecutive points."""
+    both commits as consecutive points.
+
+    A long history has about a million (series, step) pairs, so they stay arrays: only the
+    shifted ones and the few largest unchanged ones of each step become objects."""
     at = {sha: i for i, sha in enumerate(commits)}
-    found: dict[int, list[StepChange]] = defaultdict(list)
-    for h in histories:
-        shifts = {c.first_bad: c for c in h.changes}
-        pending = h.pending.since if h.pending else None
-        for before, after in itertools.pairwise(h.series.points):
-            i = at.get(after.commit)
-            if i is None or i == 0 or commits[i - 1] != before.commit:
-                continue
-            shift = shifts.get(after.commit)
-            verdict = shift.verdict.value if shift else ("unconfirmed" if after.commit == pending else "unchanged")
-            level = shift.change if shift else (h.pending.change if verdict == "unconfirmed" else None)
-            found[i].append(StepChange(h, before, after, verdict, level))
-    return [Step(commits[i - 1], commits[i], tuple(found.get(i, ()))) for i in range(1, len(commits))]
+    rows, shifted = _pairs(histories, at)
+    counts = np.bincount(rows.step, minlength=len(commits))
+    largest = rows.largest_unchanged(histories)
+    machines = rows.machines(histories, len(commits))
+    return [
+        Step(
+            commits[i - 1],
+            commits[i],
+            int(counts[i]),
+            machines[i],
+            tuple(shifted.get(i, {}).values()),
+            int(counts[i]) - len(shifted.get(i, {})),
+            largest.get(i, ()),
+        )
+        for i in range(1, len(commits))
+    ]
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    """Every (series, step) pair: the history's number, its point at the head, the step, the
+    single-run change, and whether it is unchanged (no shift marked there)."""
+
+    history: np.ndarray
+    index: np.ndarray
+    step: np.ndarray
+    change: np.ndarray
+    plain: np.ndarray
+
+    @classmethod
+    def of(cls, parts: list[tuple[np.ndarray, ...]]) -> _Pairs:
+        if not parts:
+            return cls(*(np.zeros(0, np.int64) for _ in range(3)), np.zeros(0), np.zeros(0, bool))
+        return cls(*(np.concatenate([p[k] for p in parts]) for k in range(5)))
+
+    def largest_unchanged(self, histories: list[SeriesHistory]) -> dict[int, tuple[StepChange, ...]]:
+        history, index, step = self.history[self.plain], self.index[self.plain], self.step[self.plain]
+        # By step, then largest change first; ties keep the histories' order, as a stable sort would.
+        order = np.lexsort((history, -np.abs(self.change[self.plain]), step))
+        ordered = step[order]
+        kept = order[np.arange(len(order)) - np.searchsorted(ordered, ordered) < LARGEST_KEPT]
+        found: dict[int, list[StepChange]] = defaultdict(list)
+        for n, i, at in zip(history[kept].tolist(), index[kept].tolist(), step[kept].tolist(), strict=True):
+            found[at].append(StepChange(histories[n], i, "unchanged", None))
+        return {at: tuple(changes) for at, changes in found.items()}
+
+    def machines(self, histories: list[SeriesHistory], steps: int) -> list[tuple[str, ...]]:
+        """The machines that measured each step, sorted."""
+        names = sorted({h.series.key.machine for h in histories})
+        of_history = np.array([names.index(h.series.key.machine) for h in histories], dtype=np.int64)
+        present = np.zeros((steps, len(names)), dtype=bool)
+        present[self.step, of_history[self.history]] = True
+        return [tuple(name for name, here in zip(names, row, strict=True) if here) for row in present.tolist()]
+
+
+def _pairs(histories: list[SeriesHistory], at: dict[str, int]) -> tuple[_Pairs, dict[int, dict[int, StepChange]]]:
+    """Every (series, step) pair as arrays, and the shifted ones (step -> history number -> change)."""
+    parts, shifted = [], defaultdict(dict)
+    for n, h in enumerate(histories):
+        measured = np.array([at.get(c, -1) for c in h.series.commits], dtype=np.int64)
+        # A point joins the step to its commit when the point before is at the commit before.
+        joined = np.zeros(len(measured), dtype=bool)
+        joined[1:] = (measured[1:] >= 1) & (measured[:-1] == measured[1:] - 1)
+        plain = joined.copy()
+        for index, (verdict, level) in _marks(h).items():
+            if joined[index]:
+                shifted[int(measured[index])][n] = StepChange(h, index, verdict, level)
+                plain[index] = False
+        index = np.flatnonzero(joined)
+        values = h.series.medians
+        before = values[index - 1]
+        change = np.divide(values[index], before, out=np.ones(len(index)), where=before != 0) - 1
+        parts.append((np.full(len(index), n), index, measured[index], change, plain[index]))
+    return _Pairs.of(parts), shifted
+
+
+def _marks(h: SeriesHistory) -> dict[int, tuple[str, float]]:
+    """Point index -> (verdict, level change) where a series shifted, or may have; a confirmed
+    shift outranks an unconfirmed one at the same point."""
+    marks = {}
+    if h.pending is not None:
+        marks[h.series.positions[h.pending.since]] = ("unconfirmed", h.pending.change)
+    for c in h.changes:
+        marks[h.series.positions[c.first_bad]] = (c.verdict.value, c.change)
+    return marks

@@ -130,7 +130,7 @@ def series_document(site: Site) -> dict:
                 "machine": h.series.key.machine,
                 "unit": h.series.unit,
                 "direction": h.series.direction.value,
-                "points": len(h.series.points),
+                "points": len(h.series),
                 "data": urls.scenario_data(g.slug).removeprefix(f"{urls.ROOT}/api/"),
             }
             for g in site.scenarios

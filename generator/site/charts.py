@@ -24,6 +24,10 @@ def rounded(value: float) -> float:
     return float(f"{value:.6g}")
 
 
+def _rounded_all(values) -> list[float]:
+    return list(map(float, map("{:.6g}".format, values.tolist())))
+
+
 def commits_document(site: Site) -> dict:
     return {
         "commits": [
@@ -50,11 +54,11 @@ def _trend(history: SeriesHistory, position: dict[str, int], floor: float, per_t
     s = history.series
     return {
         "machine": s.key.machine,
-        "x": [position[p.commit] for p in s.points],
-        "y": [rounded(p.value) for p in s.points],
+        "x": [position[c] for c in s.commits],
+        "y": _rounded_all(s.medians),
         # The band spans the samples, or an imported point's interval when it came with no samples.
-        "lo": [rounded(p.spread[0] if p.spread else min(p.samples)) for p in s.points],
-        "hi": [rounded(p.spread[1] if p.spread else max(p.samples)) for p in s.points],
+        "lo": _rounded_all(s.low),
+        "hi": _rounded_all(s.high),
         "threshold": _threshold(history, position, floor, per_test),
         "changes": [
             {
@@ -72,18 +76,18 @@ def _trend(history: SeriesHistory, position: dict[str, int], floor: float, per_t
 def _threshold(history: SeriesHistory, position: dict[str, int], floor: float, per_test: float) -> dict | None:
     """The band a PR based on the newest commit must leave to be flagged: level +- the MDE."""
     s = history.series
-    latest = s.points[-1].commit
+    latest = s.commits[-1]
     segment = s.history_until(latest)
     noise = learn_noise(segment)
     if noise is None:
         return None
     mde = minimum_detectable_effect(noise, floor, per_test)
     # The band belongs to the current level: from the last change (or environment change) on.
-    start = len(s.points) - len(segment)
+    start = len(s) - len(segment)
     if history.changes:
         start = max(start, s.positions[history.changes[-1].first_bad])
     return {
-        "x0": position[s.points[start].commit],
+        "x0": position[s.commits[start]],
         "x1": position[latest],
         "level": rounded(noise.base_level),
         "mde": rounded(mde),

@@ -67,7 +67,7 @@ def _commits(site: Site, c: Comparison | MainStep) -> str:
 
 def _machines(c: Comparison | MainStep) -> list[str]:
     if isinstance(c, MainStep):
-        return sorted({s.history.series.key.machine for s in c.step.changes})
+        return list(c.step.machines)
     return list(c.summary.machines)
 
 
@@ -199,7 +199,6 @@ def pr_list_page(site: Site, links: urls.Links) -> str:
 
 
 STEP_MARKS = {"regressed": MARKS[Verdict.REGRESSED], "improved": MARKS[Verdict.IMPROVED], "unconfirmed": "unconfirmed"}
-STEP_OTHERS = 5  # largest single-run differences on a step page (every step page adds to the site size)
 
 
 def step_page(site: Site, s: MainStep, links: urls.Links) -> str:
@@ -207,14 +206,13 @@ def step_page(site: Site, s: MainStep, links: urls.Links) -> str:
     largest single-run differences (noise, unless a shift says otherwise)."""
     title = f"{s.base.sha[:12]}..{s.head.sha[:12]}"
     shifted = sorted(s.step.shifted, key=lambda c: -abs(c.level_change or 0))
-    others = sorted((c for c in s.step.changes if c.verdict == "unchanged"), key=lambda c: -abs(c.change))
     count = len(shifted)
     parts = [
         front_matter(title, searchable=False, hide=("navigation",)),
         f"# {escape(title)}\n",
         _commits(site, s),
         f"**{plural(count, 'level shift') if count else 'no level shift'}** at this commit among "
-        f"{len(s.step.changes)} series.\n",
+        f"{s.step.series} series.\n",
         "A commit on main is judged with hindsight: a level shift needs 5 runs on each side, so a recent "
         "commit can still be unconfirmed. Single-run differences below are noise unless a shift says otherwise.\n",
     ]
@@ -222,10 +220,12 @@ def step_page(site: Site, s: MainStep, links: urls.Links) -> str:
     if shifted:
         rows = [_step_row(site, c, links) for c in shifted]
         parts += ["## Level shifts\n", table(headers, rows) + "\n"]
-    if others:
-        shown = others[:STEP_OTHERS]
-        rest = len(others) - len(shown)
-        summary = f"Largest other differences ({len(shown)} of {len(others)} series)" if rest else "Other differences"
+    if s.step.unchanged:
+        shown = s.step.largest
+        rest = s.step.unchanged - len(shown)
+        summary = (
+            f"Largest other differences ({len(shown)} of {s.step.unchanged} series)" if rest else "Other differences"
+        )
         parts += [
             f'<details class="pp-other"><summary>{summary}</summary>\n',
             table(headers, [_step_row(site, c, links) for c in shown]) + "\n",

@@ -146,7 +146,7 @@ def _commit_infos(runs: list[RunRecord]) -> dict[str, CommitInfo]:
 
 
 def _measured_commits(series: list[Series], main_order: list[str]) -> list[str]:
-    have = {p.commit for s in series for p in s.points}
+    have = {c for s in series for c in s.commits}
     return [sha for sha in main_order if sha in have]
 
 

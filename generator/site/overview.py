@@ -26,8 +26,7 @@ class Row:
 def status_of(history: SeriesHistory) -> str:
     if history.pending is not None:
         return "unconfirmed"
-    points = history.series.points
-    recent = {p.commit for p in points[-RECENT:]}
+    recent = set(history.series.commits[-RECENT:])
     latest = next((c for c in reversed(history.changes) if c.first_bad in recent), None)
     return latest.verdict.value if latest is not None else "stable"
 
@@ -111,7 +110,7 @@ def _table(rows: list[Row], links: urls.Links, site: Site) -> str:
 
 def _row(row: Row, links: urls.Links, site: Site) -> str:
     s = row.history.series
-    values = [p.value for p in s.points]
+    values = s.values
     earlier = values[max(0, len(values) - 1 - LOOKBACK)]
     change = f"{values[-1] / earlier - 1:+.1%}" if len(values) > 1 and earlier else "n/a"
     search = f"{row.group.label} {s.key.metric}".lower()

@@ -91,9 +91,10 @@ def _environments(group: ScenarioGroup) -> str:
     rows = []
     seen = set()
     for h in group.histories:
-        for p in h.series.points:
-            key = (h.series.key.machine, p.environment)
+        for segment in h.series.segments:
+            key = (h.series.key.machine, segment.environment)
             if key not in seen:
                 seen.add(key)
-                rows.append([escape(h.series.key.machine), f"`{p.commit[:12]}`", escape(p.environment)])
+                commit = h.series.commits[segment.start]
+                rows.append([escape(h.series.key.machine), f"`{commit[:12]}`", escape(segment.environment)])
     return "## Environments\n\n" + table(["machine", "first commit", "CPU · kernel · governor · tool"], rows) + "\n"

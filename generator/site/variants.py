@@ -80,7 +80,7 @@ def variant_sets(series: list[Series], specs: dict[str, Variants], commits: tupl
             continue
         machines: dict[str, int] = {}
         for s in mine:
-            machines[s.key.machine] = machines.get(s.key.machine, 0) + len(s.points)
+            machines[s.key.machine] = machines.get(s.key.machine, 0) + len(s)
         machine = max(sorted(machines), key=machines.__getitem__)
         mine = [s for s in mine if s.key.machine == machine]
         found = _variant_set(name, spec, machine, mine, commits)
