@@ -16,13 +16,12 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.errors import PerfpagesError
+from generator.forked import fork_map
 from generator.model import RunRecord
 from generator.results.codec import adopt, from_document, record_commits, to_document
 from generator.results.schema import Problem, parse_and_validate
@@ -224,17 +223,11 @@ def _load_each(paths: list[Path], root: Path, cache: RunCache | None, workers: i
     if not todo:
         return out
     workers = max(1, min(workers, len(todo) // MIN_SHARE))
-    shares = [[(paths[i], root) for i in todo[w::workers]] for w in range(workers)]
-    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-        for w, results in enumerate(pool.map(_load_share, shares)):
-            for i, (loaded, found) in zip(todo[w::workers], results, strict=True):
-                if loaded is not None:
-                    loaded = replace(loaded, record=adopt(loaded.record))
-                    if cache is not None:
-                        cache.put(loaded.digest, loaded.record)
-                out[i] = (loaded, found)
+    parsed = fork_map(lambda path: load_run(path, root), [paths[i] for i in todo], workers)
+    for i, (loaded, found) in zip(todo, parsed, strict=True):
+        if loaded is not None:
+            loaded = replace(loaded, record=adopt(loaded.record))  # one kind object per kind, as the parent's
+            if cache is not None:
+                cache.put(loaded.digest, loaded.record)
+        out[i] = (loaded, found)
     return out
-
-
-def _load_share(share: list[tuple[Path, Path]]) -> list:
-    return [load_run(path, root) for path, root in share]

@@ -8,14 +8,13 @@ may compute it, in any order, with the same result.
 from __future__ import annotations
 
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from multiprocessing import get_context
 from typing import Protocol
 
 from generator.analysis.comparison import ComparisonReport, Priors, SeriesInput, compare
 from generator.analysis.priors import PriorRequest, learn_priors
 from generator.analysis.series import SampleIndex, Series, SeriesKey, comparison_inputs
+from generator.forked import fork_map
 from generator.model import CommitInfo, RunRecord, scenario_label
 from generator.site import urls
 
@@ -120,9 +119,9 @@ def judge_all(
     found = {run_key(r): memo.get(r) for r in ab_runs}
     todo = [r for r in ab_runs if found[run_key(r)] is None]
     workers = max(1, min(workers, len(todo) // MIN_SHARE))
-    judged = (
-        _judge_in_processes(series, runs, floors, todo, workers) if workers > 1 else _judge(series, runs, floors, todo)
-    )
+    size = max(1, min(JUDGE_BATCH, -(-len(todo) // workers)))  # every worker gets a batch at least
+    batches = [todo[at : at + size] for at in range(0, len(todo), size)]
+    judged = [c for done in fork_map(lambda b: _judge_batch(series, runs, floors, b), batches, workers) for c in done]
     for record, comparison in zip(todo, judged, strict=True):
         memo.put(record, comparison)
         found[run_key(record)] = comparison
@@ -130,15 +129,6 @@ def judge_all(
 
 
 JUDGE_BATCH = 100  # A/B runs indexed and learned for together: vectorised enough, and bounded in memory
-
-
-def _judge(series: list[Series], runs: list[RunRecord], floors: dict[str, float], todo: list[RunRecord]):
-    """Comparisons of ``todo``, a batch at a time."""
-    return [
-        c
-        for at in range(0, len(todo), JUDGE_BATCH)
-        for c in _judge_batch(series, runs, floors, todo[at : at + JUDGE_BATCH])
-    ]
 
 
 def _judge_batch(series: list[Series], runs: list[RunRecord], floors: dict[str, float], todo: list[RunRecord]):
@@ -182,32 +172,6 @@ def _judge_batch(series: list[Series], runs: list[RunRecord], floors: dict[str, 
             )
         )
     return out
-
-
-_SHARED: tuple = ()  # what forked workers judge from: set just before they start, inherited, never sent
-
-
-def _judge_in_processes(series, runs, floors, todo: list[RunRecord], workers: int) -> list[Comparison]:
-    """Judge ``todo`` in forked processes, each a share of the runs; the series and runs are
-    inherited rather than sent, and only the (page-sized) comparisons come back."""
-    global _SHARED
-    shares = [list(range(i, len(todo), workers)) for i in range(workers)]
-    _SHARED = (series, runs, floors, todo)
-    try:
-        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-            results = list(pool.map(_judge_share, shares))
-    finally:
-        _SHARED = ()
-    out: list[Comparison | None] = [None] * len(todo)
-    for share, comparisons in zip(shares, results, strict=True):
-        for i, comparison in zip(share, comparisons, strict=True):
-            out[i] = comparison
-    return out
-
-
-def _judge_share(share: list[int]) -> list[Comparison]:
-    series, runs, floors, todo = _SHARED
-    return _judge(series, runs, floors, [todo[i] for i in share])
 
 
 def _page_rows(report: ComparisonReport) -> ComparisonReport:
