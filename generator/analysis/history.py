@@ -6,6 +6,7 @@ a known discontinuity, reported as such, never as a regression.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from generator.analysis import changepoints
@@ -49,21 +50,35 @@ class SeriesHistory:
     discontinuities: tuple[Discontinuity, ...]
 
 
-def analyse_history(series: Series) -> SeriesHistory:
-    changes: list[Change] = []
-    pending: Pending | None = None
-    breaks = []
+@dataclass(frozen=True)
+class Detected:
+    """What detection found in one series, by point index: all a worker process sends back."""
+
+    changes: tuple[tuple[int, changepoints.ChangePoint], ...]  # (start of its segment, change point)
+    pending: tuple[int, changepoints.PendingChange] | None
+
+
+def detect_changes(series: Series) -> Detected:
+    """Change points within each environment segment, and a pending change in the newest one."""
+    changes = []
+    pending = None
     bounds = [*series.segment_starts_list, len(series)]
-    for segment, stop in zip(series.segments, bounds[1:], strict=True):
-        start = segment.start
-        if start > 0:
-            breaks.append(Discontinuity(series, series.commits[start], segment.environment))
+    for start, stop in itertools.pairwise(bounds):
         values = series.medians[start:stop]
         found = changepoints.detect(values)
-        changes += [_change(series, start, c) for c in found]
+        changes += [(start, c) for c in found]
         tail = changepoints.pending(values, found)
-        pending = _pending(series, start, tail) if tail is not None else None  # only the newest segment counts
-    return SeriesHistory(series, tuple(changes), pending, tuple(breaks))
+        pending = (start, tail) if tail is not None else None  # only the newest segment counts
+    return Detected(tuple(changes), pending)
+
+
+def analyse_history(series: Series, detected: Detected | None = None) -> SeriesHistory:
+    """The series' history; ``detected`` is detect_changes(series) when a worker already ran it."""
+    detected = detected or detect_changes(series)
+    breaks = tuple(Discontinuity(series, series.commits[g.start], g.environment) for g in series.segments[1:])
+    changes = tuple(_change(series, start, c) for start, c in detected.changes)
+    pending = _pending(series, *detected.pending) if detected.pending is not None else None
+    return SeriesHistory(series, changes, pending, breaks)
 
 
 def _change(series: Series, start: int, c: changepoints.ChangePoint) -> Change:

@@ -170,7 +170,9 @@ class _Rows:
         machine, table = record.machine, MeasurementTable.of(record.measurements)
         if record.head.sha in self.position:
             self.environment[(machine, record.head.sha)] = environment_of(record)
-        # Kinds are shared objects (codec interns them), so their ids stand for them while the runs live.
+        # Kinds are shared objects (codec interns them), so a kind's id stands for it: hashing the
+        # dataclass for each of a million rows would cost more. self.kinds keeps every kind seen
+        # alive, so no id is reused for another while this builds.
         known = self.kind_rows[machine]
         kinds = [known.get(id(k)) for k in table.kinds]
         if None in kinds:

@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from generator.analysis.history import SeriesHistory, analyse_history
+from generator.analysis.history import SeriesHistory, analyse_history, detect_changes
 from generator.analysis.series import Series, build_series
 from generator.analysis.steps import Step, main_steps
+from generator.forked import fork_map
 from generator.model import CommitInfo, Config, Params, RunRecord, scenario_label
 from generator.site import urls
 from generator.site.judging import Comparison, ComparisonMemo, NoMemo, judge_all, run_key
@@ -118,7 +119,7 @@ def gather(
     ab_runs = _first_ab_runs(runs)
     # Judged before the histories are analysed: worker processes start with less memory to copy.
     judged = judge_all(series, runs, floors, ab_runs, memo or NoMemo(), workers)
-    groups = _scenario_groups(series, config)
+    groups = _scenario_groups(series, config, workers)
     commits = tuple(infos[sha] for sha in measured)
     specs = {s.name: s.variants for s in config.scenarios if s.variants is not None}
     return Site(
@@ -150,16 +151,23 @@ def _measured_commits(series: list[Series], main_order: list[str]) -> list[str]:
     return [sha for sha in main_order if sha in have]
 
 
-def _scenario_groups(series: list[Series], config: Config) -> tuple[ScenarioGroup, ...]:
+MIN_POINTS_FORKED = 200_000  # points worth detecting change points in worker processes
+
+
+def _scenario_groups(series: list[Series], config: Config, workers: int) -> tuple[ScenarioGroup, ...]:
     tags = {s.name: s.tags for s in config.scenarios}
     grouped: dict[tuple[str, Params], list[Series]] = defaultdict(list)
     for s in series:
         grouped[(s.key.scenario, s.key.params)].append(s)
+    members = {at: sorted(group, key=lambda s: (s.key.metric, s.key.machine)) for at, group in grouped.items()}
+    ordered = [s for at in sorted(members) for s in members[at]]
+    workers = workers if sum(len(s) for s in ordered) >= MIN_POINTS_FORKED else 1
+    histories = iter(map(analyse_history, ordered, fork_map(detect_changes, ordered, workers)))
     groups = []
-    for (name, params), members in sorted(grouped.items()):
+    for (name, params), group in sorted(members.items()):
         label = scenario_label(name, params)
-        histories = tuple(analyse_history(s) for s in sorted(members, key=lambda s: (s.key.metric, s.key.machine)))
-        groups.append(ScenarioGroup(label, name, params, urls.slugify(label), tuple(tags.get(name, ())), histories))
+        mine = tuple(next(histories) for _ in group)
+        groups.append(ScenarioGroup(label, name, params, urls.slugify(label), tuple(tags.get(name, ())), mine))
     return tuple(groups)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from generator.analysis.profiles import ProfileDiff, diff_text
+from generator.forked import fork_map
 from generator.site import urls
 from generator.site.assets import static_files
 from generator.site.changes import atom_feed, changes_document, changes_page, series_document
@@ -14,7 +15,7 @@ from generator.site.charts import (
     step_samples_document,
 )
 from generator.site.comparisons import comparison_page, pr_index_page, pr_list_page, step_page
-from generator.site.gather import Site
+from generator.site.gather import MIN_POINTS_FORKED, Site
 from generator.site.overview import overview_page
 from generator.site.profiles import profile_page, profile_title
 from generator.site.scenario import scenario_page
@@ -26,8 +27,10 @@ def render_site(
     floors: dict[str, float],
     directory_urls: bool = True,
     profiles: dict[str, ProfileDiff] | None = None,
+    workers: int = 1,
 ) -> dict[str, bytes]:
-    """``profiles``: profile diffs by their page path (urls.profile_page), read by the build's I/O edge."""
+    """``profiles``: profile diffs by their page path (urls.profile_page), read by the build's I/O edge.
+    ``workers`` > 1 writes the scenarios' chart data (most of a long history's bytes) in that many processes."""
     files: dict[str, bytes] = {}
     profiles = profiles or {}
 
@@ -41,9 +44,15 @@ def render_site(
     files[urls.COMMITS_JSON] = dumps(commits_document(site))
     files[urls.SERIES_JSON] = dumps(series_document(site))
     files[urls.CHANGES_JSON] = dumps(changes_document(site))
-    for group in site.scenarios:
+    points = sum(len(h.series) for h in site.histories)
+    charts = fork_map(
+        lambda g: dumps(scenario_document(site, g, floors)),
+        site.scenarios,
+        workers if points >= MIN_POINTS_FORKED else 1,
+    )
+    for group, chart in zip(site.scenarios, charts, strict=True):
         page(urls.scenario_page(group.slug), lambda links, g=group: scenario_page(site, g, links))
-        files[urls.scenario_data(group.slug)] = dumps(scenario_document(site, group, floors))
+        files[urls.scenario_data(group.slug)] = chart
     trend_slugs = {g.label: g.slug for g in site.scenarios}
     for vs in site.variant_sets:
         page(urls.variants_page(vs.slug), lambda links, v=vs: variants_page(v, links, trend_slugs))
