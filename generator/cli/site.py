@@ -34,8 +34,9 @@ mkdocs_option = click.option(
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Processes that parse new results files and judge new comparisons "
-    "[default: the CPUs this process may use]. 1 does everything in this process.",
+    help="Processes that parse new results files, judge new comparisons and, for a long history, "
+    "detect change points and write chart data [default: the CPUs this process may use]. "
+    "1 does everything in this process.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print what was generated and how long it took, as JSON.")
 def build(
