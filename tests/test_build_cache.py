@@ -141,13 +141,29 @@ def _many_prs(root: Path, count: int) -> Path:
     return root
 
 
-def test_worker_processes_give_the_same_site_as_one_process(tmp_path):
+def test_worker_processes_give_the_same_site_as_one_process(tmp_path, monkeypatch):
+    import generator.forked
+    import generator.site.gather
+    import generator.site.pages
+
+    pools = []
+
+    class Counted(generator.forked.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            pools.append(args)
+            super().__init__(*args, **kwargs)
+
     one, two = _many_prs(tmp_path / "one", 40), _many_prs(tmp_path / "two", 40)
     settings = mkdocs_settings(one / "mkdocs.yml")
     generate(one / "perfpages.yml", one / "results", settings, jobs=1)
+    # Change points and chart data go to workers only for long histories: make this one count as long.
+    monkeypatch.setattr(generator.site.gather, "MIN_POINTS_FORKED", 1)
+    monkeypatch.setattr(generator.site.pages, "MIN_POINTS_FORKED", 1)
+    monkeypatch.setattr(generator.forked, "ProcessPoolExecutor", Counted)
     settings = mkdocs_settings(two / "mkdocs.yml")
     report = generate(two / "perfpages.yml", two / "results", settings, jobs=2)
     assert report.runs == 110
+    assert len(pools) == 4  # parsing, judging, change points, chart data
     assert generated(one) == generated(two)
 
 

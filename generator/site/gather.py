@@ -151,7 +151,7 @@ def _measured_commits(series: list[Series], main_order: list[str]) -> list[str]:
     return [sha for sha in main_order if sha in have]
 
 
-MIN_POINTS_FORKED = 200_000  # points worth detecting change points in worker processes
+MIN_POINTS_FORKED = 200_000  # points on main worth worker processes for change points and chart data
 
 
 def _scenario_groups(series: list[Series], config: Config, workers: int) -> tuple[ScenarioGroup, ...]:
