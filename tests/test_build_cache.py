@@ -144,7 +144,6 @@ def _many_prs(root: Path, count: int) -> Path:
 def test_worker_processes_give_the_same_site_as_one_process(tmp_path, monkeypatch):
     import generator.forked
     import generator.site.gather
-    import generator.site.pages
 
     pools = []
 
@@ -158,7 +157,6 @@ def test_worker_processes_give_the_same_site_as_one_process(tmp_path, monkeypatc
     generate(one / "perfpages.yml", one / "results", settings, jobs=1)
     # Change points and chart data go to workers only for long histories: make this one count as long.
     monkeypatch.setattr(generator.site.gather, "MIN_POINTS_FORKED", 1)
-    monkeypatch.setattr(generator.site.pages, "MIN_POINTS_FORKED", 1)
     monkeypatch.setattr(generator.forked, "ProcessPoolExecutor", Counted)
     settings = mkdocs_settings(two / "mkdocs.yml")
     report = generate(two / "perfpages.yml", two / "results", settings, jobs=2)

@@ -62,7 +62,7 @@ def detect_changes(series: Series) -> Detected:
     """Change points within each environment segment, and a pending change in the newest one."""
     changes = []
     pending = None
-    bounds = [*series.segment_starts_list, len(series)]
+    bounds = [*series.segment_starts, len(series)]
     for start, stop in itertools.pairwise(bounds):
         values = series.medians[start:stop]
         found = changepoints.detect(values)

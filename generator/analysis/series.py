@@ -77,8 +77,12 @@ class Series:
         i = i + len(self) if i < 0 else i
         start = int(self.sample_ends[i - 1]) if i else 0
         samples = tuple(self.sample_values[start : int(self.sample_ends[i])].tolist())
-        environment = self.segments[bisect_right(self.segment_starts_list, i) - 1].environment
+        environment = self.segment_of(i).environment
         return Point(self.commits[i], samples, environment, self.values[i], self.spreads.get(i))
+
+    def segment_of(self, i: int) -> Segment:
+        """The environment segment point ``i`` belongs to."""
+        return self.segments[bisect_right(self.segment_starts, i) - 1]
 
     @cached_property
     def points(self) -> tuple[Point, ...]:
@@ -86,8 +90,9 @@ class Series:
         return tuple(self.point(i) for i in range(len(self)))
 
     @cached_property
-    def segment_starts_list(self) -> list[int]:
-        return [s.start for s in self.segments]
+    def segment_starts(self) -> list[int]:
+        """Where each environment segment starts."""
+        return [g.start for g in self.segments]
 
     @cached_property
     def positions(self) -> dict[str, int]:
@@ -97,19 +102,13 @@ class Series:
     def values(self) -> tuple[float, ...]:
         return tuple(self.medians.tolist())
 
-    @cached_property
-    def segment_starts(self) -> tuple[int, ...]:
-        """For each point, where its environment segment starts."""
-        bounds = [*self.segment_starts_list, len(self)]
-        return tuple(start for start, stop in itertools.pairwise(bounds) for _ in range(stop - start))
-
     def history_until(self, commit: str, limit: int | None = None) -> tuple[float, ...]:
         """Point values up to and including ``commit``, within that commit's environment
         (only the newest ``limit`` of them when given)."""
         index = self.positions.get(commit)
         if index is None:
             return ()
-        start = self.segment_starts[index]
+        start = self.segment_of(index).start
         if limit is not None:
             start = max(start, index + 1 - limit)
         return self.values[start : index + 1]
@@ -159,7 +158,7 @@ class _Rows:
         # One environment per (machine, commit): every series of a run shares its run's environment.
         self.environment: dict[tuple[str, str], str] = {}
         self.kind_rows: dict[str, dict[int, int]] = defaultdict(dict)  # machine -> id(kind) -> kind row
-        self.kinds: list[tuple[str, MeasureKind, int]] = []  # kind row -> (machine, kind, series index)
+        self.kinds: list[tuple[MeasureKind, int]] = []  # kind row -> (kind, its series' index)
         self.series_of_key: dict[SeriesKey, int] = {}
         self.keys: list[SeriesKey] = []
         self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
@@ -183,14 +182,14 @@ class _Rows:
         self.parts.append((np.array(kinds, dtype=np.int64), np.array(at, dtype=np.int64), ends, samples))
         for row, (_, spread) in table.extras.items():
             if spread is not None and at[row] >= 0:
-                self.spreads[(self.kinds[kinds[row]][2], at[row])] = (spread.low, spread.high)
+                self.spreads[(self.kinds[kinds[row]][1], at[row])] = (spread.low, spread.high)
 
     def _kind_row(self, machine: str, kind: MeasureKind) -> int:
         key = self.series_key(machine, kind)
         index = self.series_of_key.setdefault(key, len(self.keys))
         if index == len(self.keys):
             self.keys.append(key)
-        self.kinds.append((machine, kind, index))
+        self.kinds.append((kind, index))
         self.kind_rows[machine][id(kind)] = len(self.kinds) - 1
         return len(self.kinds) - 1
 
@@ -202,7 +201,7 @@ class _Rows:
         if not keep.any():
             return []
         kind_row, at, lengths, starts = kind_row[keep], at[keep], lengths[keep], starts[keep]
-        index = np.array([k[2] for k in self.kinds], dtype=np.int64)[kind_row]
+        index = np.array([k[1] for k in self.kinds], dtype=np.int64)[kind_row]
         meta = self._meta(index, kind_row)
         # Stable: rows of one (series, commit) stay in the order their runs started, so pooling keeps it.
         order = np.lexsort((at, index))
@@ -234,7 +233,7 @@ class _Rows:
     def _meta(self, index: np.ndarray, kind_row: np.ndarray) -> dict[int, MeasureKind]:
         """Unit and direction of each series come from its newest row's kind."""
         last = len(index) - 1 - np.unique(index[::-1], return_index=True)[1]
-        return {int(index[i]): self.kinds[int(kind_row[i])][1] for i in last}
+        return {int(index[i]): self.kinds[int(kind_row[i])][0] for i in last}
 
     def _one(self, series: int, meta: dict[int, MeasureKind], at, columns: _Columns, a: int, b: int) -> Series:
         """Series number ``series``: groups (points) a to b of ``columns``."""

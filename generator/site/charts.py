@@ -24,10 +24,6 @@ def rounded(value: float) -> float:
     return float(f"{value:.6g}")
 
 
-def _rounded_all(values) -> list[float]:
-    return list(map(float, map("{:.6g}".format, values.tolist())))
-
-
 def commits_document(site: Site) -> dict:
     return {
         "commits": [
@@ -55,10 +51,10 @@ def _trend(history: SeriesHistory, position: dict[str, int], floor: float, per_t
     return {
         "machine": s.key.machine,
         "x": [position[c] for c in s.commits],
-        "y": _rounded_all(s.medians),
+        "y": list(map(rounded, s.medians.tolist())),
         # The band spans the samples, or an imported point's interval when it came with no samples.
-        "lo": _rounded_all(s.low),
-        "hi": _rounded_all(s.high),
+        "lo": list(map(rounded, s.low.tolist())),
+        "hi": list(map(rounded, s.high.tolist())),
         "threshold": _threshold(history, position, floor, per_test),
         "changes": [
             {

@@ -154,6 +154,11 @@ def _measured_commits(series: list[Series], main_order: list[str]) -> list[str]:
 MIN_POINTS_FORKED = 200_000  # points on main worth worker processes for change points and chart data
 
 
+def long_history_workers(points: int, workers: int) -> int:
+    """``workers`` when a history of ``points`` is long enough to be worth forking for, else 1."""
+    return workers if points >= MIN_POINTS_FORKED else 1
+
+
 def _scenario_groups(series: list[Series], config: Config, workers: int) -> tuple[ScenarioGroup, ...]:
     tags = {s.name: s.tags for s in config.scenarios}
     grouped: dict[tuple[str, Params], list[Series]] = defaultdict(list)
@@ -161,7 +166,7 @@ def _scenario_groups(series: list[Series], config: Config, workers: int) -> tupl
         grouped[(s.key.scenario, s.key.params)].append(s)
     members = {at: sorted(group, key=lambda s: (s.key.metric, s.key.machine)) for at, group in grouped.items()}
     ordered = [s for at in sorted(members) for s in members[at]]
-    workers = workers if sum(len(s) for s in ordered) >= MIN_POINTS_FORKED else 1
+    workers = long_history_workers(sum(len(s) for s in ordered), workers)
     histories = iter(map(analyse_history, ordered, fork_map(detect_changes, ordered, workers)))
     groups = []
     for (name, params), group in sorted(members.items()):

@@ -15,7 +15,7 @@ from generator.site.charts import (
     step_samples_document,
 )
 from generator.site.comparisons import comparison_page, pr_index_page, pr_list_page, step_page
-from generator.site.gather import MIN_POINTS_FORKED, Site
+from generator.site.gather import Site, long_history_workers
 from generator.site.overview import overview_page
 from generator.site.profiles import profile_page, profile_title
 from generator.site.scenario import scenario_page
@@ -44,12 +44,8 @@ def render_site(
     files[urls.COMMITS_JSON] = dumps(commits_document(site))
     files[urls.SERIES_JSON] = dumps(series_document(site))
     files[urls.CHANGES_JSON] = dumps(changes_document(site))
-    points = sum(len(h.series) for h in site.histories)
-    charts = fork_map(
-        lambda g: dumps(scenario_document(site, g, floors)),
-        site.scenarios,
-        workers if points >= MIN_POINTS_FORKED else 1,
-    )
+    workers = long_history_workers(sum(len(h.series) for h in site.histories), workers)
+    charts = fork_map(lambda g: dumps(scenario_document(site, g, floors)), site.scenarios, workers)
     for group, chart in zip(site.scenarios, charts, strict=True):
         page(urls.scenario_page(group.slug), lambda links, g=group: scenario_page(site, g, links))
         files[urls.scenario_data(group.slug)] = chart
