@@ -38,9 +38,40 @@ def test_a_warm_build_parses_and_judges_nothing_and_writes_the_same_bytes(projec
     shutil.rmtree(project / "docs" / "perf")  # every file must be made again, from the cache
     monkeypatch.setattr("generator.results.store.parse_and_validate", _refuse)
     monkeypatch.setattr("generator.site.judging.compare", _refuse)
+    monkeypatch.setattr("generator.site.pages.comparison_page", _refuse)  # a PR page's text is kept too
     report = run_generate(project)
     assert report.stats.written == report.files
     assert generated(project) == cold
+
+
+def test_a_kept_pr_page_is_rendered_again_when_what_it_links_to_changes(project):
+    """The page text is kept with what it was rendered from: the repository its commits link to
+    and the scenario pages it links to are part of that, so changing either renders it again."""
+    run_generate(project)
+    page = project / "docs" / urls.pr_page(PR_NUMBER, sha("pr-head"))
+    assert "https://github.com/example/demo/commit/" in page.read_text()
+    config = project / "perfpages.yml"
+    config.write_text(config.read_text().replace("example/demo", "example/renamed"))
+    run_generate(project)
+    assert "https://github.com/example/demo/commit/" not in page.read_text()
+    assert "https://github.com/example/renamed/commit/" in page.read_text()
+
+
+def test_a_kept_pr_page_links_a_scenario_page_that_appears_later(tmp_path):
+    """Which scenarios have a page is part of what a kept page was rendered from."""
+    project = make_project(tmp_path / "demo", with_pr=False)
+    rng = np.random.default_rng(5)
+    pr = pr_run(rng)
+    fresh = tuple(replace(m, scenario="fresh") for m in pr.measurements if m.scenario == "parse")
+    write_run(project / "results", replace(pr, measurements=(*pr.measurements, *fresh)))
+    run_generate(project)
+    page = project / "docs" / urls.pr_page(PR_NUMBER, sha("pr-head"))
+    assert "| fresh |" in page.read_text()  # measured by the PR only: no trend page to link to yet
+    later = main_run(COMMITS, rng)
+    fresh = tuple(replace(m, scenario="fresh") for m in later.measurements if m.scenario == "parse")
+    write_run(project / "results", replace(later, measurements=(*later.measurements, *fresh)))
+    run_generate(project)
+    assert "| [fresh](../../scenarios/fresh-" in page.read_text()
 
 
 def test_a_damaged_cache_is_rebuilt_not_trusted(project):
@@ -48,7 +79,7 @@ def test_a_damaged_cache_is_rebuilt_not_trusted(project):
     cold = generated(project)
     cache = project / CACHE_DIR
     (cache / "runs.pickle").write_bytes(b"not a pickle")
-    for kept in (cache / "comparisons").glob("*.pickle"):
+    for kept in [*(cache / "comparisons").glob("*.pickle"), *(cache / "pages").glob("*.pickle")]:
         kept.write_bytes(b"\x80\x05truncated")
     shutil.rmtree(project / "docs" / "perf")
     run_generate(project)

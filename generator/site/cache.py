@@ -1,5 +1,5 @@
-"""What a build keeps for the next one, under ``.perfpages-cache/``: parsed results files, and
-the comparisons of A/B runs whose inputs have not changed.
+"""What a build keeps for the next one, under ``.perfpages-cache/``: parsed results files, the
+comparisons of A/B runs whose inputs have not changed, and the text of their pages.
 
 Parsed runs are keyed by the SHA-1 of each file's bytes. Results files are never rewritten, and a
 fresh checkout (every CI run) changes modification times but not bytes, so the key holds across
@@ -92,6 +92,9 @@ class ComparisonCache:
         self.folder, self.keys = folder, keys
         self._used: set[str] = set()
 
+    def inputs(self, record: RunRecord) -> str:
+        return self.keys.get(run_key(record), "")
+
     def get(self, record: RunRecord) -> Comparison | None:
         key = self.keys.get(run_key(record))
         if self.folder is None or key is None:
@@ -101,7 +104,7 @@ class ComparisonCache:
                 found = pickle.load(handle)
         except Exception:  # missing or damaged: judged again below
             return None
-        if not isinstance(found, Comparison):
+        if not isinstance(found, Comparison) or found.inputs != key:
             return None
         self._used.add(key)
         return found
@@ -111,16 +114,57 @@ class ComparisonCache:
         if self.folder is None or key is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        replace_file(self.folder / f"{key}.pickle", pickle.dumps(comparison, protocol=pickle.HIGHEST_PROTOCOL))
+        replace_file(self.folder / f"{key}.pickle", pickle.dumps(comparison.packed(), protocol=pickle.HIGHEST_PROTOCOL))
         self._used.add(key)
 
     def prune(self) -> None:
-        """Forget comparisons this build did not use: their runs are gone or their inputs changed."""
-        if self.folder is None or not self.folder.is_dir():
+        _prune(self.folder, self._used)
+
+
+class PageCache:
+    """Files of A/B comparison pages (pages.PageMemo) under the digest of their key and of
+    perfpages' own code, one pickle each; ``prune`` forgets those this build did not use."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self._used: set[str] = set()
+
+    def _name(self, key: str) -> str:
+        return hashlib.sha1(_code() + key.encode()).hexdigest()
+
+    def get(self, key: str) -> dict[str, bytes] | None:
+        if self.folder is None:
+            return None
+        name = self._name(key)
+        try:
+            with open(self.folder / f"{name}.pickle", "rb") as handle:
+                found = pickle.load(handle)
+        except Exception:  # missing or damaged: rendered again
+            return None
+        if not isinstance(found, dict):
+            return None
+        self._used.add(name)
+        return found
+
+    def put(self, key: str, files: dict[str, bytes]) -> None:
+        if self.folder is None:
             return
-        for path in self.folder.glob("*.pickle"):
-            if path.stem not in self._used:
-                path.unlink(missing_ok=True)
+        name = self._name(key)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        replace_file(self.folder / f"{name}.pickle", pickle.dumps(files, protocol=pickle.HIGHEST_PROTOCOL))
+        self._used.add(name)
+
+    def prune(self) -> None:
+        _prune(self.folder, self._used)
+
+
+def _prune(folder: Path | None, used: set[str]) -> None:
+    """Delete the entries of ``folder`` a build did not use: their inputs are gone or changed."""
+    if folder is None or not folder.is_dir():
+        return
+    for path in folder.glob("*.pickle"):
+        if path.stem not in used:
+            path.unlink(missing_ok=True)
 
 
 def comparison_keys(
@@ -171,4 +215,14 @@ def _analysis_code() -> bytes:
     sources = [*root.glob("analysis/*.py"), root / "site" / "judging.py", root / "site" / "urls.py", root / "model.py"]
     for path in sorted(sources):
         digest.update(path.read_bytes())
+    return digest.digest()
+
+
+@cache
+def _code() -> bytes:
+    """The digest of all of perfpages' code: a kept page is rendered again when any of it changes."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha1(b"pages-1")
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.digest()

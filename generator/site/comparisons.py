@@ -21,9 +21,9 @@ from generator.site.profiles import profile_links
 
 
 def headline(c: Comparison) -> str:
-    r = c.report
-    parts = [plural(len(r.regressions), "regression")] if r.regressions else []
-    parts += [plural(len(r.improvements), "improvement")] if r.improvements else []
+    r = c.summary
+    parts = [plural(r.regressions, "regression")] if r.regressions else []
+    parts += [plural(r.improvements, "improvement")] if r.improvements else []
     return " and ".join(parts) or "no relevant changes"
 
 

@@ -7,8 +7,10 @@ may compute it, in any order, with the same result.
 
 from __future__ import annotations
 
+import pickle
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Protocol
 
 from generator.analysis.comparison import ComparisonReport, Priors, SeriesInput, compare
@@ -54,6 +56,8 @@ class ReportSummary:
     series: int
     machines: tuple[str, ...]
     median_mde: float | None  # the smallest detectable change of the median series
+    regressions: int
+    improvements: int
 
     @classmethod
     def of(cls, report: ComparisonReport) -> ReportSummary:
@@ -62,7 +66,13 @@ class ReportSummary:
             len(report.series),
             tuple(sorted({v.series.machine for v in report.series})),
             mdes[len(mdes) // 2] if mdes else None,
+            len(report.regressions),
+            len(report.improvements),
         )
+
+    @property
+    def changed(self) -> int:
+        return self.regressions + self.improvements
 
 
 @dataclass(frozen=True)
@@ -72,7 +82,10 @@ class Comparison:
     page: str  # docs-relative path of its page
     base: CommitInfo
     head: CommitInfo
-    report: ComparisonReport  # cut to the page's rows: every change and the OTHERS_SHOWN largest other differences
+    # Cut to the page's rows: every change and the OTHERS_SHOWN largest other differences. Read
+    # back from the build cache it stays pickled until ``report`` is asked for, which a kept page
+    # (site/cache.py) never does: 1,000 PR pages' rows cost ~0.7 s to unpickle.
+    kept_report: ComparisonReport | bytes
     summary: ReportSummary
     pull_request: int | None = None
     branch: str | None = None
@@ -80,11 +93,25 @@ class Comparison:
     measured_at: str = ""  # when the A/B run finished; orders a PR's heads
     run: RunRef | None = None  # the A/B run that names this page; its profiles folder holds the diffs' inputs
     profiles: tuple[ProfilePair, ...] = ()
+    inputs: str = ""  # digest of everything it was computed from (cache.comparison_keys); "" when unknown
+
+    @cached_property
+    def report(self) -> ComparisonReport:
+        kept = self.kept_report
+        return pickle.loads(kept) if isinstance(kept, bytes) else kept
+
+    def packed(self) -> Comparison:
+        """This comparison with its report pickled, as the build cache keeps it."""
+        return replace(self, kept_report=pickle.dumps(self.report, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 class ComparisonMemo(Protocol):
     """Comparisons kept from earlier builds (site/cache.py), found by what their A/B run's page
     was computed from."""
+
+    def inputs(self, record: RunRecord) -> str:
+        """The digest of what the run's comparison is computed from, or "" when unknown."""
+        ...
 
     def get(self, record: RunRecord) -> Comparison | None: ...
 
@@ -92,6 +119,9 @@ class ComparisonMemo(Protocol):
 
 
 class NoMemo:
+    def inputs(self, record: RunRecord) -> str:
+        return ""
+
     def get(self, record: RunRecord) -> Comparison | None:
         return None
 
@@ -123,6 +153,7 @@ def judge_all(
     batches = [todo[at : at + size] for at in range(0, len(todo), size)]
     judged = [c for done in fork_map(lambda b: _judge_batch(series, runs, floors, b), batches, workers) for c in done]
     for record, comparison in zip(todo, judged, strict=True):
+        comparison = replace(comparison, inputs=memo.inputs(record))
         memo.put(record, comparison)
         found[run_key(record)] = comparison
     return found

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from generator.analysis.profiles import ProfileDiff, diff_text
 from generator.forked import fork_map
 from generator.site import urls
@@ -16,6 +18,7 @@ from generator.site.charts import (
 )
 from generator.site.comparisons import comparison_page, pr_index_page, pr_list_page, step_page
 from generator.site.gather import Site, long_history_workers
+from generator.site.judging import Comparison
 from generator.site.overview import overview_page
 from generator.site.profiles import profile_page, profile_title
 from generator.site.scenario import scenario_page
@@ -28,9 +31,11 @@ def render_site(
     directory_urls: bool = True,
     profiles: dict[str, ProfileDiff] | None = None,
     workers: int = 1,
+    memo: PageMemo | None = None,
 ) -> dict[str, bytes]:
     """``profiles``: profile diffs by their page path (urls.profile_page), read by the build's I/O edge.
-    ``workers`` > 1 writes the scenarios' chart data (most of a long history's bytes) in that many processes."""
+    ``workers`` > 1 writes the scenarios' chart data (most of a long history's bytes) in that many processes.
+    ``memo`` keeps A/B comparisons' pages between builds."""
     files: dict[str, bytes] = {}
     profiles = profiles or {}
 
@@ -59,8 +64,10 @@ def render_site(
         page(step.page, lambda links, s=step: step_page(site, s, links))
         if step.step.shifted:
             files[urls.comparison_data(step.page)] = dumps(step_samples_document(step))
+    memo = memo or NoPages()
+    context = _render_context(site, directory_urls)
     for comparison in site.ab_comparisons:
-        page(comparison.page, lambda links, c=comparison: comparison_page(site, c, links, profiles))
+        files.update(_kept_or_rendered(site, comparison, profiles, directory_urls, memo, context))
         for pair in comparison.profiles:
             path = urls.profile_page(comparison.page, pair.slug)
             if path in profiles:
@@ -68,7 +75,55 @@ def render_site(
                 page(path, lambda links, c=comparison, p=pair, d=diff: profile_page(c, p, d, links))
                 text = diff_text(diff, profile_title(comparison, pair))
                 files[urls.profile_text(comparison.page, pair.slug)] = text.encode()
-        if comparison.report.changed:
-            files[urls.comparison_data(comparison.page)] = dumps(samples_document(comparison))
     files.update(static_files())
+    return files
+
+
+class PageMemo(Protocol):
+    """Files of A/B comparison pages kept from earlier builds (site/cache.py), by a digest of
+    everything they were rendered from (their ``inputs`` with ``_render_context``; the cache adds
+    the code's digest). A PR page never changes once published, so a build after a new run on main
+    renders none of them again."""
+
+    def get(self, key: str) -> dict[str, bytes] | None: ...
+
+    def put(self, key: str, files: dict[str, bytes]) -> None: ...
+
+
+class NoPages:
+    def get(self, key: str) -> dict[str, bytes] | None:
+        return None
+
+    def put(self, key: str, files: dict[str, bytes]) -> None:
+        pass
+
+
+def _render_context(site: Site, directory_urls: bool) -> str:
+    """What a comparison page uses besides its comparison: commit links, which scenarios have a page
+    to link to, and the URL style."""
+    return repr((site.repository, directory_urls, sorted(site.slugs)))
+
+
+def _kept_or_rendered(
+    site: Site,
+    comparison: Comparison,
+    profiles: dict[str, ProfileDiff],
+    directory_urls: bool,
+    memo: PageMemo,
+    context: str,
+) -> dict[str, bytes]:
+    """The comparison's page and its distribution data; profile pages are rendered by the caller."""
+    diffs = sorted(
+        p for p in (urls.profile_page(comparison.page, pair.slug) for pair in comparison.profiles) if p in profiles
+    )
+    key = f"{comparison.inputs} {context} {diffs}" if comparison.inputs else ""
+    kept = memo.get(key) if key else None
+    if kept is not None:
+        return kept
+    links = urls.Links(comparison.page, directory_urls)
+    files = {comparison.page: comparison_page(site, comparison, links, profiles).encode()}
+    if comparison.summary.changed:
+        files[urls.comparison_data(comparison.page)] = dumps(samples_document(comparison))
+    if key:
+        memo.put(key, files)
     return files
