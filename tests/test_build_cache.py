@@ -3,6 +3,8 @@ cold one, and a kept comparison is reused only while everything it was computed 
 
 from __future__ import annotations
 
+import os
+import pickle
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -42,6 +44,56 @@ def test_a_warm_build_parses_and_judges_nothing_and_writes_the_same_bytes(projec
     report = run_generate(project)
     assert report.stats.written == report.files
     assert generated(project) == cold
+
+
+def test_a_warm_build_does_not_read_results_files_unchanged_since_the_last_one(project, monkeypatch):
+    run_generate(project)
+    cold = generated(project)
+
+    class NoHashing:
+        def sha1(self, data):
+            raise AssertionError("an unchanged results file was read and hashed again")
+
+    monkeypatch.setattr("generator.results.store.hashlib", NoHashing())
+    run_generate(project)
+    assert generated(project) == cold
+
+
+def test_a_results_file_replaced_in_place_is_read_again(project):
+    """Same name, size and modification time, other bytes: the inode and change time differ."""
+    run_generate(project)
+    path = next((project / "results").rglob("*-main-39.json"))
+    before = path.stat()
+    text = path.read_text()
+    assert text.count('"6.1"') == 1  # the kernel: 6.2 makes an environment change at the newest commit
+    path.unlink()
+    path.write_text(text.replace('"6.1"', '"6.2"'))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    run_generate(project)
+    assert "6.2" in (project / "docs" / urls.scenario_data("parse-89add9ad")).read_text()
+
+
+def test_new_runs_go_to_a_journal_until_it_grows_and_a_removed_run_rewrites_the_cache(project):
+    run_generate(project)
+    cache = project / CACHE_DIR
+    base = (cache / "runs.pickle").read_bytes()
+    write_run(project / "results", main_run(COMMITS, np.random.default_rng(1)))
+    run_generate(project)
+    assert (cache / "runs.pickle").read_bytes() == base  # 41 runs kept: one new run is journalled
+    assert len(pickle.loads((cache / "runs.journal.pickle").read_bytes())["entries"]) == 1
+    for i in range(COMMITS + 1, COMMITS + 6):  # a journal of more than an eighth of the runs is folded in
+        write_run(project / "results", main_run(i, np.random.default_rng(i)))
+    run_generate(project)
+    assert len(pickle.loads((cache / "runs.pickle").read_bytes())["entries"]) == 47
+    assert pickle.loads((cache / "runs.journal.pickle").read_bytes())["entries"] == {}
+    write_run(project / "results", main_run(COMMITS + 6, np.random.default_rng(0)))
+    run_generate(project)
+    next((project / "results").rglob("*-main-0.json")).unlink()
+    report = run_generate(project)
+    assert report.runs == 47
+    assert len(pickle.loads((cache / "runs.pickle").read_bytes())["entries"]) == 47
+    assert pickle.loads((cache / "runs.journal.pickle").read_bytes())["entries"] == {}
 
 
 def test_a_kept_pr_page_is_rendered_again_when_what_it_links_to_changes(project):

@@ -117,35 +117,58 @@ def load_run(
 ) -> tuple[LoadedRun | None, list[Problem]]:
     """Read and validate one file. Problems name the file relative to ``root`` when given.
 
-    With a cache, a file whose bytes were parsed before is not parsed again."""
+    With a cache, a file whose bytes were parsed before is not parsed again, and one unchanged
+    since it was last read is not read again either."""
+    return _load(path, root, cache, parse=True)
+
+
+def _load(path: Path, root: Path | None, cache: RunCache | None, parse: bool):
+    """``load_run``; without ``parse``, None for a file the cache does not hold."""
     shown = _shown(path, root)
+    kept = cache.known(path) if cache is not None else None
+    if kept is not None:
+        digest, record = kept
+        return LoadedRun(path, record, digest), _placement_problems(path, record, shown)
+    stamp = file_stamp(path)  # before reading: a file changed while it is read is read again next time
     try:
         data = path.read_bytes()
     except OSError as exc:
         return None, [Problem(shown, "(file)", f"cannot read: {exc}")]
-    return _parsed(path, shown, data, hashlib.sha1(data).hexdigest(), cache)
+    digest = hashlib.sha1(data).hexdigest()
+    record = cache.get(digest) if cache is not None else None
+    if record is None and not parse:
+        return None
+    if record is None:
+        record, problems = _parse(data, shown)
+        if record is None:
+            return None, problems
+        if cache is not None:
+            cache.put(digest, record)
+    if cache is not None:
+        cache.stamp(path, stamp, digest)
+    return LoadedRun(path, record, digest), _placement_problems(path, record, shown)
+
+
+def file_stamp(path: Path) -> tuple[int, ...] | None:
+    """What changes when a file is written, copied or replaced, as git's index compares it."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def _shown(path: Path, root: Path | None) -> str:
     return str(path.relative_to(root.parent) if root is not None and path.is_relative_to(root.parent) else path)
 
 
-def _parsed(
-    path: Path, shown: str, data: bytes, digest: str, cache: RunCache | None
-) -> tuple[LoadedRun | None, list[Problem]]:
-    record = cache.get(digest) if cache is not None else None
-    if record is None:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return None, [Problem(shown, "(file)", f"cannot read: {exc}")]
-        doc, problems = parse_and_validate(text, shown)
-        if doc is None:
-            return None, problems
-        record = from_document(doc)
-        if cache is not None:
-            cache.put(digest, record)
-    return LoadedRun(path, record, digest), _placement_problems(path, record, shown)
+def _parse(data: bytes, shown: str) -> tuple[RunRecord | None, list[Problem]]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(shown, "(file)", f"cannot read: {exc}")]
+    doc, problems = parse_and_validate(text, shown)
+    return (from_document(doc) if doc is not None else None), problems
 
 
 def _placement_problems(path: Path, record: RunRecord, shown: str) -> list[Problem]:
@@ -208,18 +231,12 @@ def _load_each(paths: list[Path], root: Path, cache: RunCache | None, workers: i
     if workers < 2 or len(paths) < 2 * MIN_SHARE:
         return [load_run(path, root, cache) for path in paths]
     out: list = [None] * len(paths)
-    todo = []
+    todo, stamps = [], {}
     for i, path in enumerate(paths):
-        try:
-            data = path.read_bytes()
-        except OSError:
-            todo.append(i)  # the worker's load_run says why
-            continue
-        digest = hashlib.sha1(data).hexdigest()
-        if cache is not None and cache.get(digest) is not None:
-            out[i] = _parsed(path, _shown(path, root), data, digest, cache)
-        else:
+        out[i] = _load(path, root, cache, parse=False)
+        if out[i] is None:
             todo.append(i)
+            stamps[i] = file_stamp(path)  # before a worker reads it
     if not todo:
         return out
     workers = max(1, min(workers, len(todo) // MIN_SHARE))
@@ -229,5 +246,6 @@ def _load_each(paths: list[Path], root: Path, cache: RunCache | None, workers: i
             loaded = replace(loaded, record=adopt(loaded.record))  # one kind object per kind, as the parent's
             if cache is not None:
                 cache.put(loaded.digest, loaded.record)
+                cache.stamp(paths[i], stamps[i], loaded.digest)
         out[i] = (loaded, found)
     return out

@@ -14,12 +14,14 @@ as the checkout; the publish workflow keeps it only for builds of the default br
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 from collections import defaultdict
 from functools import cache
 from pathlib import Path
 
 from generator.model import RunRecord
+from generator.results.store import file_stamp
 from generator.site.judging import Comparison, run_key
 from generator.site.writer import replace_file
 
@@ -35,50 +37,90 @@ _SOURCES = (
 
 def _format() -> str:
     root = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha1(b"runs-1")
+    digest = hashlib.sha1(b"runs-2")
     for name in _SOURCES:
         digest.update((root / name).read_bytes())
     return digest.hexdigest()
 
 
 class RunCache:
-    """Parsed runs by file digest; ``save`` keeps only the entries this build used."""
+    """Parsed runs by file digest, and each file's digest by its stat (see ``known``).
+
+    ``path`` holds most runs; runs parsed since are kept in a small journal beside it, so adding
+    one results file does not rewrite the whole cache (0.3-0.5 s at 3,000 runs). ``save`` keeps
+    only the entries this build used, and folds the journal in when it grows or a run is gone.
+    """
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.format = _format()
-        self._entries: dict[str, RunRecord] = self._read() if path else {}
+        self._base: dict[str, RunRecord] = self._read(path) if path else {}
+        self._journal: dict[str, RunRecord] = self._read(self._beside("journal")) if path else {}
+        stamps = self._read(self._beside("stamps")) if path else {}
+        self._stamps: dict[str, tuple[tuple[int, ...], str]] = stamps
         self._used: set[str] = set()
-        self._added = False
+        self._added: dict[str, RunRecord] = {}
+        self._stamped = False
 
-    def _read(self) -> dict[str, RunRecord]:
+    def _beside(self, part: str) -> Path:
+        return self.path.with_name(f"{self.path.stem}.{part}{self.path.suffix}")
+
+    def _read(self, path: Path) -> dict:
         try:
-            with open(self.path, "rb") as handle:
+            with open(path, "rb") as handle:
                 stored = pickle.load(handle)
         except Exception:  # missing, damaged or from another version: parse the files again
             return {}
         if not isinstance(stored, dict) or stored.get("format") != self.format:
             return {}
-        return stored["runs"]
+        return stored["entries"]
 
     def get(self, digest: str) -> RunRecord | None:
-        record = self._entries.get(digest)
+        record = self._base.get(digest) or self._journal.get(digest) or self._added.get(digest)
         if record is not None:
             self._used.add(digest)
         return record
 
     def put(self, digest: str, record: RunRecord) -> None:
-        self._entries[digest] = record
+        self._added[digest] = record
         self._used.add(digest)
-        self._added = True
+
+    def known(self, path: Path) -> tuple[str, RunRecord] | None:
+        """(digest, record) of a file whose size, times and inode are those it had when it was last
+        read, without reading it: reading and hashing 3,000 files (400 MB) takes 0.5 s. As with
+        git's index, a file rewritten in place with the same size within the same nanosecond would
+        go unnoticed; results files are never rewritten."""
+        kept = self._stamps.get(os.path.abspath(path))
+        if kept is None or kept[0] != file_stamp(path):
+            return None
+        record = self.get(kept[1])
+        return (kept[1], record) if record is not None else None
+
+    def stamp(self, path: Path, stamp: tuple[int, ...] | None, digest: str) -> None:
+        """Remember the digest of a file read with this ``stamp`` (taken before reading it)."""
+        name = os.path.abspath(path)
+        if stamp is not None and self._stamps.get(name) != (stamp, digest):
+            self._stamps[name] = (stamp, digest)
+            self._stamped = True
 
     def save(self) -> None:
-        """Write the cache when this build parsed a file or stopped using one."""
-        if self.path is None or (not self._added and self._used == set(self._entries)):
+        """Write what changed: the journal when runs were parsed, everything when one is gone."""
+        if self.path is None:
             return
-        kept = {d: r for d, r in self._entries.items() if d in self._used}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        replace_file(self.path, pickle.dumps({"format": self.format, "runs": kept}, protocol=pickle.HIGHEST_PROTOCOL))
+        kept = {**self._base, **self._journal, **self._added}
+        if self._used != set(kept) or len(self._journal) + len(self._added) > len(self._base) // 8:
+            self._write(self.path, {d: r for d, r in kept.items() if d in self._used})
+            self._write(self._beside("journal"), {})
+        elif self._added:
+            self._write(self._beside("journal"), {**self._journal, **self._added})
+        if self._stamped or any(digest not in self._used for _, digest in self._stamps.values()):
+            stamps = {name: kept for name, kept in self._stamps.items() if kept[1] in self._used}
+            self._write(self._beside("stamps"), stamps)
+
+    def _write(self, path: Path, entries: dict) -> None:
+        document = {"format": self.format, "entries": entries}
+        replace_file(path, pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 class ComparisonCache:
