@@ -16,7 +16,7 @@ from sitehistory import HOSTILE_PARAM, PR_NUMBER, STEP_AT, add_main_runs, make_p
 from generator.cli import cli
 from generator.errors import PerfpagesError
 from generator.results.store import write_run
-from generator.site import urls
+from generator.site import urls, writer
 from generator.site.build import generate, mkdocs_settings
 from generator.site.writer import MARKER_TEXT, write_tree
 
@@ -108,6 +108,26 @@ def test_writer_prunes_stale_files_and_never_touches_a_folder_it_does_not_own(tm
     with pytest.raises(PerfpagesError, match="not made by perfpages"):
         write_tree(foreign, {"a.md": b"a"})
     assert (foreign / "guide.md").read_text() == "precious"
+
+
+def test_writer_trusts_its_manifest_only_while_a_file_is_as_it_left_it(tmp_path, monkeypatch):
+    root, manifest = tmp_path / "perf", tmp_path / "cache" / "written.pickle"
+    files = {"a.md": b"a", "b.md": b"b"}
+    write_tree(root, files, manifest)
+    (root / "a.md").write_bytes(b"edited by hand")
+    compared = []
+    same = writer._same
+    monkeypatch.setattr(writer, "_same", lambda path, data: compared.append(path.name) or same(path, data))
+    stats = write_tree(root, files, manifest)
+    assert (stats.written, stats.unchanged) == (1, 1)
+    assert (root / "a.md").read_bytes() == b"a"
+    # The marker is always compared; b.md is as the last build left it, so it is not read again.
+    assert compared == [urls.MARKER, "a.md"]
+    manifest.write_bytes(b"damaged")
+    stats = write_tree(root, {"a.md": b"a", "b.md": b"b2"}, manifest)
+    assert (stats.written, stats.unchanged) == (1, 1)
+    assert compared == [urls.MARKER, "a.md", urls.MARKER, "a.md", "b.md"]
+    assert (root / "b.md").read_bytes() == b"b2"
 
 
 def test_unchanged_files_keep_their_modification_time(project):

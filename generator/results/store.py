@@ -149,7 +149,7 @@ def _load(path: Path, root: Path | None, cache: RunCache | None, parse: bool):
     return LoadedRun(path, record, digest), _placement_problems(path, record, shown)
 
 
-def file_stamp(path: Path) -> tuple[int, ...] | None:
+def file_stamp(path: Path | str) -> tuple[int, ...] | None:
     """What changes when a file is written, copied or replaced, as git's index compares it."""
     try:
         st = os.stat(path)

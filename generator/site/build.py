@@ -142,7 +142,8 @@ def _generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings, jobs
     files = render_site(site, floors, mkdocs.directory_urls, profiles, workers=jobs, memo=kept_pages)
     kept_pages.prune()
     prefix = urls.ROOT + "/"
-    stats = write_tree(mkdocs.docs_dir / urls.ROOT, {k.removeprefix(prefix): v for k, v in files.items()})
+    generated = {k.removeprefix(prefix): v for k, v in files.items()}
+    stats = write_tree(mkdocs.docs_dir / urls.ROOT, generated, cache_dir / "written.pickle")
     pages = sum(1 for k in files if k.endswith(".md"))
     return GenerateReport(
         run_count,
