@@ -3,6 +3,7 @@ cold one, and a kept comparison is reused only while everything it was computed 
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import shutil
@@ -21,6 +22,7 @@ from generator.results.store import load_all, write_run
 from generator.site import urls
 from generator.site.build import CACHE_DIR, generate, mkdocs_settings
 from generator.site.cache import ComparisonCache, RunCache, comparison_keys
+from generator.site.charts import trend_text
 from generator.site.gather import gather
 from generator.site.judging import OTHERS_SHOWN
 
@@ -126,11 +128,57 @@ def test_a_kept_pr_page_links_a_scenario_page_that_appears_later(tmp_path):
     assert "| [fresh](../../scenarios/fresh-" in page.read_text()
 
 
+def test_a_build_after_new_runs_gives_the_bytes_of_a_cold_build(project):
+    """What is kept (runs, comparisons, PR pages, trend columns) and appended to after new runs on
+    main, and a re-run of an old commit, gives the same site as building everything afresh."""
+    run_generate(project)
+    for i in range(COMMITS, COMMITS + 3):
+        write_run(project / "results", main_run(i, np.random.default_rng(i)))
+        run_generate(project)
+    rerun = replace(main_run(30, np.random.default_rng(1000)), run_id="again-30")  # changes an old point
+    write_run(project / "results", rerun)
+    run_generate(project)
+    warm = generated(project)
+    shutil.rmtree(project / CACHE_DIR)
+    shutil.rmtree(project / "docs" / "perf")
+    run_generate(project)
+    assert generated(project) == warm
+
+
+def _series(values: np.ndarray, commits: list[str]):
+    class Columns:  # what trend_text reads of a Series
+        def __len__(self):
+            return len(commits)
+
+    columns = Columns()
+    columns.commits, columns.medians, columns.low, columns.high = commits, values, values * 0.99, values * 1.01
+    return columns
+
+
+def test_trend_text_appends_to_kept_columns_only_while_their_points_are_unchanged():
+    rng = np.random.default_rng(3)
+    values = rng.lognormal(0, 2, 50)
+    commits = [sha(i) for i in range(50)]
+    position = {c: i for i, c in enumerate(commits)}
+    kept = trend_text(_series(values[:40], commits[:40]), position, None)
+    appended = trend_text(_series(values, commits), position, kept)
+    assert appended == trend_text(_series(values, commits), position, None)
+    assert json.loads(appended.columns[1]) == [float(f"{v:.6g}") for v in values]
+    changed = values.copy()
+    changed[3] *= 2  # a re-run moved an old point: nothing kept is used
+    assert trend_text(_series(changed, commits), position, kept) == trend_text(
+        _series(changed, commits), position, None
+    )
+    moved = {c: i + 1 for i, c in enumerate(commits)}  # a commit measured earlier in the order shifts x
+    assert trend_text(_series(values, commits), moved, kept) == trend_text(_series(values, commits), moved, None)
+
+
 def test_a_damaged_cache_is_rebuilt_not_trusted(project):
     run_generate(project)
     cold = generated(project)
     cache = project / CACHE_DIR
     (cache / "runs.pickle").write_bytes(b"not a pickle")
+    (cache / "trends.pickle").write_bytes(b"\x80\x05truncated")
     for kept in [*(cache / "comparisons").glob("*.pickle"), *(cache / "pages").glob("*.pickle")]:
         kept.write_bytes(b"\x80\x05truncated")
     shutil.rmtree(project / "docs" / "perf")

@@ -25,7 +25,7 @@ from generator.results.check import load_valid_files
 from generator.results.order import main_order
 from generator.results.store import profiles_dir_for, read_profile
 from generator.site import urls
-from generator.site.cache import ComparisonCache, PageCache, RunCache, comparison_keys
+from generator.site.cache import ComparisonCache, RenderCache, RunCache, comparison_keys
 from generator.site.gather import Site, gather
 from generator.site.judging import RunRef, run_key
 from generator.site.pages import render_site
@@ -138,9 +138,9 @@ def _generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings, jobs
     paths = {RunRef(r.record.machine, r.record.head.sha, r.record.run_id): r.path for r in loaded if r.record.base}
     del runs, loaded  # the site keeps the samples it needs; the run records themselves can go before rendering
     profiles, warnings = read_profile_diffs(site, paths, cache_dir / "profiles")
-    kept_pages = PageCache(cache_dir / "pages")
-    files = render_site(site, floors, mkdocs.directory_urls, profiles, workers=jobs, memo=kept_pages)
-    kept_pages.prune()
+    kept = RenderCache(cache_dir / "pages", cache_dir / "trends.pickle")
+    files = render_site(site, floors, mkdocs.directory_urls, profiles, workers=jobs, memo=kept)
+    kept.prune()
     prefix = urls.ROOT + "/"
     generated = {k.removeprefix(prefix): v for k, v in files.items()}
     stats = write_tree(mkdocs.docs_dir / urls.ROOT, generated, cache_dir / "written.pickle")

@@ -20,8 +20,10 @@ from collections import defaultdict
 from functools import cache
 from pathlib import Path
 
+from generator.analysis.series import SeriesKey
 from generator.model import RunRecord
 from generator.results.store import file_stamp
+from generator.site.charts import TrendText
 from generator.site.judging import Comparison, run_key
 from generator.site.writer import replace_file
 
@@ -163,13 +165,30 @@ class ComparisonCache:
         _prune(self.folder, self._used)
 
 
-class PageCache:
-    """Files of A/B comparison pages (pages.PageMemo) under the digest of their key and of
-    perfpages' own code, one pickle each; ``prune`` forgets those this build did not use."""
+class RenderCache:
+    """What rendering keeps (pages.RenderMemo): files of A/B comparison pages under the digest of
+    their key and of perfpages' own code, one pickle each in ``folder`` (``prune`` forgets those
+    this build did not use), and the series' trend columns in one pickle, ``trends``."""
 
-    def __init__(self, folder: Path | None) -> None:
-        self.folder = folder
+    def __init__(self, folder: Path | None, trends: Path | None = None) -> None:
+        self.folder, self.trends_file = folder, trends
         self._used: set[str] = set()
+
+    def trends(self) -> dict[SeriesKey, TrendText]:
+        if self.trends_file is None:
+            return {}
+        try:
+            with open(self.trends_file, "rb") as handle:
+                stored = pickle.load(handle)
+        except Exception:  # none yet, damaged or from another version: written in full again
+            return {}
+        return stored["trends"] if isinstance(stored, dict) and stored.get("code") == _code() else {}
+
+    def keep_trends(self, trends: dict[SeriesKey, TrendText]) -> None:
+        if self.trends_file is not None:
+            self.trends_file.parent.mkdir(parents=True, exist_ok=True)
+            document = {"code": _code(), "trends": trends}
+            replace_file(self.trends_file, pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL))
 
     def _name(self, key: str) -> str:
         return hashlib.sha1(_code() + key.encode()).hexdigest()

@@ -6,11 +6,19 @@ significant digits and keys sorted, so the same results give the same bytes.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
 
 from generator.analysis.comparison import FALSE_ALARM_RATE
 from generator.analysis.history import SeriesHistory
 from generator.analysis.noise import learn_noise
+from generator.analysis.series import Series, SeriesKey
 from generator.analysis.verdict import minimum_detectable_effect
 from generator.site.gather import MainStep, ScenarioGroup, Site
 from generator.site.judging import Comparison
@@ -33,28 +41,81 @@ def commits_document(site: Site) -> dict:
     }
 
 
-def scenario_document(site: Site, group: ScenarioGroup, floors: dict[str, float]) -> dict:
+@dataclass(frozen=True)
+class TrendText:
+    """A series' chart columns as JSON text, with a digest of the numbers they were written from.
+
+    Writing 2,000 points of 400 series as rounded JSON takes 2 s; a new run on main only adds one
+    point to each, so the next build appends to these instead (see ``trend_text``)."""
+
+    points: int
+    digest: bytes
+    columns: tuple[str, ...]  # JSON lists, in the order of TREND_COLUMNS
+
+
+TREND_COLUMNS = ("x", "y", "lo", "hi")
+
+
+def trend_text(series: Series, position: dict[str, int], kept: TrendText | None) -> TrendText:
+    """x (the commit positions), y (medians) and the band (lo, hi) of ``series`` as JSON lists.
+
+    The band spans the samples, or an imported point's interval when it came with no samples."""
+    x = np.fromiter((position[c] for c in series.commits), dtype=np.int64, count=len(series))
+    numbers = (x, series.medians, series.low, series.high)
+    start = 0
+    if kept is not None and kept.points <= len(series) and _digest(numbers, kept.points) == kept.digest:
+        start = kept.points  # the points written before are unchanged: only newer ones are written
+    texts = []
+    for i, column in enumerate(numbers):
+        added = column[start:].tolist()
+        text = json.dumps(added if i == 0 else list(map(rounded, added)), separators=(",", ":"))
+        texts.append(_joined(kept.columns[i], text) if start else text)
+    return TrendText(len(series), _digest(numbers, len(series)), tuple(texts))
+
+
+def _digest(numbers: tuple[np.ndarray, ...], points: int) -> bytes:
+    digest = hashlib.sha1()
+    for column in numbers:
+        digest.update(np.ascontiguousarray(column[:points], dtype=np.float64).tobytes())
+    return digest.digest()
+
+
+def _joined(before: str, after: str) -> str:
+    """Two JSON lists as one."""
+    if after == "[]":
+        return before
+    return after if before == "[]" else f"{before[:-1]},{after[1:]}"
+
+
+def scenario_chart(
+    site: Site, group: ScenarioGroup, floors: dict[str, float], kept: Mapping[SeriesKey, TrendText]
+) -> tuple[bytes, tuple[TrendText, ...]]:
+    """The scenario's chart data, and the trend text of each of its series (``group.histories``
+    order) for the next build; ``kept`` holds the previous build's."""
     position = site.commit_index
     per_test = FALSE_ALARM_RATE / max(1, len(site.histories))
     metrics: dict[str, dict] = {}
+    texts = []
+    nonce = uuid.uuid4().hex  # a placeholder no label or machine name can equal
     for history in group.histories:
         s = history.series
         entry = metrics.setdefault(
             s.key.metric, {"metric": s.key.metric, "unit": s.unit, "direction": s.direction.value, "series": []}
         )
-        entry["series"].append(_trend(history, position, floors.get(s.key.metric, 0.0), per_test))
-    return {"label": group.label, "metrics": [metrics[m] for m in sorted(metrics)]}
+        texts.append(trend_text(s, position, kept.get(s.key)))
+        trend = _trend(history, position, floors.get(s.key.metric, 0.0), per_test)
+        entry["series"].append(trend | {c: f"{nonce}:{len(texts) - 1}:{c}" for c in TREND_COLUMNS})
+    document = dumps({"label": group.label, "metrics": [metrics[m] for m in sorted(metrics)]}).decode()
+    placeholder = re.compile(f'"{nonce}:(\\d+):(\\w+)"')
+    filled = placeholder.sub(lambda m: texts[int(m[1])].columns[TREND_COLUMNS.index(m[2])], document)
+    return filled.encode(), tuple(texts)
 
 
 def _trend(history: SeriesHistory, position: dict[str, int], floor: float, per_test: float) -> dict:
+    """A series' chart entry without its columns (``trend_text``)."""
     s = history.series
     return {
         "machine": s.key.machine,
-        "x": [position[c] for c in s.commits],
-        "y": list(map(rounded, s.medians.tolist())),
-        # The band spans the samples, or an imported point's interval when it came with no samples.
-        "lo": list(map(rounded, s.low.tolist())),
-        "hi": list(map(rounded, s.high.tolist())),
         "threshold": _threshold(history, position, floor, per_test),
         "changes": [
             {

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 from generator.analysis.profiles import ProfileDiff, diff_text
+from generator.analysis.series import SeriesKey
 from generator.forked import fork_map
 from generator.site import urls
 from generator.site.assets import static_files
 from generator.site.changes import atom_feed, changes_document, changes_page, series_document
 from generator.site.charts import (
+    TrendText,
     commits_document,
     dumps,
     samples_document,
-    scenario_document,
+    scenario_chart,
     step_samples_document,
 )
 from generator.site.comparisons import comparison_page, pr_index_page, pr_list_page, step_page
@@ -31,11 +34,11 @@ def render_site(
     directory_urls: bool = True,
     profiles: dict[str, ProfileDiff] | None = None,
     workers: int = 1,
-    memo: PageMemo | None = None,
+    memo: RenderMemo | None = None,
 ) -> dict[str, bytes]:
     """``profiles``: profile diffs by their page path (urls.profile_page), read by the build's I/O edge.
     ``workers`` > 1 writes the scenarios' chart data (most of a long history's bytes) in that many processes.
-    ``memo`` keeps A/B comparisons' pages between builds."""
+    ``memo`` keeps A/B comparisons' pages and the series' trend columns between builds."""
     files: dict[str, bytes] = {}
     profiles = profiles or {}
 
@@ -49,11 +52,16 @@ def render_site(
     files[urls.COMMITS_JSON] = dumps(commits_document(site))
     files[urls.SERIES_JSON] = dumps(series_document(site))
     files[urls.CHANGES_JSON] = dumps(changes_document(site))
+    memo = memo or NoMemo()
     workers = long_history_workers(sum(len(h.series) for h in site.histories), workers)
-    charts = fork_map(lambda g: dumps(scenario_document(site, g, floors)), site.scenarios, workers)
-    for group, chart in zip(site.scenarios, charts, strict=True):
+    kept = memo.trends()
+    charts = fork_map(lambda g: scenario_chart(site, g, floors, kept), site.scenarios, workers)
+    trends = {}
+    for group, (chart, texts) in zip(site.scenarios, charts, strict=True):
         page(urls.scenario_page(group.slug), lambda links, g=group: scenario_page(site, g, links))
         files[urls.scenario_data(group.slug)] = chart
+        trends.update(zip((h.series.key for h in group.histories), texts, strict=True))
+    memo.keep_trends(trends)
     trend_slugs = {g.label: g.slug for g in site.scenarios}
     for vs in site.variant_sets:
         page(urls.variants_page(vs.slug), lambda links, v=vs: variants_page(v, links, trend_slugs))
@@ -64,7 +72,6 @@ def render_site(
         page(step.page, lambda links, s=step: step_page(site, s, links))
         if step.step.shifted:
             files[urls.comparison_data(step.page)] = dumps(step_samples_document(step))
-    memo = memo or NoPages()
     context = _render_context(site, directory_urls)
     for comparison in site.ab_comparisons:
         files.update(_kept_or_rendered(site, comparison, profiles, directory_urls, memo, context))
@@ -79,22 +86,34 @@ def render_site(
     return files
 
 
-class PageMemo(Protocol):
-    """Files of A/B comparison pages kept from earlier builds (site/cache.py), by a digest of
-    everything they were rendered from (their ``inputs`` with ``_render_context``; the cache adds
-    the code's digest). A PR page never changes once published, so a build after a new run on main
-    renders none of them again."""
+class RenderMemo(Protocol):
+    """What rendering keeps from earlier builds (site/cache.py).
+
+    Files of A/B comparison pages, by a digest of everything they were rendered from (their
+    ``inputs`` with ``_render_context``; the cache adds the code's digest): a PR page never changes
+    once published, so a build after a new run on main renders none of them again. And each
+    series' trend columns as text (charts.TrendText), which a new run only appends to."""
 
     def get(self, key: str) -> dict[str, bytes] | None: ...
 
     def put(self, key: str, files: dict[str, bytes]) -> None: ...
 
+    def trends(self) -> Mapping[SeriesKey, TrendText]: ...
 
-class NoPages:
+    def keep_trends(self, trends: dict[SeriesKey, TrendText]) -> None: ...
+
+
+class NoMemo:
     def get(self, key: str) -> dict[str, bytes] | None:
         return None
 
     def put(self, key: str, files: dict[str, bytes]) -> None:
+        pass
+
+    def trends(self) -> Mapping[SeriesKey, TrendText]:
+        return {}
+
+    def keep_trends(self, trends: dict[SeriesKey, TrendText]) -> None:
         pass
 
 
@@ -109,7 +128,7 @@ def _kept_or_rendered(
     comparison: Comparison,
     profiles: dict[str, ProfileDiff],
     directory_urls: bool,
-    memo: PageMemo,
+    memo: RenderMemo,
     context: str,
 ) -> dict[str, bytes]:
     """The comparison's page and its distribution data; profile pages are rendered by the caller."""
