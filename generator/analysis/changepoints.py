@@ -25,7 +25,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from generator.analysis.mannwhitney import mann_whitney_p, rankdata
-from generator.analysis.robust import noise_sigma, spread
+from generator.analysis.robust import median, noise_sigma, spread
 
 SPLIT_ALPHA = 0.01  # Pettitt p-value for a binary-segmentation split
 MIN_SEGMENT = 5  # points needed on each side of a confirmed change
@@ -90,15 +90,15 @@ def pending(values, confirmed: tuple[ChangePoint, ...]) -> PendingChange | None:
     sigma = noise_sigma(x)
     for tail in range(MIN_SEGMENT - 1, 1, -1):
         before, recent = level[:-tail], level[-tail:]
-        centre = float(np.median(before))
+        centre = float(median(before))
         shifted = (recent - centre) / sigma
         if np.all(shifted >= 3 * MIN_EFFECT) or np.all(shifted <= -3 * MIN_EFFECT):
-            after = float(np.median(recent))
+            after = float(median(recent))
             return PendingChange(len(x) - tail, centre, after, after / centre - 1, MIN_SEGMENT - tail)
     return None
 
 
-def _binary_segmentation(x: np.ndarray, sigma: float, line_z: dict[int, float]) -> list[int]:
+def _binary_segmentation(x: np.ndarray, sigma: float, line_z: np.ndarray) -> list[int]:
     found, stack = [], [(0, len(x))]
     while stack:
         a, b = stack.pop()
@@ -113,7 +113,7 @@ def _local_jump(x: np.ndarray, c: int, sigma: float) -> bool:
     """The level jumps *at* c: the medians of the windows on each side differ by LOCAL_Z of
     their own sd. A drift splits into halves that differ, yet makes no jump anywhere."""
     w = min(TREND_WINDOW, c, len(x) - c)
-    gap = abs(float(np.median(x[c : c + w]) - np.median(x[c - w : c])))
+    gap = abs(float(median(x[c : c + w]) - median(x[c - w : c])))
     return gap >= LOCAL_Z * MEDIAN_SD * sigma * np.sqrt(2.0 / w)
 
 
@@ -123,7 +123,7 @@ def _steplike(x: np.ndarray, c: int) -> bool:
     if w < 3:
         return True
     left, right = x[c - w : c], x[c : c + w]
-    median_gap = float(np.median(right) - np.median(left))
+    median_gap = float(median(right) - median(left))
     idx = np.arange(w, dtype=float)
     left_end = np.polyval(np.polyfit(idx, left, 1), w - 0.5)
     right_start = np.polyval(np.polyfit(idx, right, 1), -0.5)
@@ -131,7 +131,7 @@ def _steplike(x: np.ndarray, c: int) -> bool:
     return median_gap * line_gap > 0 and abs(line_gap) >= STEP_RATIO * abs(median_gap)
 
 
-def _best_split(x: np.ndarray, a: int, b: int, sigma: float, line_z: dict[int, float]) -> int | None:
+def _best_split(x: np.ndarray, a: int, b: int, sigma: float, line_z: np.ndarray) -> int | None:
     segment = x[a:b]
     m = len(segment)
     if m < 2 * MIN_SEGMENT:
@@ -143,8 +143,8 @@ def _best_split(x: np.ndarray, a: int, b: int, sigma: float, line_z: dict[int, f
         c = int(t[i])
         if c < MIN_SEGMENT or m - c < MIN_SEGMENT:
             continue
-        shift = abs(np.median(segment[c:]) - np.median(segment[:c])) / sigma
-        if shift >= MIN_EFFECT and line_z.get(a + c, np.inf) >= TREND_Z and _local_jump(x, a + c, sigma):
+        shift = abs(median(segment[c:]) - median(segment[:c])) / sigma
+        if shift >= MIN_EFFECT and line_z[a + c] >= TREND_Z and _local_jump(x, a + c, sigma):
             return a + c
     return None
 
@@ -175,14 +175,18 @@ def _line_gap(x: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
     return t, fitted_at(t, t + w, t - 0.5) - fitted_at(t - w, t, t - 0.5)
 
 
-def _line_gap_z(x: np.ndarray, sigma: float) -> dict[int, float]:
+def _line_gap_z(x: np.ndarray, sigma: float) -> np.ndarray:
     """Line gap in units of its own spread: the larger of theory (sigma * sqrt(8/w)) and the
-    series' own typical gap, so a smooth curve, whose every gap is alike, finds no step."""
+    series' own typical gap, so a smooth curve, whose every gap is alike, finds no step.
+
+    Indexed by point; infinite where no full window fits on both sides."""
+    z = np.full(len(x) + 1, np.inf)
     if len(x) < 2 * TREND_WINDOW + 1:
-        return {}
+        return z
     t, gap = _line_gap(x, TREND_WINDOW)
     sd = max(sigma * np.sqrt(8.0 / TREND_WINDOW), spread(gap))
-    return {int(i): abs(float(g)) / sd for i, g in zip(t, gap, strict=True)}
+    z[t] = np.abs(gap) / sd
+    return z
 
 
 def _scan_candidates(x: np.ndarray, sigma: float) -> list[int]:
@@ -229,7 +233,7 @@ def _confirm_tail(x: np.ndarray, sigma: float, found: list[int]) -> list[int]:
         left, right = x[max(start, c - 2 * TREND_WINDOW) : c], x[c:]
         if len(left) < MIN_SEGMENT or c - start < MIN_SEGMENT:
             break
-        shift = abs(float(np.median(right) - np.median(left))) / sigma
+        shift = abs(float(median(right) - median(left))) / sigma
         if shift < MIN_EFFECT or not (_local_jump(x, c, sigma) and _steplike(x, c)):
             continue
         pvalue = mann_whitney_p(left, right)
@@ -250,13 +254,13 @@ def _separates(x: np.ndarray, cps: list[int], i: int, sigma: float, alpha: float
     left, right = _segments(x, cps, i)
     if min(len(left), len(right)) < 3:
         return False
-    shift = abs(np.median(right) - np.median(left)) / sigma
+    shift = abs(median(right) - median(left)) / sigma
     return shift >= effect and mann_whitney_p(left, right) < alpha
 
 
 def _describe(x: np.ndarray, cps: list[int], i: int) -> ChangePoint:
     left, right = _segments(x, cps, i)
-    before, after = float(np.median(left)), float(np.median(right))
+    before, after = float(median(left)), float(median(right))
     confidence = 1.0 - mann_whitney_p(left, right)
     change = after / before - 1 if before else float("inf") if after else 0.0
     return ChangePoint(cps[i], before, after, change, confidence)

@@ -7,6 +7,20 @@ import numpy as np
 MAD_TO_SD = 1.4826  # makes the median absolute deviation estimate sigma for normal data
 
 
+SHORT = 64  # below this many values, sorting a list beats np.median's overhead (~40 us a call)
+
+
+def median(values: np.ndarray) -> float:
+    """np.median of a 1-d array of numbers, to the bit: the middle value, or the mean of the two
+    middle values computed as numpy does, (a + b) / 2. Change-point detection takes 40,000
+    medians of short windows at 400 series x 2,000 commits."""
+    if not 0 < len(values) <= SHORT:
+        return float(np.median(values))
+    ordered = sorted(values.tolist())
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def spread(values: np.ndarray) -> float:
     """Median absolute deviation about the median, scaled to a standard deviation."""
     return float(MAD_TO_SD * np.median(np.abs(values - np.median(values))))

@@ -157,12 +157,13 @@ class _Rows:
         self.position = {sha: i for i, sha in enumerate(main_order)}
         # One environment per (machine, commit): every series of a run shares its run's environment.
         self.environment: dict[tuple[str, str], str] = {}
+        self.environment_ids: dict[str, tuple[list[str], np.ndarray]] = {}  # see _environments
         self.kind_rows: dict[str, dict[int, int]] = defaultdict(dict)  # machine -> id(kind) -> kind row
         self.kinds: list[tuple[MeasureKind, int]] = []  # kind row -> (kind, its series' index)
         self.series_of_key: dict[SeriesKey, int] = {}
         self.keys: list[SeriesKey] = []
         self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-        self.spreads: dict[tuple[int, int], tuple[float, float]] = {}
+        self.spreads: dict[int, dict[int, tuple[float, float]]] = defaultdict(dict)  # series -> position -> interval
         self.series_key = _Keys()
 
     def add(self, record: RunRecord) -> None:
@@ -173,16 +174,16 @@ class _Rows:
         # dataclass for each of a million rows would cost more. self.kinds keeps every kind seen
         # alive, so no id is reused for another while this builds.
         known = self.kind_rows[machine]
-        kinds = [known.get(id(k)) for k in table.kinds]
+        kinds = list(map(known.get, map(id, table.kinds)))  # map, not a comprehension: 800k rows
         if None in kinds:
             kinds = [self._kind_row(machine, k) if r is None else r for k, r in zip(table.kinds, kinds, strict=True)]
-        at = [self.position.get(c, -1) for c in table.commits]
+        at = list(map(self.position.get, table.commits, itertools.repeat(-1, len(table.commits))))
         ends = np.frombuffer(table.ends, dtype=np.int64) if len(table.ends) else np.zeros(0, np.int64)
         samples = np.frombuffer(table.flat, dtype=float) if len(table.flat) else np.zeros(0)
         self.parts.append((np.array(kinds, dtype=np.int64), np.array(at, dtype=np.int64), ends, samples))
         for row, (_, spread) in table.extras.items():
             if spread is not None and at[row] >= 0:
-                self.spreads[(self.kinds[kinds[row]][1], at[row])] = (spread.low, spread.high)
+                self.spreads[self.kinds[kinds[row]][1]][at[row]] = (spread.low, spread.high)
 
     def _kind_row(self, machine: str, kind: MeasureKind) -> int:
         key = self.series_key(machine, kind)
@@ -235,20 +236,44 @@ class _Rows:
         last = len(index) - 1 - np.unique(index[::-1], return_index=True)[1]
         return {int(index[i]): self.kinds[int(kind_row[i])][0] for i in last}
 
+    def _segments(self, machine: str, at: np.ndarray) -> tuple[Segment, ...]:
+        """Environment segments of a series measured at positions ``at`` on ``machine``."""
+        names, ids = self._environments(machine)
+        mine = ids[at]
+        starts = np.flatnonzero(np.concatenate([[True], mine[1:] != mine[:-1]])).tolist()
+        return tuple(Segment(i, names[mine[i]]) for i in starts)
+
+    def _environments(self, machine: str) -> tuple[list[str], np.ndarray]:
+        """Each position on main as an environment number on ``machine`` (-1: not measured there),
+        and the environments by number: a series then finds its segments with numpy."""
+        if machine in self.environment_ids:
+            return self.environment_ids[machine]
+        names: list[str] = []
+        number: dict[str, int] = {}
+        ids = np.full(len(self.main_order), -1, dtype=np.int64)
+        for (where, sha), env in self.environment.items():
+            if where == machine:
+                ids[self.position[sha]] = number.setdefault(env, len(names))
+                if len(names) < len(number):
+                    names.append(env)
+        self.environment_ids[machine] = names, ids
+        return names, ids
+
     def _one(self, series: int, meta: dict[int, MeasureKind], at, columns: _Columns, a: int, b: int) -> Series:
         """Series number ``series``: groups (points) a to b of ``columns``."""
         key, kind = self.keys[series], meta[series]
-        commits = tuple(self.main_order[i] for i in at.tolist())
+        commits = tuple(map(self.main_order.__getitem__, at.tolist()))
         ends = columns.ends[a:b]
         first = int(columns.ends[a - 1]) if a else 0
         counts = np.diff(ends, prepend=first)
         low, high = columns.low[a:b], columns.high[a:b]
         # Several runs pooled give samples of their own: a single run's interval no longer speaks.
-        spreads = {
-            i: self.spreads[(series, p)]
-            for i, p in enumerate(at.tolist())
-            if (series, p) in self.spreads and counts[i] == 1
-        }
+        intervals = self.spreads.get(series, {})
+        spreads = (
+            {i: intervals[p] for i, p in enumerate(at.tolist()) if p in intervals and counts[i] == 1}
+            if intervals
+            else {}
+        )
         for i, (lo, hi) in spreads.items():
             low[i], high[i] = lo, hi
         return Series(
@@ -261,7 +286,7 @@ class _Rows:
             high,
             columns.samples[first : int(ends[-1])],
             ends - first,
-            _segments(key.machine, commits, self.environment),
+            self._segments(key.machine, at),
             spreads,
         )
 
@@ -275,15 +300,6 @@ class _Columns:
     medians: np.ndarray
     low: np.ndarray
     high: np.ndarray
-
-
-def _segments(machine: str, commits: tuple[str, ...], environment: dict[tuple[str, str], str]) -> tuple[Segment, ...]:
-    segments: list[Segment] = []
-    for i, commit in enumerate(commits):
-        env = environment[(machine, commit)]
-        if not segments or segments[-1].environment != env:
-            segments.append(Segment(i, env))
-    return tuple(segments)
 
 
 def _summaries(samples: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
