@@ -11,8 +11,11 @@ machine not ready.
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
 import sys
+from typing import NoReturn
 
 import click
 from rich.console import Console
@@ -84,7 +87,26 @@ def emit_json(doc) -> None:
     click.echo(json.dumps(doc, indent=2, sort_keys=True))
 
 
-def main() -> None:
+def main() -> NoReturn:
+    try:
+        _run()
+    except SystemExit as exc:
+        _leave(exc.code)
+    _leave(0)
+
+
+def _leave(code: int | str | None) -> NoReturn:
+    """Exit without tearing down every imported module (numpy, scipy, mkdocs): that takes 0.2 s
+    at the end of each command. Exit handlers run, and output is flushed, as on a normal exit."""
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else 0 if code is None else 1)
+
+
+def _run() -> None:
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:

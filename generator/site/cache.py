@@ -13,6 +13,7 @@ as the checkout; the publish workflow keeps it only for builds of the default br
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -68,11 +69,14 @@ class RunCache:
         return self.path.with_name(f"{self.path.stem}.{part}{self.path.suffix}")
 
     def _read(self, path: Path) -> dict:
+        gc.disable()  # millions of objects, none of them garbage: collecting while loading triples the time
         try:
             with open(path, "rb") as handle:
                 stored = pickle.load(handle)
         except Exception:  # missing, damaged or from another version: parse the files again
             return {}
+        finally:
+            gc.enable()
         if not isinstance(stored, dict) or stored.get("format") != self.format:
             return {}
         return stored["entries"]
