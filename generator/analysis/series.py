@@ -96,7 +96,7 @@ class Series:
 
     @cached_property
     def positions(self) -> dict[str, int]:
-        return {c: i for i, c in enumerate(self.commits)}
+        return dict(zip(self.commits, range(len(self.commits)), strict=True))
 
     @cached_property
     def values(self) -> tuple[float, ...]:

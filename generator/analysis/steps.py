@@ -8,6 +8,7 @@ noisy run is never a regression here, and a recent commit may still be unconfirm
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -119,7 +120,8 @@ def _pairs(histories: list[SeriesHistory], at: dict[str, int]) -> tuple[_Pairs, 
     """Every (series, step) pair as arrays, and the shifted ones (step -> history number -> change)."""
     parts, shifted = [], defaultdict(dict)
     for n, h in enumerate(histories):
-        measured = np.array([at.get(c, -1) for c in h.series.commits], dtype=np.int64)
+        commits = h.series.commits
+        measured = np.fromiter(map(at.get, commits, itertools.repeat(-1)), dtype=np.int64, count=len(commits))
         # A point joins the step to its commit when the point before is at the commit before.
         joined = np.zeros(len(measured), dtype=bool)
         joined[1:] = (measured[1:] >= 1) & (measured[:-1] == measured[1:] - 1)

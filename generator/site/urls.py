@@ -11,6 +11,7 @@ import hashlib
 import posixpath
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 ROOT = "perf"
 MARKER = ".perfpages-generated"
@@ -29,8 +30,10 @@ PLOTLY = f"{ROOT}/assets/plotly.min.js"
 _UNSAFE = re.compile(r"[^a-z0-9]+")
 
 
+@lru_cache(maxsize=1 << 12)
 def slugify(label: str) -> str:
-    """A file-name-safe slug; the hash keeps two labels that clean up alike apart."""
+    """A file-name-safe slug; the hash keeps two labels that clean up alike apart. Kept for the
+    labels seen most: every row of a compare page links its scenario."""
     cleaned = _UNSAFE.sub("-", label.lower()).strip("-")[:80]
     digest = hashlib.sha1(label.encode()).hexdigest()[:8]
     return f"{cleaned}-{digest}" if cleaned else digest
