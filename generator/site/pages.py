@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from generator.analysis.profiles import ProfileDiff, diff_text
 from generator.analysis.series import SeriesKey
+from generator.analysis.steps import StepChange
 from generator.forked import fork_map
 from generator.site import urls
 from generator.site.assets import static_files
@@ -20,7 +22,7 @@ from generator.site.charts import (
     step_samples_document,
 )
 from generator.site.comparisons import comparison_page, pr_index_page, pr_list_page, step_page
-from generator.site.gather import Site, long_history_workers
+from generator.site.gather import MainStep, Site, long_history_workers
 from generator.site.judging import Comparison
 from generator.site.overview import overview_page
 from generator.site.profiles import profile_page, profile_title
@@ -68,13 +70,13 @@ def render_site(
         files[urls.variants_data(vs.slug)] = dumps(variants_document(vs))
     for pr in site.pulls:
         page(urls.pr_index(pr.number), lambda links, p=pr: pr_index_page(site, p, links))
-    for step in site.main_steps:
-        page(step.page, lambda links, s=step: step_page(site, s, links))
-        if step.step.shifted:
-            files[urls.comparison_data(step.page)] = dumps(step_samples_document(step))
     context = _render_context(site, directory_urls)
+    for step in site.main_steps:
+        render = lambda s=step: _step_files(site, s, directory_urls)  # noqa: E731
+        files.update(_kept(memo, f"{_step_inputs(step)} {context}", render))
     for comparison in site.ab_comparisons:
-        files.update(_kept_or_rendered(site, comparison, profiles, directory_urls, memo, context))
+        render = lambda c=comparison: _comparison_files(site, c, profiles, directory_urls)  # noqa: E731
+        files.update(_kept(memo, _comparison_key(comparison, profiles, context), render))
         for pair in comparison.profiles:
             path = urls.profile_page(comparison.page, pair.slug)
             if path in profiles:
@@ -89,10 +91,11 @@ def render_site(
 class RenderMemo(Protocol):
     """What rendering keeps from earlier builds (site/cache.py).
 
-    Files of A/B comparison pages, by a digest of everything they were rendered from (their
-    ``inputs`` with ``_render_context``; the cache adds the code's digest): a PR page never changes
-    once published, so a build after a new run on main renders none of them again. And each
-    series' trend columns as text (charts.TrendText), which a new run only appends to."""
+    Files of compare and PR pages, by everything they were rendered from (``_comparison_key``,
+    ``_step_inputs``; the cache adds the code's digest): a PR page never changes once published,
+    and of 2,000 steps on main a new run changes a few, so a build after it renders few pages
+    again. And each series' trend columns as text (charts.TrendText), which a new run only
+    appends to."""
 
     def get(self, key: str) -> dict[str, bytes] | None: ...
 
@@ -118,31 +121,55 @@ class NoMemo:
 
 
 def _render_context(site: Site, directory_urls: bool) -> str:
-    """What a comparison page uses besides its comparison: commit links, which scenarios have a page
-    to link to, and the URL style."""
-    return repr((site.repository, directory_urls, sorted(site.slugs)))
+    """What a compare or PR page uses besides its own data: commit links, which scenarios have a
+    page to link to, and the URL style."""
+    context = repr((site.repository, directory_urls, sorted(site.slugs)))
+    return hashlib.sha1(context.encode()).hexdigest()
 
 
-def _kept_or_rendered(
-    site: Site,
-    comparison: Comparison,
-    profiles: dict[str, ProfileDiff],
-    directory_urls: bool,
-    memo: RenderMemo,
-    context: str,
+def _kept(memo: RenderMemo, key: str, render: Callable[[], dict[str, bytes]]) -> dict[str, bytes]:
+    """``render()``, or the files kept under ``key`` ("" keeps nothing)."""
+    kept = memo.get(key) if key else None
+    if kept is None:
+        kept = render()
+        if key:
+            memo.put(key, kept)
+    return kept
+
+
+def _comparison_key(comparison: Comparison, profiles: dict[str, ProfileDiff], context: str) -> str:
+    """A comparison page depends on its comparison's inputs and on which profile diffs it links."""
+    pages = (urls.profile_page(comparison.page, pair.slug) for pair in comparison.profiles)
+    return f"{comparison.inputs} {context} {sorted(p for p in pages if p in profiles)}" if comparison.inputs else ""
+
+
+def _comparison_files(
+    site: Site, comparison: Comparison, profiles: dict[str, ProfileDiff], directory_urls: bool
 ) -> dict[str, bytes]:
     """The comparison's page and its distribution data; profile pages are rendered by the caller."""
-    diffs = sorted(
-        p for p in (urls.profile_page(comparison.page, pair.slug) for pair in comparison.profiles) if p in profiles
-    )
-    key = f"{comparison.inputs} {context} {diffs}" if comparison.inputs else ""
-    kept = memo.get(key) if key else None
-    if kept is not None:
-        return kept
     links = urls.Links(comparison.page, directory_urls)
     files = {comparison.page: comparison_page(site, comparison, links, profiles).encode()}
     if comparison.summary.changed:
         files[urls.comparison_data(comparison.page)] = dumps(samples_document(comparison))
-    if key:
-        memo.put(key, files)
+    return files
+
+
+def _step_inputs(step: MainStep) -> str:
+    """Everything a step's page and distribution data show, as text: 2,000 step pages take 0.4 s
+    to render, and after a new run on main only the newest and a few near a shift change."""
+    rows = [_change_inputs(c) for c in (*step.step.shifted, *step.step.largest)]
+    samples = [(c.before.samples, c.after.samples) for c in step.step.shifted]
+    step_counts = (step.step.series, step.step.machines, step.step.unchanged)
+    return repr(("step", step.page, step.base, step.head, step_counts, rows, samples))
+
+
+def _change_inputs(c: StepChange) -> tuple:
+    s = c.history.series
+    return (s.key, s.unit, c.verdict, c.level_change, c.index, s.values[c.index - 1], s.values[c.index])
+
+
+def _step_files(site: Site, step: MainStep, directory_urls: bool) -> dict[str, bytes]:
+    files = {step.page: step_page(site, step, urls.Links(step.page, directory_urls)).encode()}
+    if step.step.shifted:
+        files[urls.comparison_data(step.page)] = dumps(step_samples_document(step))
     return files
