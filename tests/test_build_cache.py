@@ -15,6 +15,7 @@ import pytest
 from sitehistory import COMMITS, PR_NUMBER, main_run, make_project, pr_run, sha
 from test_site import generated, run_generate
 
+from generator.analysis.series import build_series
 from generator.config import load_config
 from generator.results.check import load_valid_files
 from generator.results.order import main_order
@@ -143,6 +144,21 @@ def test_a_build_after_new_runs_gives_the_bytes_of_a_cold_build(project):
     shutil.rmtree(project / "docs" / "perf")
     run_generate(project)
     assert generated(project) == warm
+
+
+def test_new_runs_on_main_extend_the_last_builds_series_and_an_old_commits_rerun_does_not(project, monkeypatch):
+    run_generate(project)
+    built = []
+    real = build_series
+    monkeypatch.setattr(
+        "generator.site.cache.build_series", lambda runs, order: built.append(len(runs)) or real(runs, order)
+    )
+    write_run(project / "results", main_run(COMMITS, np.random.default_rng(1)))
+    run_generate(project)
+    assert built == [1]  # only the new run's series, appended to the kept ones
+    write_run(project / "results", replace(main_run(30, np.random.default_rng(2)), run_id="again-30"))
+    run_generate(project)
+    assert built == [1, COMMITS + 2]  # a point in the middle changed: every series is built again
 
 
 def _series(values: np.ndarray, commits: list[str]):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from generator.analysis.history import analyse_history
-from generator.analysis.series import build_series, environment_of
+from generator.analysis.series import build_series, environment_of, extend_series
 from generator.analysis.steps import LARGEST_KEPT, main_steps
 from generator.model import Direction, Measurement, MeasurementTable, RunRecord, Spread
 from tests.conftest import make_commit
@@ -89,6 +90,33 @@ def test_columnar_series_agree_with_a_plain_reference(seed):
     assert any(len(p.samples) > 5 for s in series for p in s.points)  # some points really pooled
     assert any(p.spread for s in series for p in s.points)
     assert any(len(s.segments) > 1 for s in series)
+
+
+def _columns(s) -> tuple:
+    return (
+        s.key, s.unit, s.direction, s.commits, s.medians.tolist(), s.low.tolist(), s.high.tolist(),
+        s.sample_values.tolist(), s.sample_ends.tolist(), s.segments, dict(s.spreads),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_extending_series_with_later_runs_gives_the_series_of_all_runs(seed):
+    """The build's series cache appends the series of new runs to the last build's."""
+    runs = random_runs(seed)
+    first = [r for r in runs if r.head.sha in MAIN[:20]]
+    later = [  # started after every earlier run; on m2 in a new environment, on m1 in the same one
+        replace(
+            r,
+            started_at=f"2026-11-04T{i // 60:02d}:{i % 60:02d}:00Z",
+            fingerprint={**r.fingerprint, "kernel": "6.9"} if r.machine == "m2" else r.fingerprint,
+        )
+        for i, r in enumerate(r for r in runs if r.head.sha not in MAIN[:20])
+    ]
+    whole = build_series(first + later, MAIN)
+    extended = extend_series(build_series(first, MAIN), build_series(later, MAIN))
+    assert [_columns(s) for s in extended] == [_columns(s) for s in whole]
+    # m1 changed kernel among the first runs and goes on in it; m2 changes kernel where later runs start.
+    assert {s.key.machine: len(s.segments) for s in whole} == {"m1": 2, "m2": 2}
 
 
 def test_steps_keep_counts_machines_and_the_largest_unchanged_pairs():

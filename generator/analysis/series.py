@@ -149,6 +149,36 @@ def build_series(runs: Iterable[RunRecord], main_order: list[str]) -> list[Serie
     return rows.series()
 
 
+def extend_series(series: list[Series], later: list[Series]) -> list[Series]:
+    """``series`` with the points of ``later`` appended, as build_series would make them from both
+    sets of runs, when every point of ``later`` comes after all of ``series`` on main and its runs
+    started after theirs (the caller checks): then no point pools runs of both."""
+    by_key = {s.key: s for s in series}
+    for s in later:
+        by_key[s.key] = _appended(by_key[s.key], s) if s.key in by_key else s
+    return sorted(by_key.values(), key=lambda s: _sort_key(s.key))
+
+
+def _appended(first: Series, then: Series) -> Series:
+    n = len(first)
+    moved = [Segment(g.start + n, g.environment) for g in then.segments]
+    if moved[0].environment == first.segments[-1].environment:
+        moved = moved[1:]  # the same environment goes on
+    return Series(
+        first.key,
+        then.unit,  # unit and direction come from the newest row, as in build_series
+        then.direction,
+        first.commits + then.commits,
+        np.concatenate([first.medians, then.medians]),
+        np.concatenate([first.low, then.low]),
+        np.concatenate([first.high, then.high]),
+        np.concatenate([first.sample_values, then.sample_values]),
+        np.concatenate([first.sample_ends, then.sample_ends + first.sample_ends[-1]]),
+        (*first.segments, *moved),
+        {**first.spreads, **{i + n: spread for i, spread in then.spreads.items()}},
+    )
+
+
 class _Rows:
     """Every result row of the main history as arrays, then grouped into series by numpy."""
 

@@ -25,7 +25,7 @@ from generator.results.check import load_valid_files
 from generator.results.order import main_order
 from generator.results.store import profiles_dir_for, read_profile
 from generator.site import urls
-from generator.site.cache import ComparisonCache, RenderCache, RunCache, comparison_keys
+from generator.site.cache import ComparisonCache, RenderCache, RunCache, SeriesCache, comparison_keys
 from generator.site.gather import Site, gather
 from generator.site.judging import RunRef, run_key
 from generator.site.pages import render_site
@@ -132,7 +132,8 @@ def _generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings, jobs
     digests = {run_key(r.record): r.digest for r in loaded}
     floors = dict(config.project.floors)
     memo = ComparisonCache(cache_dir / "comparisons", comparison_keys(runs, digests, order, floors))
-    site, run_count = gather(config, runs, order, memo, workers=jobs), len(runs)
+    kept_series = SeriesCache(cache_dir / "series.pickle", digests)
+    site, run_count = gather(config, runs, order, memo, workers=jobs, make_series=kept_series), len(runs)
     gc.freeze()
     memo.prune()
     paths = {RunRef(r.record.machine, r.record.head.sha, r.record.run_id): r.path for r in loaded if r.record.base}

@@ -8,7 +8,7 @@ page never changes when later runs land. Commits on main are judged with hindsig
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -108,13 +108,15 @@ def gather(
     main_order: list[str],
     memo: ComparisonMemo | None = None,
     workers: int = 1,
+    make_series: Callable[[list[RunRecord], list[str]], list[Series]] = build_series,
 ) -> Site:
     """``memo`` lets A/B comparisons whose inputs are unchanged come from an earlier build;
-    ``workers`` > 1 judges the others in that many processes."""
+    ``workers`` > 1 judges the others in that many processes. ``make_series`` is build_series,
+    or what the build passes to extend the series of an earlier build (site/cache.py)."""
     runs = sorted(runs, key=lambda r: (r.started_at, r.run_id, r.machine))
     floors = dict(config.project.floors)
     infos = _commit_infos(runs)
-    series = build_series(runs, main_order)
+    series = make_series(runs, main_order)
     measured = _measured_commits(series, main_order)
     ab_runs = _first_ab_runs(runs)
     # Judged before the histories are analysed: worker processes start with less memory to copy.
