@@ -21,40 +21,36 @@ EXACT_UP_TO = 8  # scipy's "auto" uses the normal approximation only when both s
 def mann_whitney_p(a, b) -> float:
     x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     n1, n2 = len(x), len(y)
-    both = np.concatenate([x, y])
-    ties = len(np.unique(both)) < n1 + n2
-    ranks = rankdata(both) if ties else _distinct_ranks(both)
+    ranks, tied = _ranks(np.concatenate([x, y]))
     u1 = float(ranks[:n1].sum()) - n1 * (n1 + 1) / 2
     u = max(u1, n1 * n2 - u1)
-    if min(n1, n2) <= EXACT_UP_TO and not ties:
+    if min(n1, n2) <= EXACT_UP_TO and not len(tied):
         p = 2 * _exact_sf(round(u), min(n1, n2), max(n1, n2))
     else:
-        p = 2 * _normal_sf(u, n1, n2, ranks)
+        p = 2 * _normal_sf(u, n1, n2, tied)
     return float(min(p, 1.0))
 
 
 def rankdata(values) -> np.ndarray:
     """Ranks from 1, ties given their average rank (scipy.stats.rankdata's default)."""
-    x = np.asarray(values, dtype=float)
+    return _ranks(np.asarray(values, dtype=float))[0]
+
+
+def _ranks(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``rankdata(x)``, and the size of each group of equal values larger than one, from one sort."""
     order = np.argsort(x, kind="mergesort")
     ordered = x[order]
     first = np.concatenate([[True], ordered[1:] != ordered[:-1]])
     bounds = np.flatnonzero(np.concatenate([first, [True]]))  # where each run of equal values starts, then n
     ranks = np.empty(len(x))
     ranks[order] = ((bounds[:-1] + bounds[1:] + 1) / 2.0)[np.cumsum(first) - 1]
-    return ranks
+    sizes = np.diff(bounds)
+    return ranks, sizes[sizes > 1]
 
 
-def _distinct_ranks(values: np.ndarray) -> np.ndarray:
-    ranks = np.empty(len(values))
-    ranks[np.argsort(values)] = np.arange(1, len(values) + 1)
-    return ranks
-
-
-def _normal_sf(u: float, n1: int, n2: int, ranks: np.ndarray) -> float:
+def _normal_sf(u: float, n1: int, n2: int, tied: np.ndarray) -> float:
     n = n1 + n2
-    _, counts = np.unique(ranks, return_counts=True)
-    tie_term = float((counts**3 - counts).sum())
+    tie_term = float((tied**3 - tied).sum())
     sd = math.sqrt(n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1))))
     if sd == 0:
         return 0.5
