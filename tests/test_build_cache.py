@@ -26,6 +26,7 @@ from generator.site.cache import ComparisonCache, RunCache, comparison_keys
 from generator.site.charts import trend_text
 from generator.site.gather import gather
 from generator.site.judging import OTHERS_SHOWN
+from generator.site.kept import code_version, read_kept
 
 
 @pytest.fixture
@@ -84,19 +85,19 @@ def test_new_runs_go_to_a_journal_until_it_grows_and_a_removed_run_rewrites_the_
     write_run(project / "results", main_run(COMMITS, np.random.default_rng(1)))
     run_generate(project)
     assert (cache / "runs.pickle").read_bytes() == base  # 41 runs kept: one new run is journalled
-    assert len(pickle.loads((cache / "runs.journal.pickle").read_bytes())["entries"]) == 1
+    assert len(pickle.loads((cache / "runs.journal.pickle").read_bytes())["kept"]) == 1
     for i in range(COMMITS + 1, COMMITS + 6):  # a journal of more than an eighth of the runs is folded in
         write_run(project / "results", main_run(i, np.random.default_rng(i)))
     run_generate(project)
-    assert len(pickle.loads((cache / "runs.pickle").read_bytes())["entries"]) == 47
-    assert pickle.loads((cache / "runs.journal.pickle").read_bytes())["entries"] == {}
+    assert len(pickle.loads((cache / "runs.pickle").read_bytes())["kept"]) == 47
+    assert pickle.loads((cache / "runs.journal.pickle").read_bytes())["kept"] == {}
     write_run(project / "results", main_run(COMMITS + 6, np.random.default_rng(0)))
     run_generate(project)
     next((project / "results").rglob("*-main-0.json")).unlink()
     report = run_generate(project)
     assert report.runs == 47
-    assert len(pickle.loads((cache / "runs.pickle").read_bytes())["entries"]) == 47
-    assert pickle.loads((cache / "runs.journal.pickle").read_bytes())["entries"] == {}
+    assert len(pickle.loads((cache / "runs.pickle").read_bytes())["kept"]) == 47
+    assert pickle.loads((cache / "runs.journal.pickle").read_bytes())["kept"] == {}
 
 
 def test_a_kept_pr_page_is_rendered_again_when_what_it_links_to_changes(project):
@@ -151,7 +152,7 @@ def test_new_runs_on_main_extend_the_last_builds_series_and_an_old_commits_rerun
     built = []
     real = build_series
     monkeypatch.setattr(
-        "generator.site.cache.build_series", lambda runs, order: built.append(len(runs)) or real(runs, order)
+        "generator.site.kept.build_series", lambda runs, order: built.append(len(runs)) or real(runs, order)
     )
     write_run(project / "results", main_run(COMMITS, np.random.default_rng(1)))
     run_generate(project)
@@ -194,9 +195,8 @@ def test_a_damaged_cache_is_rebuilt_not_trusted(project):
     cold = generated(project)
     cache = project / CACHE_DIR
     (cache / "runs.pickle").write_bytes(b"not a pickle")
-    (cache / "trends.pickle").write_bytes(b"\x80\x05truncated")
-    for kept in [*(cache / "comparisons").glob("*.pickle"), *(cache / "pages").glob("*.pickle")]:
-        kept.write_bytes(b"\x80\x05truncated")
+    for name in ("comparisons", "pages", "series", "trends", "written", "runs.stamps"):
+        (cache / f"{name}.pickle").write_bytes(b"\x80\x05truncated")
     shutil.rmtree(project / "docs" / "perf")
     run_generate(project)
     assert generated(project) == cold
@@ -222,15 +222,20 @@ def test_a_comparison_is_kept_while_main_moves_on_and_redone_when_its_history_ch
     assert _keys(project)[pr] != first
 
 
-def test_comparisons_no_run_needs_any_more_are_pruned(project):
-    """One file per kept comparison; a file no A/B run of this build needed is deleted."""
+def test_comparisons_and_pages_no_build_needs_any_more_are_forgotten(project):
+    """A comparison (and its page) is kept while its inputs are; after a re-run before the PR's
+    base, the build keeps only the new one."""
     run_generate(project)
-    folder = project / CACHE_DIR / "comparisons"
-    kept = sorted(p.name for p in folder.glob("*.pickle"))
-    assert len(kept) == 1
-    (folder / "stale.pickle").write_bytes(b"")
+    kept = project / CACHE_DIR
+    comparisons = read_kept(kept / "comparisons.pickle", "comparisons-1")
+    pages = read_kept(kept / "pages.pickle", code_version())
+    assert len(comparisons) == 1
+    write_run(project / "results", replace(main_run(10, np.random.default_rng(1000)), run_id="again-10"))
     run_generate(project)
-    assert sorted(p.name for p in folder.glob("*.pickle")) == kept
+    assert len(read_kept(kept / "comparisons.pickle", "comparisons-1")) == 1
+    assert read_kept(kept / "comparisons.pickle", "comparisons-1").keys() != comparisons.keys()
+    assert len(read_kept(kept / "pages.pickle", code_version())) == len(pages)
+    assert read_kept(kept / "pages.pickle", code_version()).keys() != pages.keys()
 
 
 def test_a_cache_file_from_another_format_is_ignored(tmp_path):

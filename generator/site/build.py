@@ -25,9 +25,10 @@ from generator.results.check import load_valid_files
 from generator.results.order import main_order
 from generator.results.store import profiles_dir_for, read_profile
 from generator.site import urls
-from generator.site.cache import ComparisonCache, RenderCache, RunCache, SeriesCache, comparison_keys
+from generator.site.cache import ComparisonCache, RunCache, comparison_keys
 from generator.site.gather import Site, gather
 from generator.site.judging import RunRef, run_key
+from generator.site.kept import RenderCache, SeriesCache
 from generator.site.pages import render_site
 from generator.site.writer import WriteStats, replace_file, write_tree
 
@@ -131,17 +132,17 @@ def _generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings, jobs
     order, source = main_order(config_path, config.project.main_branch, runs)
     digests = {run_key(r.record): r.digest for r in loaded}
     floors = dict(config.project.floors)
-    memo = ComparisonCache(cache_dir / "comparisons", comparison_keys(runs, digests, order, floors))
+    memo = ComparisonCache(cache_dir / "comparisons.pickle", comparison_keys(runs, digests, order, floors))
     kept_series = SeriesCache(cache_dir / "series.pickle", digests)
     site, run_count = gather(config, runs, order, memo, workers=jobs, make_series=kept_series), len(runs)
     gc.freeze()
-    memo.prune()
+    memo.save()
     paths = {RunRef(r.record.machine, r.record.head.sha, r.record.run_id): r.path for r in loaded if r.record.base}
     del runs, loaded  # the site keeps the samples it needs; the run records themselves can go before rendering
     profiles, warnings = read_profile_diffs(site, paths, cache_dir / "profiles")
-    kept = RenderCache(cache_dir / "pages", cache_dir / "trends.pickle")
+    kept = RenderCache(cache_dir / "pages.pickle", cache_dir / "trends.pickle")
     files = render_site(site, floors, mkdocs.directory_urls, profiles, workers=jobs, memo=kept)
-    kept.prune()
+    kept.save()
     prefix = urls.ROOT + "/"
     generated = {k.removeprefix(prefix): v for k, v in files.items()}
     stats = write_tree(mkdocs.docs_dir / urls.ROOT, generated, cache_dir / "written.pickle")

@@ -1,5 +1,6 @@
-"""What a build keeps for the next one, under ``.perfpages-cache/``: parsed results files, the
-comparisons of A/B runs whose inputs have not changed, and the text of their pages.
+"""What a build keeps for the next one, under ``.perfpages-cache/``: parsed results files and
+the comparisons of A/B runs whose inputs have not changed (site/kept.py: how it is stored, and
+what else a build keeps of its own work).
 
 Parsed runs are keyed by the SHA-1 of each file's bytes. Results files are never rewritten, and a
 fresh checkout (every CI run) changes modification times but not bytes, so the key holds across
@@ -13,21 +14,16 @@ as the checkout; the publish workflow keeps it only for builds of the default br
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
-import pickle
 from collections import defaultdict
-from dataclasses import fields
 from functools import cache
 from pathlib import Path
 
-from generator.analysis.series import Series, SeriesKey, build_series, extend_series
-from generator.model import MeasurementTable, RunRecord
+from generator.model import RunRecord
 from generator.results.store import file_stamp
-from generator.site.charts import TrendText
 from generator.site.judging import Comparison, run_key
-from generator.site.writer import replace_file
+from generator.site.kept import KeptEntries, read_kept, write_kept
 
 # Parsed records change shape when these sources do; their bytes are part of the format's name.
 _SOURCES = (
@@ -70,17 +66,8 @@ class RunCache:
         return self.path.with_name(f"{self.path.stem}.{part}{self.path.suffix}")
 
     def _read(self, path: Path) -> dict:
-        gc.disable()  # millions of objects, none of them garbage: collecting while loading triples the time
-        try:
-            with open(path, "rb") as handle:
-                stored = pickle.load(handle)
-        except Exception:  # missing, damaged or from another version: parse the files again
-            return {}
-        finally:
-            gc.enable()
-        if not isinstance(stored, dict) or stored.get("format") != self.format:
-            return {}
-        return stored["entries"]
+        found = read_kept(path, self.format)  # none, damaged or from another version: parse the files again
+        return found if isinstance(found, dict) else {}
 
     def get(self, digest: str) -> RunRecord | None:
         record = self._base.get(digest) or self._journal.get(digest) or self._added.get(digest)
@@ -126,166 +113,35 @@ class RunCache:
             self._write(self._beside("stamps"), stamps)
 
     def _write(self, path: Path, entries: dict) -> None:
-        document = {"format": self.format, "entries": entries}
-        replace_file(path, pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL))
+        write_kept(path, self.format, entries)
 
 
 class ComparisonCache:
-    """A/B comparisons by the digest of their inputs (see ``comparison_keys``), one file each.
+    """A/B comparisons by the digest of their inputs (see ``comparison_keys``), in one pickle.
 
     A thousand PR pages are a thousand comparisons of hundreds of series; after one new run on
     main none of their inputs changed, so a build reads them back instead of judging them again.
     """
 
-    def __init__(self, folder: Path | None, keys: dict[tuple[str, str], str]) -> None:
-        self.folder, self.keys = folder, keys
-        self._used: set[str] = set()
+    def __init__(self, path: Path | None, keys: dict[tuple[str, str], str]) -> None:
+        self.kept, self.keys = KeptEntries(path, "comparisons-1"), keys
 
     def inputs(self, record: RunRecord) -> str:
         return self.keys.get(run_key(record), "")
 
     def get(self, record: RunRecord) -> Comparison | None:
         key = self.keys.get(run_key(record))
-        if self.folder is None or key is None:
-            return None
-        try:
-            with open(self.folder / f"{key}.pickle", "rb") as handle:
-                found = pickle.load(handle)
-        except Exception:  # missing or damaged: judged again below
-            return None
-        if not isinstance(found, Comparison) or found.inputs != key:
-            return None
-        self._used.add(key)
-        return found
+        found = self.kept.get(key) if key is not None else None
+        return found if isinstance(found, Comparison) and found.inputs == key else None
 
     def put(self, record: RunRecord, comparison: Comparison) -> None:
         key = self.keys.get(run_key(record))
-        if self.folder is None or key is None:
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        replace_file(self.folder / f"{key}.pickle", pickle.dumps(comparison.packed(), protocol=pickle.HIGHEST_PROTOCOL))
-        self._used.add(key)
+        if key is not None:
+            self.kept.put(key, comparison.packed())
 
-    def prune(self) -> None:
-        _prune(self.folder, self._used)
-
-
-class SeriesCache:
-    """The series of main's history as the last build made them, and the runs they came from.
-
-    After new runs on main, each series is the last build's plus the new runs' points
-    (series.extend_series): pooling 2,000 runs' samples into 400 series again takes ~1 s. That
-    holds while the earlier runs are all still there, in the same order, main's earlier commits
-    are unchanged, and the new runs measured only commits after them; otherwise every series is
-    built again."""
-
-    def __init__(self, path: Path | None, digests: dict[tuple[str, str], str]) -> None:
-        self.path, self.digests = path, digests
-
-    def __call__(self, runs: list[RunRecord], main_order: list[str]) -> list[Series]:
-        runs = sorted((r for r in runs if r.kind == "commit"), key=lambda r: r.started_at)  # as build_series
-        names = [self.digests[run_key(r)] for r in runs]
-        kept = self._read()
-        series = None
-        if kept is not None and _extends(kept, names, runs, main_order):
-            series = extend_series(
-                [Series(*fields) for fields in kept["series"]], build_series(runs[len(kept["runs"]) :], main_order)
-            )
-        if series is None:
-            series = build_series(runs, main_order)
-        self._write(names, main_order, series)
-        return series
-
-    def _read(self) -> dict | None:
-        if self.path is None:
-            return None
-        try:
-            with open(self.path, "rb") as handle:
-                stored = pickle.load(handle)
-        except Exception:  # none yet, damaged or from another version: built afresh
-            return None
-        return stored if isinstance(stored, dict) and stored.get("code") == _code() else None
-
-    def _write(self, names: list[str], main_order: list[str], series: list[Series]) -> None:
-        if self.path is None:
-            return
-        # Fields only: a Series caches derived values (positions, points) that need not be kept.
-        rows = [tuple(getattr(s, f.name) for f in fields(Series)) for s in series]
-        document = {"code": _code(), "runs": names, "order": list(main_order), "series": rows}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        replace_file(self.path, pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def _extends(kept: dict, names: list[str], runs: list[RunRecord], main_order: list[str]) -> bool:
-    """Whether ``runs`` are the kept series' runs plus later runs of commits after all of theirs."""
-    before, order = kept["runs"], kept["order"]
-    if names[: len(before)] != before or main_order[: len(order)] != order:
-        return False
-    earlier = set(order)
-    return not any(c in earlier for r in runs[len(before) :] for c in set(MeasurementTable.of(r.measurements).commits))
-
-
-class RenderCache:
-    """What rendering keeps (pages.RenderMemo): files of A/B comparison pages under the digest of
-    their key and of perfpages' own code, one pickle each in ``folder`` (``prune`` forgets those
-    this build did not use), and the series' trend columns in one pickle, ``trends``."""
-
-    def __init__(self, folder: Path | None, trends: Path | None = None) -> None:
-        self.folder, self.trends_file = folder, trends
-        self._used: set[str] = set()
-
-    def trends(self) -> dict[SeriesKey, TrendText]:
-        if self.trends_file is None:
-            return {}
-        try:
-            with open(self.trends_file, "rb") as handle:
-                stored = pickle.load(handle)
-        except Exception:  # none yet, damaged or from another version: written in full again
-            return {}
-        return stored["trends"] if isinstance(stored, dict) and stored.get("code") == _code() else {}
-
-    def keep_trends(self, trends: dict[SeriesKey, TrendText]) -> None:
-        if self.trends_file is not None:
-            self.trends_file.parent.mkdir(parents=True, exist_ok=True)
-            document = {"code": _code(), "trends": trends}
-            replace_file(self.trends_file, pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL))
-
-    def _name(self, key: str) -> str:
-        return hashlib.sha1(_code() + key.encode()).hexdigest()
-
-    def get(self, key: str) -> dict[str, bytes] | None:
-        if self.folder is None:
-            return None
-        name = self._name(key)
-        try:
-            with open(self.folder / f"{name}.pickle", "rb") as handle:
-                found = pickle.load(handle)
-        except Exception:  # missing or damaged: rendered again
-            return None
-        if not isinstance(found, dict):
-            return None
-        self._used.add(name)
-        return found
-
-    def put(self, key: str, files: dict[str, bytes]) -> None:
-        if self.folder is None:
-            return
-        name = self._name(key)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        replace_file(self.folder / f"{name}.pickle", pickle.dumps(files, protocol=pickle.HIGHEST_PROTOCOL))
-        self._used.add(name)
-
-    def prune(self) -> None:
-        _prune(self.folder, self._used)
-
-
-def _prune(folder: Path | None, used: set[str]) -> None:
-    """Delete the entries of ``folder`` a build did not use: their inputs are gone or changed."""
-    if folder is None or not folder.is_dir():
-        return
-    for path in folder.glob("*.pickle"):
-        if path.stem not in used:
-            path.unlink(missing_ok=True)
+    def save(self) -> None:
+        """Keep what this build used: comparisons of runs that are gone or changed are forgotten."""
+        self.kept.save()
 
 
 def comparison_keys(
@@ -336,14 +192,4 @@ def _analysis_code() -> bytes:
     sources = [*root.glob("analysis/*.py"), root / "site" / "judging.py", root / "site" / "urls.py", root / "model.py"]
     for path in sorted(sources):
         digest.update(path.read_bytes())
-    return digest.digest()
-
-
-@cache
-def _code() -> bytes:
-    """The digest of all of perfpages' code: a kept page is rendered again when any of it changes."""
-    root = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha1(b"pages-1")
-    for path in sorted(root.rglob("*.py")):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.digest()
