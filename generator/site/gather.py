@@ -112,7 +112,7 @@ def gather(
 ) -> Site:
     """``memo`` lets A/B comparisons whose inputs are unchanged come from an earlier build;
     ``workers`` > 1 judges the others in that many processes. ``make_series`` is build_series,
-    or what the build passes to extend the series of an earlier build (site/cache.py)."""
+    or what the build passes to extend the series of an earlier build (site/kept.py)."""
     runs = sorted(runs, key=lambda r: (r.started_at, r.run_id, r.machine))
     floors = dict(config.project.floors)
     infos = _commit_infos(runs)

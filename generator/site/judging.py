@@ -84,7 +84,7 @@ class Comparison:
     head: CommitInfo
     # Cut to the page's rows: every change and the OTHERS_SHOWN largest other differences. Read
     # back from the build cache it stays pickled until ``report`` is asked for, which a kept page
-    # (site/cache.py) never does: 1,000 PR pages' rows cost ~0.7 s to unpickle.
+    # (site/kept.py) never does: 1,000 PR pages' rows cost ~0.7 s to unpickle.
     kept_report: ComparisonReport | bytes
     summary: ReportSummary
     pull_request: int | None = None

@@ -40,7 +40,7 @@ def render_site(
 ) -> dict[str, bytes]:
     """``profiles``: profile diffs by their page path (urls.profile_page), read by the build's I/O edge.
     ``workers`` > 1 writes the scenarios' chart data (most of a long history's bytes) in that many processes.
-    ``memo`` keeps A/B comparisons' pages and the series' trend columns between builds."""
+    ``memo`` keeps compare and PR pages and the series' trend columns between builds."""
     files: dict[str, bytes] = {}
     profiles = profiles or {}
 
@@ -89,10 +89,10 @@ def render_site(
 
 
 class RenderMemo(Protocol):
-    """What rendering keeps from earlier builds (site/cache.py).
+    """What rendering keeps from earlier builds (site/kept.py, which starts afresh for new code).
 
     Files of compare and PR pages, by everything they were rendered from (``_comparison_key``,
-    ``_step_inputs``; the cache adds the code's digest): a PR page never changes once published,
+    ``_step_inputs``): a PR page never changes once published,
     and of 2,000 steps on main a new run changes a few, so a build after it renders few pages
     again. And each series' trend columns as text (charts.TrendText), which a new run only
     appends to."""
