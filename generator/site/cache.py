@@ -101,7 +101,6 @@ class RunCache:
         """Write what changed: the journal when runs were parsed, everything when one is gone."""
         if self.path is None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         kept = {**self._base, **self._journal, **self._added}
         if self._used != set(kept) or len(self._journal) + len(self._added) > len(self._base) // 8:
             self._write(self.path, {d: r for d, r in kept.items() if d in self._used})

@@ -105,6 +105,8 @@ class SeriesCache:
         if kept is not None and _extends(kept, names, runs, main_order):
             earlier = [Series(*row) for row in kept["series"]]
             series = extend_series(earlier, build_series(runs[len(kept["runs"]) :], main_order))
+            if names == kept["runs"] and main_order == kept["order"]:
+                return series  # nothing new to keep
         else:
             series = build_series(runs, main_order)
         # Fields only: a Series caches derived values (positions, points) that need not be kept.
@@ -131,7 +133,8 @@ class RenderCache:
         self.pages, self.trends_file = KeptEntries(pages, code_version()), trends
 
     def trends(self) -> dict[SeriesKey, TrendText]:
-        return read_kept(self.trends_file, code_version()) or {}
+        found = read_kept(self.trends_file, code_version())
+        return found if isinstance(found, dict) else {}
 
     def keep_trends(self, trends: dict[SeriesKey, TrendText]) -> None:
         write_kept(self.trends_file, code_version(), trends)
