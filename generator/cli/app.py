@@ -12,6 +12,7 @@ machine not ready.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import sys
@@ -101,8 +102,9 @@ def _leave(code: int | str | None) -> NoReturn:
     if isinstance(code, str):
         print(code, file=sys.stderr)
     atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError):  # a reader that went away: as Python ignores it at exit
+            stream.flush()
     os._exit(code if isinstance(code, int) else 0 if code is None else 1)
 
 
