@@ -27,6 +27,7 @@ def read_kept(path: Path | None, version: str):
     """What ``write_kept`` wrote to ``path`` with this ``version``, or None."""
     if path is None:
         return None
+    collecting = gc.isenabled()
     gc.disable()  # millions of objects, none of them garbage: collecting while loading triples the time
     try:
         with open(path, "rb") as handle:
@@ -34,7 +35,8 @@ def read_kept(path: Path | None, version: str):
     except Exception:  # missing, damaged or from another version
         return None
     finally:
-        gc.enable()
+        if collecting:
+            gc.enable()
     return stored.get("kept") if isinstance(stored, dict) and stored.get("version") == version else None
 
 
