@@ -28,11 +28,12 @@ from generator.site import urls
 from generator.site.cache import ComparisonCache, RunCache, comparison_keys
 from generator.site.gather import Site, gather
 from generator.site.judging import RunRef, run_key
-from generator.site.kept import RenderCache, SeriesCache
+from generator.site.kept import RenderCache, SeriesCache, read_kept, write_kept
 from generator.site.pages import render_site
 from generator.site.writer import WriteStats, replace_file, write_tree
 
 CACHE_DIR = ".perfpages-cache"  # derived data kept between builds; gitignored, safe to delete
+WRITTEN_VERSION = "written-1"  # of the writer's manifest of generated files, as kept
 # Part of each cache key: bump the number when parsing changes; the rules are in it already.
 PROFILE_CACHE_VERSION = repr(("self-costs-1", FUNCTION_RULES, FILE_RULES)).encode()
 
@@ -145,7 +146,7 @@ def _generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings, jobs
     kept.save()
     prefix = urls.ROOT + "/"
     generated = {k.removeprefix(prefix): v for k, v in files.items()}
-    stats = write_tree(mkdocs.docs_dir / urls.ROOT, generated, cache_dir / "written.pickle")
+    stats = _write_generated(mkdocs.docs_dir / urls.ROOT, generated, cache_dir / "written.pickle")
     pages = sum(1 for k in files if k.endswith(".md"))
     return GenerateReport(
         run_count,
@@ -157,6 +158,17 @@ def _generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings, jobs
         time.perf_counter() - started,
         tuple(warnings),
     )
+
+
+def _write_generated(root: Path, files: dict[str, bytes], kept: Path) -> WriteStats:
+    """write_tree, with its manifest of the files as the last build left them kept in ``kept``."""
+    found = read_kept(kept, WRITTEN_VERSION)  # none or damaged: every file is compared byte for byte
+    manifest = found if isinstance(found, dict) else {}
+    before = dict(manifest)
+    stats = write_tree(root, files, manifest)
+    if manifest != before:
+        write_kept(kept, WRITTEN_VERSION, manifest)
+    return stats
 
 
 def read_profile_diffs(
