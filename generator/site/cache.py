@@ -103,16 +103,13 @@ class RunCache:
             return
         kept = {**self._base, **self._journal, **self._added}
         if self._used != set(kept) or len(self._journal) + len(self._added) > len(self._base) // 8:
-            self._write(self.path, {d: r for d, r in kept.items() if d in self._used})
-            self._write(self._beside("journal"), {})
+            write_kept(self.path, self.format, {d: r for d, r in kept.items() if d in self._used})
+            write_kept(self._beside("journal"), self.format, {})
         elif self._added:
-            self._write(self._beside("journal"), {**self._journal, **self._added})
+            write_kept(self._beside("journal"), self.format, {**self._journal, **self._added})
         if self._stamped or any(digest not in self._used for _, digest in self._stamps.values()):
             stamps = {name: kept for name, kept in self._stamps.items() if kept[1] in self._used}
-            self._write(self._beside("stamps"), stamps)
-
-    def _write(self, path: Path, entries: dict) -> None:
-        write_kept(path, self.format, entries)
+            write_kept(self._beside("stamps"), self.format, stamps)
 
 
 class ComparisonCache:
