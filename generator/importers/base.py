@@ -22,6 +22,10 @@ from pathlib import Path
 from generator.model import CommitInfo, Direction, Params, Spread
 
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/]+")
+# Text that changes from run to run though the configuration does not: a Python repr's memory
+# address (``<function f at 0x7f3a...>``) and asv's wrapper for values it could not serialise.
+_ADDRESS = re.compile(r"\s+at\s+0x[0-9a-fA-F]+|\b0x[0-9a-fA-F]{6,}\b")
+_UNSERIALIZABLE = re.compile(r"UNSERIALIZABLE\[(.*)\]", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,16 @@ class Point:
 
 
 @dataclass(frozen=True)
+class Failed:
+    """A benchmark the source tool itself reports as failed (an error, a non-zero exit, no
+    completed request): it becomes a ``failures[]`` record of the run, never samples."""
+
+    scenario: str
+    reason: str  # the tool's own words where it gave any, and the place in the file
+    params: Params = ()
+
+
+@dataclass(frozen=True)
 class SourceRun:
     identity: str  # stable across re-imports of the same input: it names the results file
     points: tuple[Point, ...]
@@ -56,9 +70,20 @@ class SourceRun:
     started_at: str | None = None  # ISO 8601, UTC
     fingerprint: dict = field(default_factory=dict)
     origin: str = ""  # the file it came from, for messages
+    failures: tuple[Failed, ...] = ()
+    skipped: tuple[Failed, ...] = ()  # benchmarks the tool skipped on purpose (a skip message): counted only
 
 
 Item = SourceRun | Problem
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a load generator's end-of-run report gives (wrk's text, k6's summary): its points, or
+    the tool's own reason why the run measured nothing (then ``points`` is empty)."""
+
+    points: tuple[Point, ...]
+    failure: str = ""
 
 
 class FormatError(ValueError):
@@ -69,11 +94,20 @@ class FormatError(ValueError):
         self.place, self.message = place, message
 
 
+def stable_text(text: str) -> str:
+    """A parameter value or name without what differs between runs of the same configuration:
+    ``<function f at 0x7f3a2c>`` becomes ``<function f>``, ``UNSERIALIZABLE[x]`` becomes ``x``."""
+    text = _UNSERIALIZABLE.sub(lambda m: m.group(1), text)
+    return _ADDRESS.sub("", text)
+
+
 def scenario_name(raw: str) -> tuple[str, Params]:
     """A results-format name for a source's benchmark name, keeping the original when it had to change.
 
     Names allow letters, digits and ``_ . - /``; ``bench add (10)`` becomes ``bench_add_10`` with
-    the original in the ``name`` parameter, so two names that clean up alike stay apart."""
+    the original in the ``name`` parameter, so two names that clean up alike stay apart. Memory
+    addresses are left out first (see ``stable_text``)."""
+    raw = stable_text(raw)
     cleaned = _NAME_UNSAFE.sub("_", raw.strip()).strip("_")
     if cleaned and cleaned[0].isalnum() and cleaned == raw:
         return raw, ()
@@ -169,10 +203,3 @@ def is_number(text: str) -> bool:
 def require(condition: bool, place: str, message: str) -> None:
     if not condition:
         raise FormatError(place, message)
-
-
-TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0}
-
-
-def seconds(value: float, unit: str) -> float:
-    return value * TIME_UNITS[unit]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from generator.importers.base import Point, Problem, SourceRun, machine_name
-from generator.model import CommitInfo, Measurement, RunRecord
+from generator.model import CommitInfo, Failure, Measurement, RunRecord
 
 EPOCH = "1970-01-01T00:00:00Z"  # a run with no time at all still needs one; it never decides an order
 
@@ -58,6 +58,8 @@ def to_record(run: SourceRun, options: ImportOptions, lookup: CommitLookup) -> R
             )
             for p in _merged(run.points)
         ),
+        # What the source tool reported as failed is kept as failures, never as samples.
+        failures=tuple(Failure(f.scenario, commit.sha, "measure", f.reason, f.params) for f in run.failures),
     )
 
 

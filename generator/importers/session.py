@@ -19,6 +19,8 @@ class ImportTally:
     already: int = 0  # imported before: the same source run gives the same file
     empty: int = 0  # source runs in which every benchmark failed: nothing to import
     points: int = 0
+    failures: int = 0  # benchmarks the source tool reported as failed, written as failures[] records
+    skipped: int = 0  # benchmarks the source tool skipped on purpose: neither samples nor failures
     problems: list[Problem] = field(default_factory=list)
 
     def to_json(self) -> dict:
@@ -27,12 +29,15 @@ class ImportTally:
             "already_imported": self.already,
             "empty_runs": self.empty,
             "points": self.points,
+            "failures": self.failures,
+            "skipped": self.skipped,
             "problems": [{"file": p.file, "place": p.place, "message": p.message} for p in self.problems],
         }
 
     def __str__(self) -> str:
         return (
-            f"{self.written} runs written, {self.points} points, {self.already} already imported, "
+            f"{self.written} runs written, {self.points} points, {self.failures} failed and "
+            f"{self.skipped} skipped benchmarks, {self.already} already imported, "
             f"{self.empty} with no result, {len(self.problems)} problems"
         )
 
@@ -61,7 +66,8 @@ def import_items(
 def _take(item: Item, options: ImportOptions, out_dir: Path, lookup: CommitLookup, tally: ImportTally):
     if isinstance(item, Problem):
         return item
-    if not item.points:
+    tally.skipped += len(item.skipped)
+    if not item.points and not item.failures:
         tally.empty += 1
         return None
     record = to_record(item, options, lookup)
@@ -80,6 +86,7 @@ def _take(item: Item, options: ImportOptions, out_dir: Path, lookup: CommitLooku
     atomic_create(dest, dumps(doc).encode())
     tally.written += 1
     tally.points += len(record.measurements)
+    tally.failures += len(record.failures)
     return None
 
 
