@@ -18,10 +18,22 @@ import io
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from generator.importers.base import FormatError, Item, Point, SourceRun, is_number, scenario_name, single_runs
+from generator.importers.base import (
+    Failed,
+    FormatError,
+    Item,
+    Point,
+    Report,
+    SourceRun,
+    is_number,
+    scenario_name,
+    single_runs,
+)
 from generator.model import Direction
+from generator.units import in_seconds, normalise
 
 # What a scenario with `output: wrk` can list as metrics: (unit, direction).
 METRICS = {
@@ -31,6 +43,9 @@ METRICS = {
     "latency_p99": ("s", Direction.LOWER),
     "requests_per_s": ("1/s", Direction.HIGHER),
     "transfer_per_s": ("bytes/s", Direction.HIGHER),
+    "socket_errors": ("errors", Direction.LOWER),
+    "non_2xx": ("responses", Direction.LOWER),
+    "non_2xx_ratio": ("ratio", Direction.LOWER),
 }
 DEFAULT_COLUMNS = ["config", "size", "requests", "mean", "stdev", "p50", "p90", "p99"]
 LATENCY_COLUMNS = {
@@ -42,9 +57,11 @@ LATENCY_COLUMNS = {
     "max": "latency_max",
 }
 NUMERIC = {*LATENCY_COLUMNS, "stdev", "requests", "duration", "bytes", "errors"}
-TIME = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-SIZE = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
+WRK_TIME = {"us": "us", "ms": "ms", "s": "s", "m": "min", "h": "h"}  # wrk's spellings -> the unit layer's
 DISTRIBUTION = re.compile(r"^\s*(50|75|90|99(?:\.\d+)?)%\s+([0-9.]+)(us|ms|s|m|h)\s*$")
+COMPLETED = re.compile(r"^\s*(\d+) requests in ")
+SOCKET_ERRORS = re.compile(r"^\s*Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+NON_2XX = re.compile(r"^\s*Non-2xx or 3xx responses: (\d+)")
 
 
 def read(paths: list[Path]) -> Iterator[Item]:
@@ -52,30 +69,87 @@ def read(paths: list[Path]) -> Iterator[Item]:
 
 
 def _run(path: Path, text: str, identity: str) -> SourceRun:
-    points = tuple(_csv(text, path.stem) if _is_csv(path, text) else report_points(text, path.stem))
-    return SourceRun(identity=identity, points=points, fingerprint={"source": "wrk"})
+    if _is_csv(path, text):
+        failures: list[Failed] = []
+        points = tuple(_csv(text, path.stem, failures))
+        return SourceRun(identity=identity, points=points, failures=tuple(failures), fingerprint={"source": "wrk"})
+    report = text_report(text, path.stem)
+    scenario, params = scenario_name(path.stem)
+    failed = (Failed(scenario, report.failure, params),) if report.failure else ()
+    return SourceRun(identity=identity, points=report.points, failures=failed, fingerprint={"source": "wrk"})
 
 
 def _is_csv(path: Path, text: str) -> bool:
     return path.suffix == ".csv" or ("Requests/sec" not in text and "," in text.split("\n", 1)[0])
 
 
-def report_points(text: str, name: str) -> Iterator[Point]:
+@dataclass(frozen=True)
+class _Errors:
+    """wrk's own failure signals: requests completed, socket errors, and error responses."""
+
+    completed: int | None = None
+    connect: int = 0
+    read: int = 0
+    write: int = 0
+    timeout: int = 0
+    non_2xx: int = 0
+
+    @property
+    def socket(self) -> int:
+        return self.connect + self.read + self.write + self.timeout
+
+    def failure(self) -> str:
+        """Why the run measured nothing, or "" when it measured something."""
+        kinds = ", ".join(f"{n} {k}" for k, n in self._socket_kinds() if n)
+        if self.completed == 0:
+            return "0 requests completed" + (f", socket errors: {kinds}" if kinds else "")
+        if self.completed and self.non_2xx >= self.completed:
+            return f"{self.non_2xx} of {self.completed} responses were non-2xx or 3xx: nothing measured the endpoint"
+        return ""
+
+    def _socket_kinds(self):
+        return (("connect", self.connect), ("read", self.read), ("write", self.write), ("timeout", self.timeout))
+
+
+def text_report(text: str, name: str) -> Report:
+    """wrk's text report. Latency is that of every response, wrk does not set error responses
+    apart: so a run in which no request completed, or every response was an error, is a failure
+    with wrk's counts as the reason; otherwise socket errors and error responses are metrics of
+    their own next to latency and throughput."""
     scenario, params = scenario_name(name)
-    found = False
+    points, errors, found = [], _Errors(), False
     for number, line in enumerate(text.splitlines(), start=1):
         if match := DISTRIBUTION.match(line):
-            value = float(match.group(2)) * TIME[match.group(3)]
-            yield Point(
-                scenario, f"latency_p{match.group(1).replace('.', '_')}", "s", Direction.LOWER, (value,), params
-            )
+            value = in_seconds(float(match.group(2)), WRK_TIME[match.group(3)])
+            metric = f"latency_p{match.group(1).replace('.', '_')}"
+            points.append(Point(scenario, metric, "s", Direction.LOWER, (value,), params))
         elif line.startswith("Requests/sec:"):
             found = True
-            yield Point(scenario, "requests_per_s", "1/s", Direction.HIGHER, (_float(line, number),), params)
+            points.append(Point(scenario, "requests_per_s", "1/s", Direction.HIGHER, (_float(line, number),), params))
         elif line.startswith("Transfer/sec:"):
-            yield Point(scenario, "transfer_per_s", "bytes/s", Direction.HIGHER, (_bytes(line, number),), params)
+            value = _bytes(line, number)
+            points.append(Point(scenario, "transfer_per_s", "bytes/s", Direction.HIGHER, (value,), params))
+        elif match := COMPLETED.match(line):
+            errors = replace(errors, completed=int(match.group(1)))
+        elif match := SOCKET_ERRORS.match(line):
+            connect, read_, write, timeout = map(int, match.groups())
+            errors = replace(errors, connect=connect, read=read_, write=write, timeout=timeout)
+        elif match := NON_2XX.match(line):
+            errors = replace(errors, non_2xx=int(match.group(1)))
     if not found:
         raise FormatError("(file)", "expected wrk's report with a `Requests/sec:` line, or a CSV")
+    if failure := errors.failure():
+        return Report((), failure)
+    return Report((*points, *_error_points(errors, scenario, params)))
+
+
+def _error_points(errors: _Errors, scenario: str, params) -> Iterator[Point]:
+    """Error counts are kept (zero included) so that a series of them exists before errors start."""
+    yield Point(scenario, "socket_errors", "errors", Direction.LOWER, (float(errors.socket),), params)
+    yield Point(scenario, "non_2xx", "responses", Direction.LOWER, (float(errors.non_2xx),), params)
+    if errors.completed:
+        ratio = errors.non_2xx / errors.completed
+        yield Point(scenario, "non_2xx_ratio", "ratio", Direction.LOWER, (ratio,), params)
 
 
 def _float(line: str, number: int) -> float:
@@ -89,16 +163,18 @@ def _bytes(line: str, number: int) -> float:
     match = re.match(r"^\S+:\s*([0-9.]+)\s*([KMGT]?B)\s*$", line)
     if not match:
         raise FormatError(f"line {number}", "expected a size such as 136.60MB")
-    return float(match.group(1)) * SIZE[match.group(2)]
+    # wrk prints sizes in binary multiples with SI-looking names: its 1.00MB is 1024 * 1024 bytes.
+    return normalise(float(match.group(1)), match.group(2), binary_sizes=True).value
 
 
-def _csv(text: str, name: str) -> Iterator[Point]:
+def _csv(text: str, name: str, failures: list[Failed]) -> Iterator[Point]:
     rows = [r for r in csv.reader(io.StringIO(text)) if r and any(cell.strip() for cell in r)]
     if not rows:
         raise FormatError("(file)", "expected CSV rows")
     has_header = not any(is_number(cell) for cell in rows[0])
     columns = [c.strip() for c in rows[0]] if has_header else DEFAULT_COLUMNS
     series: dict[tuple, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    failed_rows: dict[tuple, list[int]] = defaultdict(list)
     for number, row in enumerate(rows[1:] if has_header else rows, start=2 if has_header else 1):
         if len(row) != len(columns):
             raise FormatError(
@@ -109,8 +185,15 @@ def _csv(text: str, name: str) -> Iterator[Point]:
         for column in NUMERIC & cells.keys():
             if not is_number(cells[column]):
                 raise FormatError(f"line {number}", f"column {column}: expected a number, found {cells[column]!r}")
+        if "requests" in cells and float(cells["requests"]) == 0:
+            failed_rows[params].append(number)  # wrk's latency object is all zeros then: not a measurement
+            continue
+        for column in NUMERIC & cells.keys():
             series[params][column].append(float(cells[column]))
     scenario, extra = scenario_name(name)
+    for params, numbers in sorted(failed_rows.items()):
+        lines = ", ".join(map(str, numbers))
+        failures.append(Failed(scenario, f"0 requests completed (line {lines})", (*extra, *params)))
     for params, values in sorted(series.items()):
         keys = (*extra, *params)
         for column, metric in LATENCY_COLUMNS.items():
@@ -121,3 +204,5 @@ def _csv(text: str, name: str) -> Iterator[Point]:
             yield Point(scenario, "requests_per_s", "1/s", Direction.HIGHER, rates, keys)
         elif "requests" in values:
             yield Point(scenario, "requests", "requests", Direction.HIGHER, tuple(values["requests"]), keys)
+        if "errors" in values:
+            yield Point(scenario, "errors", "errors", Direction.LOWER, tuple(values["errors"]), keys)

@@ -46,15 +46,17 @@ def reported(fmt: str, stdout: str, cwd: Path, output_file: str | None) -> dict[
             return Extracted(None, f"cannot read the {fmt} report {output_file}: {exc.strerror}")
     try:
         if fmt == "wrk":
-            points = list(wrk.report_points(text, "report"))
+            report = wrk.text_report(text, "report")
         else:
             document = _last_json(text)
             if not isinstance(document, dict) or not isinstance(document.get("metrics"), dict):
                 return Extracted(None, "no k6 summary JSON (with `metrics`) found; use --summary-export")
-            points = list(k6.summary_points(document["metrics"], "report"))
+            report = k6.summary_report(document, "report")
     except FormatError as exc:
         return Extracted(None, f"{fmt} report: {exc.place}: {exc.message}")
-    return {p.metric: p.samples[0] for p in points}
+    if report.failure:  # the load generator's own failure signal: the run measured nothing
+        return Extracted(None, f"{fmt} report: {report.failure}")
+    return {p.metric: p.samples[0] for p in report.points}
 
 
 def _by_pointer(pointer: str, text: str) -> Extracted:
