@@ -1,8 +1,18 @@
-"""``go test -bench`` text output, with ``-benchmem`` columns and ``-count`` repetitions.
+"""``go test -bench`` text output, with ``-benchmem`` columns, ``-count`` repetitions and ``-cpu`` lists.
 
 ``BenchmarkName-8  1000000  1234 ns/op  56 MB/s  128 B/op  2 allocs/op``: every
 repetition of a name adds a sample to each of its metrics. ``pkg:`` lines prefix
-the names; ``goos``, ``goarch`` and ``cpu`` go to the fingerprint.
+the names; ``goos``, ``goarch`` and ``cpu`` go to the fingerprint. Units go through the
+shared unit layer (``ns/op`` -> s, ``MB/s`` -> bytes/s, ``B/op`` -> bytes), and a custom
+``b.ReportMetric`` unit gets its direction from it (``req/s`` is higher-is-better).
+
+The ``-N`` name suffix is GOMAXPROCS, which go adds only when it is not 1. It becomes the
+``gomaxprocs`` parameter when a file runs one benchmark with several values (``-cpu 1,2,4``),
+and is dropped when the whole file has one value; when the suffixes cannot be GOMAXPROCS
+(they differ between benchmarks, or one is ``-1``), they belong to the name (``size-1024``).
+
+``--- FAIL: BenchmarkX`` makes that benchmark a failure record, ``--- SKIP:`` leaves it out,
+and a ``FAIL`` line for a package with no benchmark named as failed is a failure of the package.
 """
 
 from __future__ import annotations
@@ -11,18 +21,43 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from generator.importers.base import FormatError, Item, Point, Problem, SourceRun, files, read_text, scenario_name
-from generator.model import Direction
+from generator.importers.base import (
+    Failed,
+    FormatError,
+    Item,
+    Point,
+    Problem,
+    SourceRun,
+    files,
+    read_text,
+    scenario_name,
+)
+from generator.units import canonical, direction
 
-LINE = re.compile(r"^(Benchmark\S+?)(?:-(\d+))?\s+(\d+)\s+(.*)$")
-METRICS = {  # unit -> (metric, unit kept, factor, direction)
-    "ns/op": ("time", "s", 1e-9, Direction.LOWER),
-    "MB/s": ("throughput", "MB/s", 1.0, Direction.HIGHER),
-    "B/op": ("allocated", "bytes", 1.0, Direction.LOWER),
-    "allocs/op": ("allocations", "allocs/op", 1.0, Direction.LOWER),
-}
+LINE = re.compile(r"^(Benchmark\S+)\s+(\d+)\s+(.*)$")
+SUFFIX = re.compile(r"^(.+)-([1-9]\d*)$")
+VERDICT = re.compile(r"^\s*--- (FAIL|SKIP): (Benchmark\S+)")
+PACKAGE_FAIL = re.compile(r"^FAIL\s+(\S+)")
+NAMED = {"ns/op": "time", "MB/s": "throughput", "B/op": "allocated", "allocs/op": "allocations"}
+
+
+@dataclass(frozen=True)
+class _Line:
+    number: int
+    package: str
+    name: str  # as printed, suffix included
+    pairs: tuple[str, ...]  # value, unit, value, unit...
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    lines: tuple[_Line, ...]
+    verdicts: tuple[tuple[str, str, str], ...]  # (FAIL or SKIP, package, name as printed)
+    failed_packages: tuple[str, ...]
+    fingerprint: dict
 
 
 def read(paths: list[Path]) -> Iterator[Item]:
@@ -32,40 +67,106 @@ def read(paths: list[Path]) -> Iterator[Item]:
         except FormatError as exc:
             yield Problem(str(path), exc.place, exc.message)
             continue
-        samples: dict[tuple, list[float]] = defaultdict(list)
-        fingerprint = {"source": "go test -bench"}
-        package = ""
-        for number, line in enumerate(text.splitlines(), start=1):
-            key, _, value = line.partition(":")
-            if key in ("goos", "goarch", "cpu", "pkg") and value:
-                fingerprint["cpu_model" if key == "cpu" else key] = value.strip()
-                package = value.strip() if key == "pkg" else package
-                continue
-            match = LINE.match(line)
-            if not match:
-                continue
-            pairs = match.group(4).split()
-            if len(pairs) % 2:
-                yield Problem(str(path), f"line {number}", "expected value-unit pairs after the iteration count")
-                continue
-            name = f"{package}/{match.group(1)}" if package else match.group(1)
-            for value_text, unit in zip(pairs[::2], pairs[1::2], strict=True):
-                try:
-                    value = float(value_text)
-                except ValueError:
-                    yield Problem(str(path), f"line {number}", f"expected a number before {unit!r}")
-                    continue
-                metric, kept, factor, direction = METRICS.get(
-                    unit, (unit.replace("/", "_per_"), unit, 1.0, Direction.LOWER)
-                )
-                samples[(name, metric, kept, direction)].append(value * factor)
-        points = []
-        for (name, metric, unit, direction), values in sorted(samples.items(), key=lambda kv: kv[0][:3]):
-            scenario, params = scenario_name(name)
-            metric_name, _ = scenario_name(metric)
-            points.append(Point(scenario, metric_name, unit, direction, tuple(values), params))
-        if points:
+        parsed = _parse(text)
+        problems: list[Problem] = []
+        mode = _suffix_mode(parsed)
+        failures, skipped = _verdicts(parsed, mode)
+        failed = {(f.scenario, f.params) for f in (*failures, *skipped)}
+        points = [p for p in _points(parsed.lines, mode, str(path), problems) if (p.scenario, p.params) not in failed]
+        yield from problems
+        if points or failures:
             digest = hashlib.sha1(text.encode()).hexdigest()
-            yield SourceRun(identity=f"{path.name}\n{digest}", points=tuple(points), fingerprint=fingerprint)
-        else:
+            yield SourceRun(
+                identity=f"{path.name}\n{digest}",
+                points=tuple(points),
+                failures=tuple(failures),
+                skipped=tuple(skipped),
+                fingerprint=parsed.fingerprint,
+            )
+        elif not problems:
             yield Problem(str(path), "(file)", "expected `BenchmarkName-N  iterations  value unit ...` lines")
+
+
+def _parse(text: str) -> _Parsed:
+    fingerprint = {"source": "go test -bench"}
+    package = ""
+    lines, verdicts, failed_packages = [], [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        key, _, value = line.partition(":")
+        if key in ("goos", "goarch", "cpu", "pkg") and value:
+            fingerprint["cpu_model" if key == "cpu" else key] = value.strip()
+            package = value.strip() if key == "pkg" else package
+        elif match := VERDICT.match(line):
+            verdicts.append((match.group(1), package, match.group(2)))
+        elif match := PACKAGE_FAIL.match(line):
+            failed_packages.append(match.group(1))
+        elif match := LINE.match(line):
+            lines.append(_Line(number, package, match.group(1), tuple(match.group(3).split())))
+    return _Parsed(tuple(lines), tuple(verdicts), tuple(failed_packages), fingerprint)
+
+
+def _suffix_mode(parsed: _Parsed) -> str:
+    """What the ``-N`` suffixes of a file are: ``param`` (several GOMAXPROCS values), ``drop`` (one
+    value for the whole file) or ``name`` (part of the benchmark names).
+
+    go prints every benchmark of a run once per ``-cpu`` value and writes no suffix for 1 (and so
+    never ``-1``): the suffixes are GOMAXPROCS only if every benchmark has the same set of them."""
+    split = [_split(line.name) for line in parsed.lines]
+    sets: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for line, (base, procs) in zip(parsed.lines, split, strict=True):
+        sets[(line.package, base)].add(procs or "1")
+    values = {frozenset(s) for s in sets.values()}
+    if len(values) != 1 or any(procs == "1" for _, procs in split):
+        return "name"
+    (procs_set,) = values
+    if len(procs_set) > 1:
+        return "param"
+    return "drop" if all(procs for _, procs in split) else "name"
+
+
+def _split(name: str) -> tuple[str, str | None]:
+    match = SUFFIX.match(name)
+    return (match.group(1), match.group(2)) if match else (name, None)
+
+
+def _identity(package: str, printed: str, mode: str) -> tuple[str, tuple]:
+    """The scenario and parameters of a benchmark as printed, under the file's suffix mode."""
+    base, procs = _split(printed) if mode != "name" else (printed, None)
+    scenario, params = scenario_name(f"{package}/{base}" if package else base)
+    return scenario, (*params, ("gomaxprocs", procs or "1")) if mode == "param" else params
+
+
+def _verdicts(parsed: _Parsed, mode: str) -> tuple[list[Failed], list[Failed]]:
+    failures, skipped, named_packages = {}, {}, set()
+    for verdict, package, printed in parsed.verdicts:
+        scenario, params = _identity(package, printed, mode)
+        if verdict == "FAIL":
+            named_packages.add(package)
+            failures.setdefault((scenario, params), Failed(scenario, f"go test: --- FAIL: {printed}", params))
+        else:
+            skipped.setdefault((scenario, params), Failed(scenario, f"go test: --- SKIP: {printed}", params))
+    for package in parsed.failed_packages:
+        if package not in named_packages:
+            scenario, params = scenario_name(package)
+            failures.setdefault((scenario, params), Failed(scenario, f"go test: FAIL {package}", params))
+    return list(failures.values()), list(skipped.values())
+
+
+def _points(lines, mode: str, path: str, problems: list[Problem]) -> Iterator[Point]:
+    samples: dict[tuple, list[float]] = defaultdict(list)
+    for line in lines:
+        if len(line.pairs) % 2:
+            problems.append(Problem(path, f"line {line.number}", "expected value-unit pairs after the iteration count"))
+            continue
+        scenario, params = _identity(line.package, line.name, mode)
+        for value_text, unit in zip(line.pairs[::2], line.pairs[1::2], strict=True):
+            try:
+                value = float(value_text)
+            except ValueError:
+                problems.append(Problem(path, f"line {line.number}", f"expected a number before {unit!r}"))
+                continue
+            target = canonical(unit)
+            metric = NAMED.get(unit) or scenario_name(unit.replace("/", "_per_"))[0]
+            samples[(scenario, params, metric, target.unit, direction(unit, metric))].append(value * target.factor)
+    for (scenario, params, metric, unit, better), values in sorted(samples.items(), key=lambda kv: kv[0][:3]):
+        yield Point(scenario, metric, unit, better, tuple(values), params)
