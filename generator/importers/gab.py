@@ -2,8 +2,11 @@
 
 ``entries`` maps a suite name to its runs; each run has the commit (SHA, message,
 author, timestamp), the tool that produced it, and ``benches`` of name, value, unit
-and an optional ``range``. The tool decides the direction, as github-action-benchmark's
-``biggerIsBetter`` does. Each suite's benchmarks become scenarios ``<suite>/<name>``.
+and an optional ``range``. Each suite's benchmarks become scenarios ``<suite>/<name>``.
+
+Values become canonical units through the shared unit layer (``us`` and ``ms`` -> s,
+``ops/sec`` -> ops/s), their ranges with them; a ``±2.42%`` range is relative to the value.
+The direction follows from the unit, except for the custom tools, which say it.
 """
 
 from __future__ import annotations
@@ -28,13 +31,13 @@ from generator.importers.base import (
     require,
     require_member,
     scenario_name,
-    seconds,
 )
 from generator.model import CommitInfo, Direction, Spread
+from generator.units import canonical, direction, in_seconds
 
-BIGGER_IS_BETTER = {"benchmarkjs", "pytest", "customBiggerIsBetter"}
+CUSTOM = {"customBiggerIsBetter": Direction.HIGHER, "customSmallerIsBetter": Direction.LOWER}
 TIME_TOOLS = {"cargo", "go", "googlecpp", "catch2", "julia", "jmh", "benchmarkdotnet", "benchmarkluau"}
-PLUS_MINUS = re.compile(r"^\s*(?:±|\+/-)\s*([0-9.eE+-]+)")
+PLUS_MINUS = re.compile(r"^\s*(?:±|\+/-)\s*([0-9.]+(?:[eE][+-]?[0-9]+)?)\s*(%)?")
 STDDEV = re.compile(r"stddev:\s*([0-9.eE+-]+)")
 MEAN = re.compile(r"mean:\s*([0-9.eE+-]+)\s*(nsec|usec|msec|sec)")
 PYTEST_UNITS = {"nsec": "ns", "usec": "us", "msec": "ms", "sec": "s"}
@@ -115,28 +118,42 @@ def _point(suite: str, tool: str, bench, place: str) -> Point:
     unit = str(bench.get("unit") or "")
     require(bool(unit), f"{place}.unit", "expected a unit")
     scenario, params = scenario_name(f"{suite}/{bench['name']}")
-    higher = tool in BIGGER_IS_BETTER
     metric = "time" if tool in TIME_TOOLS else ("ops" if tool in ("pytest", "benchmarkjs") else "value")
+    # Values are stored as the tool printed them, and Catch2 and others switch the unit with the
+    # magnitude (950 us, then 1.02 ms): each becomes the canonical unit, so a series has one unit.
+    target = canonical(unit)
+    spread = _spread(value, str(bench.get("range") or ""), str(bench.get("extra") or ""))
     return Point(
         scenario=scenario,
         metric=metric,
-        unit=unit,
-        direction=Direction.HIGHER if higher else Direction.LOWER,
-        samples=(value,),
+        unit=target.unit,
+        direction=_direction(tool, unit, metric),
+        samples=(value * target.factor,),
         params=params,
-        spread=_spread(value, str(bench.get("range") or ""), str(bench.get("extra") or "")),
+        spread=Spread(spread.kind, spread.low * target.factor, spread.high * target.factor) if spread else None,
     )
 
 
+def _direction(tool: str, unit: str, metric: str) -> Direction:
+    """The custom tools say which way is better; for the others it follows from the unit, as
+    everywhere (``ops/sec`` is higher-is-better, ``ns/iter`` lower)."""
+    if tool in CUSTOM:
+        return CUSTOM[tool]
+    return direction(unit, metric)
+
+
 def _spread(value: float, text: str, extra: str) -> Spread | None:
-    """cargo and others write ``± r`` in the value's unit; pytest writes the time's stddev,
-    while its value is operations per second, so it is converted through the mean time."""
+    """cargo and others write ``± r`` in the value's unit; benchmark.js writes ``±2.42%``, relative
+    to the value; pytest writes the time's stddev, while its value is operations per second, so it
+    is converted through the mean time."""
     if match := PLUS_MINUS.match(text):
         r = float(match.group(1))
+        if match.group(2):
+            r = abs(value) * r / 100
         return Spread("range", value - r, value + r)
     sd, mean = STDDEV.search(text), MEAN.search(extra)
     if sd and mean:
-        mean_s = seconds(float(mean.group(1)), PYTEST_UNITS[mean.group(2)])
+        mean_s = in_seconds(float(mean.group(1)), PYTEST_UNITS[mean.group(2)])
         if mean_s > 0:
             relative = float(sd.group(1)) / mean_s
             return Spread("stddev", value * (1 - relative), value * (1 + relative))
