@@ -6,7 +6,9 @@ environment). Version 2 files give each benchmark a row of ``result_columns``
 (result, params, stats_ci_99_a/b, samples, ...); version 1 files give a value, or
 ``{"result": [...], "params": [...]}`` for a parameterized benchmark. Parameterized
 results are expanded over the product of their parameter values, and the environment
-becomes the ``env`` parameter, so each (machine, env, benchmark, parameters) is a series.
+becomes the ``env`` parameter and the benchmark's code version the ``version`` parameter, so
+each (machine, env, benchmark, version, parameters) is a series. A ``null`` result (failed) is
+a failure record, a NaN (skipped) is left out and counted.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from generator.importers.base import (
+    Failed,
     FormatError,
     Item,
     Point,
@@ -28,9 +31,11 @@ from generator.importers.base import (
     read_json,
     require,
     scenario_name,
+    stable_text,
 )
 from generator.model import CommitInfo, Direction, Spread
 
+VERSION_CHARS = 12  # of the benchmark version hash: enough to tell one benchmark's versions apart
 METRICS = {"time": ("time", "s"), "memory": ("memory", "bytes"), "peakmemory": ("peak_memory", "bytes")}
 PREFIX_TYPES = {"time_": "time", "mem_": "memory", "peakmem_": "peakmemory", "track_": "track"}
 
@@ -94,14 +99,23 @@ def _run(path: Path, machine: str, info: dict, benchmarks: dict[str, dict]) -> S
     require(isinstance(results, dict), "results", "expected an object of benchmark results")
     columns = doc.get("result_columns") if version == 2 else None
     require(version == 1 or isinstance(columns, list), "result_columns", "expected a list (version 2)")
-    points = []
+    points, outcome = [], _Outcome([], [])
+    versions = doc.get("benchmark_version") if isinstance(doc.get("benchmark_version"), dict) else {}
     for name, raw in results.items():
         row = _row_v2(raw, columns, name) if version == 2 else _row_v1(raw)
-        if row is not None:
-            points.extend(_points(name, row, env, benchmarks.get(name, {})))
+        if row is None:
+            scenario, extra = scenario_name(name)
+            outcome.failed.append(
+                Failed(scenario, f"results[{name!r}]: asv recorded no result", (("env", env), *extra))
+            )
+            continue
+        code_version = row.get("version") if version == 2 else versions.get(name)
+        points.extend(_points(name, row, env, benchmarks.get(name, {}), code_version, outcome))
     return SourceRun(
         identity=f"{machine}\n{sha}\n{env}",
         points=tuple(points),
+        failures=tuple(outcome.failed),
+        skipped=tuple(outcome.skipped),
         commit=CommitInfo(sha=sha, committer_date=iso_from_millis(date), author_date=iso_from_millis(date)),
         machine=machine_name(machine),
         started_at=_started(doc, version, columns) or iso_from_millis(date),
@@ -130,7 +144,22 @@ def _row_v1(raw) -> dict | None:
     return {"result": [raw], "params": []}
 
 
-def _points(name: str, row: dict, env: str, info: dict) -> Iterator[Point]:
+@dataclass(frozen=True)
+class _Outcome:
+    """What asv said did not work, gathered while a file's points are read."""
+
+    failed: list[Failed]
+    skipped: list[Failed]
+
+
+def _points(name: str, row: dict, env: str, info: dict, code_version, outcome: _Outcome) -> Iterator[Point]:
+    """One benchmark's points, a point per combination of its parameters. asv writes ``null``
+    for a benchmark (or combination) that failed, and NaN for one that was skipped: the first
+    becomes a failure, the second is left out; neither is a sample.
+
+    asv's benchmark ``version`` (a hash of the benchmark's code, or the one it sets) is part of
+    the series: a rewritten benchmark measures something else, so it starts a new series rather
+    than a step in the old one; asv itself publishes only the current version's results."""
     kind = info.get("type") or next((t for p, t in PREFIX_TYPES.items() if name.split(".")[-1].startswith(p)), "track")
     metric, unit = METRICS.get(kind, ("track", str(info.get("unit") or "unit")))
     values = row.get("result")
@@ -142,16 +171,27 @@ def _points(name: str, row: dict, env: str, info: dict) -> Iterator[Point]:
     samples = row.get("samples") or [None] * len(combos)
     low, high = row.get("stats_ci_99_a") or [], row.get("stats_ci_99_b") or []
     scenario, extra = scenario_name(name)
+    versioned = (("version", str(code_version)[:VERSION_CHARS]),) if code_version else ()
     for i, combo in enumerate(combos):
+        params = (
+            ("env", env),
+            *extra,
+            *versioned,
+            *((str(k), _unquote(stable_text(str(v)))) for k, v in zip(names, combo, strict=False)),
+        )
         value = values[i] if i < len(values) else None
         if not _finite(value):
-            continue  # asv writes null or NaN for a benchmark that failed or was skipped
+            shown = ", ".join(f"{k}={v}" for k, v in params[1 + len(extra) + len(versioned) :]) or "no parameters"
+            if isinstance(value, float):
+                outcome.skipped.append(Failed(scenario, f"asv skipped it ({shown})", params))
+            else:
+                outcome.failed.append(Failed(scenario, f"asv recorded a failure ({shown})", params))
+            continue
         own = samples[i] if i < len(samples) and isinstance(samples[i], list) else None
         kept = tuple(float(x) for x in own if _finite(x)) if own else ()
         spread = None
         if not kept and i < len(low) and i < len(high) and _finite(low[i]) and _finite(high[i]):
             spread = Spread("ci99", float(low[i]), float(high[i]))
-        params = (("env", env), *extra, *((str(k), _unquote(str(v))) for k, v in zip(names, combo, strict=False)))
         yield Point(scenario, metric, unit, Direction.LOWER, kept or (float(value),), params, spread)
 
 
