@@ -87,8 +87,10 @@ def test_github_action_benchmark_data_js(tmp_path):
     assert problem.file == str(path) and problem.place == 'entries["Rust"][1].benches[0].value'
     assert "finite numbers" in problem.message
     cargo = by_key(runs)[("Rust/parse_json", "time", (("name", "Rust/parse json"),))]
-    assert cargo.samples == (1500.0,) and cargo.unit == "ns/iter" and cargo.direction is Direction.LOWER
-    assert cargo.spread == Spread("range", 1470.0, 1530.0)
+    # ns/iter is a time per iteration: stored in seconds, its "± 30" range with it.
+    assert cargo.samples == pytest.approx((1.5e-6,)) and cargo.unit == "s" and cargo.direction is Direction.LOWER
+    assert cargo.spread.kind == "range"
+    assert (cargo.spread.low, cargo.spread.high) == pytest.approx((1.47e-6, 1.53e-6))
     pytest_point = by_key(runs)[
         ("Python/tests/test_x.py_test_load", "ops", (("name", "Python/tests/test_x.py::test_load"),))
     ]
@@ -148,6 +150,7 @@ def _asv_tree(tmp_path: Path) -> Path:
             "env_name": "py3.12",
             "date": 1_790_100_000_000,
             "version": 1,
+            "benchmark_version": {"bench.mem_list": "v", "bench.TimeSuite.time_sort": "v"},
             "results": {
                 "bench.mem_list": 5000,
                 "bench.TimeSuite.time_sort": {
@@ -176,18 +179,22 @@ def test_asv_v1_and_v2_with_parameters_expanded(tmp_path):
     assert tally.written == 2
     (problem,) = tally.problems
     assert problem.file.endswith("ffffffff-py3.12.json") and problem.place == "commit_hash"
-    quick10 = (("env", "py3.12"), ("kind", "quick"), ("n", "10"))
-    heap10 = (("env", "py3.12"), ("kind", "heap"), ("n", "10"))
+    quick10 = (("env", "py3.12"), ("kind", "quick"), ("n", "10"), ("version", "v"))
+    heap10 = (("env", "py3.12"), ("kind", "heap"), ("n", "10"), ("version", "v"))
     by_commit = {(r.head.sha, m.scenario, m.params): m for r in runs for m in r.measurements}
     v2 = "d" * 40
     assert by_commit[(v2, "bench.TimeSuite.time_sort", quick10)].samples == (1.0, 1.01, 0.99)  # raw samples kept
     heap = by_commit[(v2, "bench.TimeSuite.time_sort", heap10)]
     assert heap.samples == (2.0,) and heap.spread == Spread("ci99", 1.8, 2.2)  # no samples: asv's 99% interval
     assert by_commit[("e" * 40, "bench.TimeSuite.time_sort", quick10)].samples == (1.5,)  # version 1
-    # null and NaN results (a failed benchmark) are not points
+    # null (failed) and NaN (skipped) results are not points; a null is a failure of the run
     assert len([m for r in runs for m in r.measurements if r.head.sha == "d" * 40]) == 3
-    assert by_commit[("e" * 40, "bench.mem_list", (("env", "py3.12"),))].samples == (5000.0,)
+    assert by_commit[("e" * 40, "bench.mem_list", (("env", "py3.12"), ("version", "v")))].samples == (5000.0,)
     (run,) = [r for r in runs if r.head.sha == "d" * 40]
+    ((failure_params, reason),) = [(dict(f.params), f.reason) for f in run.failures]
+    assert failure_params == {"env": "py3.12", "version": "v", "n": "100", "kind": "quick"}
+    assert reason == "asv recorded a failure (n=100, kind=quick)"
+    assert tally.failures == 1 + 3 and tally.skipped == 1  # the v1 file's three nulls are failures too
     assert run.machine == "box" and run.fingerprint["cpu_model"] == "Test CPU"
     assert run.head.committer_date == "2026-09-21T14:13:20Z"
 
@@ -466,7 +473,7 @@ def test_an_imported_interval_is_the_charts_band_when_there_are_no_samples(tmp_p
     _, runs = run_import("asv", root, tmp_path)
     order = [r.head.sha for r in sorted(runs, key=lambda r: r.head.committer_date)]
     by_label = {(s.key.label, s.key.metric): s for s in build_series(runs, order)}
-    heap = by_label[("bench.TimeSuite.time_sort[env=py3.12,kind=heap,n=10]", "time")]
+    heap = by_label[("bench.TimeSuite.time_sort[env=py3.12,kind=heap,n=10,version=v]", "time")]
     assert heap.points[0].samples == (2.0,) and heap.points[0].spread == (1.8, 2.2)
-    quick = by_label[("bench.TimeSuite.time_sort[env=py3.12,kind=quick,n=10]", "time")]
+    quick = by_label[("bench.TimeSuite.time_sort[env=py3.12,kind=quick,n=10,version=v]", "time")]
     assert [p.spread for p in quick.points] == [None, None]  # raw samples speak for themselves
