@@ -109,3 +109,40 @@ def test_15_go_reportmetric_rates_are_higher_is_better(tmp_path):
     assert got[("BenchmarkQueue", "ops_per_s")] == (Direction.HIGHER, (990099.0,))
     assert got[("BenchmarkServe", "p99-ms")][0] is Direction.LOWER
     assert got[("BenchmarkServe", "time")][0] is Direction.LOWER
+
+
+def changes_after_import(fmt: str, source: str, case: str, tmp_path: Path, monkeypatch) -> list[dict]:
+    """The case's own commands in a results-only folder: git init with no commit (order by date),
+    its perfpages.yml, `perfpages import FORMAT SOURCE`, then `perfpages changes --json`."""
+    import json
+    import shutil
+    import subprocess
+
+    from click.testing import CliRunner
+
+    from generator.cli import cli
+
+    shutil.copy(CASES / case / "perfpages.yml", tmp_path / "perfpages.yml")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    done = runner.invoke(cli, ["import", fmt, str(CASES / case / source), "--json"])
+    assert done.exit_code == 0, done.output
+    done = runner.invoke(cli, ["changes", "--json"])
+    assert done.exit_code == 0, done.output
+    return json.loads(done.stdout[done.stdout.index("[") :])
+
+
+def test_07_catch2_unit_switch_changes_reports_the_true_regression(tmp_path, monkeypatch):
+    (history,) = changes_after_import(
+        "github-action-benchmark", "data.js", "07-gab-catch2-unit-switch", tmp_path, monkeypatch
+    )
+    pending = history["pending"]
+    assert pending["verdict"] == "regressed" and pending["since"] == "5" * 40
+    assert pending["change"] == pytest.approx(0.0709, abs=5e-4)
+
+
+def test_13_asv_version_change_gives_no_regression(tmp_path, monkeypatch):
+    histories = changes_after_import("asv", "asv/results", "13-asv-benchmark-version-change", tmp_path, monkeypatch)
+    assert not [h for h in histories if (h.get("pending") or {}).get("verdict") == "regressed"]
+    assert not [c for h in histories for c in h.get("changes", ()) if c.get("verdict") == "regressed"]

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from generator.model import CommitInfo, Direction, Params, Spread
+from generator.units import direction
 
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/]+")
 # Text that changes from run to run though the configuration does not: a Python repr's memory
@@ -75,6 +76,11 @@ class SourceRun:
 
 
 Item = SourceRun | Problem
+
+
+def measured(scenario: str, metric: str, unit: str, samples: tuple[float, ...], params: Params = ()) -> Point:
+    """A point whose direction follows from its unit and metric name, by the shared rule."""
+    return Point(scenario, metric, unit, direction(unit, metric), samples, params)
 
 
 @dataclass(frozen=True)

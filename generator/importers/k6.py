@@ -24,14 +24,14 @@ from generator.importers.base import (
     Point,
     Report,
     SourceRun,
+    measured,
     parse_json,
     require,
     require_member,
     scenario_name,
     single_runs,
 )
-from generator.model import Direction
-from generator.units import in_seconds
+from generator.units import direction, in_seconds
 
 LATENCY = {
     "avg": "latency_avg",
@@ -40,18 +40,19 @@ LATENCY = {
     "p(95)": "latency_p95",
     "p(99)": "latency_p99",
 }
-# What a scenario with `output: k6` can list as metrics: (unit, direction).
-METRICS = {
-    **{name: ("s", Direction.LOWER) for name in LATENCY.values()},
-    "requests_per_s": ("1/s", Direction.HIGHER),
-    "data_received_per_s": ("bytes/s", Direction.HIGHER),
-    "failed_ratio": ("ratio", Direction.LOWER),
-    "failed_requests": ("requests", Direction.LOWER),
+# What a scenario with `output: k6` can list as metrics, with their units.
+UNITS = {
+    **{name: "s" for name in LATENCY.values()},
+    "requests_per_s": "1/s",
+    "data_received_per_s": "bytes/s",
+    "failed_ratio": "ratio",
+    "failed_requests": "requests",
 }
+METRICS = {name: (unit, direction(unit, name)) for name, unit in UNITS.items()}  # (unit, direction)
 EXPECTED = "http_req_duration{expected_response:true}"  # successful responses only (k6 0.31+)
-RATES = {  # k6 metric -> (our metric, unit, direction)
-    "http_reqs": ("requests_per_s", "1/s", Direction.HIGHER),
-    "data_received": ("data_received_per_s", "bytes/s", Direction.HIGHER),
+RATES = {  # k6 metric -> (our metric, unit)
+    "http_reqs": ("requests_per_s", "1/s"),
+    "data_received": ("data_received_per_s", "bytes/s"),
 }
 
 
@@ -139,13 +140,13 @@ def _points(metrics: dict, name: str) -> Iterator[Point]:
     for key, metric in LATENCY.items():
         value = _number(duration, key, f"metrics.{source}.{key}")
         if value is not None:
-            yield Point(scenario, metric, "s", Direction.LOWER, (in_seconds(value, "ms"),), params)  # k6 reports ms
-    for source, (metric, unit, direction) in RATES.items():
+            yield measured(scenario, metric, "s", (in_seconds(value, "ms"),), params)  # k6 reports ms
+    for source, (metric, unit) in RATES.items():
         value = _number(_values(metrics.get(source)), "rate", f"metrics.{source}.rate")
         if value is not None:
-            yield Point(scenario, metric, unit, direction, (value,), params)
+            yield measured(scenario, metric, unit, (value,), params)
     failed = _values(metrics.get("http_req_failed"))
     rate = _failed_rate(failed)
     if rate is not None:
-        yield Point(scenario, "failed_ratio", "ratio", Direction.LOWER, (rate,), params)
-        yield Point(scenario, "failed_requests", "requests", Direction.LOWER, (_failed_count(failed),), params)
+        yield measured(scenario, "failed_ratio", "ratio", (rate,), params)
+        yield measured(scenario, "failed_requests", "requests", (_failed_count(failed),), params)

@@ -29,24 +29,26 @@ from generator.importers.base import (
     Report,
     SourceRun,
     is_number,
+    measured,
     scenario_name,
     single_runs,
 )
 from generator.model import Direction
-from generator.units import in_seconds, normalise
+from generator.units import direction, in_seconds, normalise
 
-# What a scenario with `output: wrk` can list as metrics: (unit, direction).
-METRICS = {
-    "latency_p50": ("s", Direction.LOWER),
-    "latency_p75": ("s", Direction.LOWER),
-    "latency_p90": ("s", Direction.LOWER),
-    "latency_p99": ("s", Direction.LOWER),
-    "requests_per_s": ("1/s", Direction.HIGHER),
-    "transfer_per_s": ("bytes/s", Direction.HIGHER),
-    "socket_errors": ("errors", Direction.LOWER),
-    "non_2xx": ("responses", Direction.LOWER),
-    "non_2xx_ratio": ("ratio", Direction.LOWER),
+# What a scenario with `output: wrk` can list as metrics, with their units.
+UNITS = {
+    "latency_p50": "s",
+    "latency_p75": "s",
+    "latency_p90": "s",
+    "latency_p99": "s",
+    "requests_per_s": "1/s",
+    "transfer_per_s": "bytes/s",
+    "socket_errors": "errors",
+    "non_2xx": "responses",
+    "non_2xx_ratio": "ratio",
 }
+METRICS = {name: (unit, direction(unit, name)) for name, unit in UNITS.items()}  # (unit, direction)
 DEFAULT_COLUMNS = ["config", "size", "requests", "mean", "stdev", "p50", "p90", "p99"]
 LATENCY_COLUMNS = {
     "mean": "latency_mean",
@@ -122,13 +124,13 @@ def text_report(text: str, name: str) -> Report:
         if match := DISTRIBUTION.match(line):
             value = in_seconds(float(match.group(2)), WRK_TIME[match.group(3)])
             metric = f"latency_p{match.group(1).replace('.', '_')}"
-            points.append(Point(scenario, metric, "s", Direction.LOWER, (value,), params))
+            points.append(measured(scenario, metric, "s", (value,), params))
         elif line.startswith("Requests/sec:"):
             found = True
-            points.append(Point(scenario, "requests_per_s", "1/s", Direction.HIGHER, (_float(line, number),), params))
+            points.append(measured(scenario, "requests_per_s", "1/s", (_float(line, number),), params))
         elif line.startswith("Transfer/sec:"):
             value = _bytes(line, number)
-            points.append(Point(scenario, "transfer_per_s", "bytes/s", Direction.HIGHER, (value,), params))
+            points.append(measured(scenario, "transfer_per_s", "bytes/s", (value,), params))
         elif match := COMPLETED.match(line):
             errors = replace(errors, completed=int(match.group(1)))
         elif match := SOCKET_ERRORS.match(line):
@@ -145,11 +147,11 @@ def text_report(text: str, name: str) -> Report:
 
 def _error_points(errors: _Errors, scenario: str, params) -> Iterator[Point]:
     """Error counts are kept (zero included) so that a series of them exists before errors start."""
-    yield Point(scenario, "socket_errors", "errors", Direction.LOWER, (float(errors.socket),), params)
-    yield Point(scenario, "non_2xx", "responses", Direction.LOWER, (float(errors.non_2xx),), params)
+    yield measured(scenario, "socket_errors", "errors", (float(errors.socket),), params)
+    yield measured(scenario, "non_2xx", "responses", (float(errors.non_2xx),), params)
     if errors.completed:
         ratio = errors.non_2xx / errors.completed
-        yield Point(scenario, "non_2xx_ratio", "ratio", Direction.LOWER, (ratio,), params)
+        yield measured(scenario, "non_2xx_ratio", "ratio", (ratio,), params)
 
 
 def _float(line: str, number: int) -> float:
@@ -198,11 +200,12 @@ def _csv(text: str, name: str, failures: list[Failed]) -> Iterator[Point]:
         keys = (*extra, *params)
         for column, metric in LATENCY_COLUMNS.items():
             if column in values:
-                yield Point(scenario, metric, "s", Direction.LOWER, tuple(v * 1e-6 for v in values[column]), keys)
+                yield measured(scenario, metric, "s", tuple(v * 1e-6 for v in values[column]), keys)
         if "requests" in values and "duration" in values:
             rates = tuple(r / (d * 1e-6) for r, d in zip(values["requests"], values["duration"], strict=True) if d > 0)
-            yield Point(scenario, "requests_per_s", "1/s", Direction.HIGHER, rates, keys)
+            yield measured(scenario, "requests_per_s", "1/s", rates, keys)
         elif "requests" in values:
+            # Requests completed in a fixed-length run: more is better, though a count's default is lower.
             yield Point(scenario, "requests", "requests", Direction.HIGHER, tuple(values["requests"]), keys)
         if "errors" in values:
-            yield Point(scenario, "errors", "errors", Direction.LOWER, tuple(values["errors"]), keys)
+            yield measured(scenario, "errors", "errors", tuple(values["errors"]), keys)

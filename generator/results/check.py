@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.errors import ResultsError
-from generator.model import RunRecord
+from generator.model import MeasureKind, MeasurementTable, RunRecord, scenario_label
 from generator.results.schema import Problem
 from generator.results.store import LoadedRun, load_all
 
@@ -40,7 +40,7 @@ def check_results(root: Path) -> CheckReport:
         return CheckReport(0, 0, 0, (_missing(root),))
     runs, problems = load_all(root)
     series, points = _count(runs)
-    return CheckReport(len(runs), series, points, tuple(problems))
+    return CheckReport(len(runs), series, points, (*problems, *unit_changes(runs)))
 
 
 def load_valid_runs(root: Path) -> list[RunRecord]:
@@ -49,10 +49,12 @@ def load_valid_runs(root: Path) -> list[RunRecord]:
 
 
 def load_valid_files(root: Path, cache: RunCache | None = None, workers: int = 1) -> list[LoadedRun]:
-    """Like load_valid_runs, with the path of each file (its profiles folder sits beside it)."""
+    """Like load_valid_runs, with the path of each file (its profiles folder sits beside it).
+    A series whose files disagree on its unit is an error too: its values cannot be compared."""
     if not root.is_dir():
         raise ResultsError([_missing(root)])
     runs, problems = load_all(root, cache, workers)
+    problems = [*problems, *unit_changes(runs)]
     if any(p.severity == "error" for p in problems):
         raise ResultsError(problems)
     return runs
@@ -70,3 +72,31 @@ def _count(runs: list[LoadedRun]) -> tuple[int, int]:
             series.add(key)
             points.add((key, m.commit))
     return len(series), len(points)
+
+
+def unit_changes(runs: list[LoadedRun]) -> list[Problem]:
+    """One problem per series (machine, scenario, params, metric) whose files give it more than one
+    unit: 950 "us" and 1.02 "ms" compared as numbers read as a 99.9% improvement. Names the
+    first file with the other unit and the file that set the series' unit."""
+    first: dict[tuple, tuple[str, Path]] = {}  # series -> (unit, the file that first gave it)
+    found: dict[tuple, Problem] = {}
+    for run in sorted(runs, key=lambda r: str(r.path)):
+        for kind in _kinds(run.record):
+            key = (run.record.machine, kind.scenario, kind.params, kind.metric)
+            unit, origin = first.setdefault(key, (kind.unit, run.path))
+            if kind.unit != unit and key not in found:
+                label = f"{scenario_label(kind.scenario, kind.params)} {kind.metric} ({run.record.machine})"
+                found[key] = Problem(
+                    str(run.path),
+                    "results[].unit",
+                    f"series {label} is in {kind.unit!r} here but in {unit!r} in {origin}; a series holds one "
+                    "unit: convert one side (a fresh `perfpages import` stores canonical units) or rename the metric",
+                )
+    return list(found.values())
+
+
+def _kinds(record: RunRecord):
+    measurements = record.measurements
+    if isinstance(measurements, MeasurementTable):
+        return set(measurements.kinds)
+    return {MeasureKind(m.scenario, m.params, m.metric, m.unit, m.direction) for m in measurements}
