@@ -1,13 +1,13 @@
 """Bencher Metric Format: ``{benchmark: {measure: {value, lower_value?, upper_value?}}}``.
 
-BMF does not say which way is better; a measure named like a rate (throughput,
-``*_per_s``, ops, rps) is taken as higher-is-better, anything else lower.
+BMF does not say which way is better; the shared unit layer decides from the measure's
+unit and name: a rate or a name like one (throughput, ``*_per_s``, ops, rps) is
+higher-is-better, error counts and anything else lower.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,9 +21,9 @@ from generator.importers.base import (
     scenario_name,
     single_runs,
 )
-from generator.model import Direction, Spread
+from generator.model import Spread
+from generator.units import direction
 
-HIGHER = re.compile(r"throughput|per[_-]?s(ec)?$|ops|rps|bandwidth", re.IGNORECASE)
 UNITS = {"latency": "ns", "throughput": "ops/s", "instructions": "instructions", "file-size": "bytes"}
 
 
@@ -50,5 +50,5 @@ def _points(doc: dict) -> Iterator[Point]:
             if isinstance(m.get("lower_value"), int | float) and isinstance(m.get("upper_value"), int | float):
                 spread = Spread("range", float(m["lower_value"]), float(m["upper_value"]))
             metric, _ = scenario_name(measure)
-            direction = Direction.HIGHER if HIGHER.search(measure) else Direction.LOWER
-            yield Point(scenario, metric, UNITS.get(measure, "value"), direction, (value,), extra, spread)
+            unit = UNITS.get(measure, "value")
+            yield Point(scenario, metric, unit, direction(unit, measure), (value,), extra, spread)

@@ -54,14 +54,13 @@ def _point(new: Path, root: Path) -> Point:
     )
     if (new / "sample.json").is_file():
         sample = read_json(new / "sample.json")
-        require(isinstance(sample, dict), "(top)", "expected {iters, times}")
-        iters = finite_samples(sample.get("iters") or [], "iters")
-        times = finite_samples(sample.get("times") or [], "times")
+        iters, times = _sample_columns(sample)
         require(len(iters) == len(times), "times", "expected one time per iteration count")
         samples = tuple(t / n * 1e-9 for t, n in zip(times, iters, strict=True) if n > 0)
         return Point(scenario, "time", "s", Direction.LOWER, samples, params)
     doc = read_json(new / "estimates.json")
-    mean = doc.get("mean") if isinstance(doc, dict) else None
+    # criterion 0.2 wrote the estimates capitalised ("Mean", "Median"); 0.3+ lowercase.
+    mean = (doc.get("mean") or doc.get("Mean")) if isinstance(doc, dict) else None
     require(isinstance(mean, dict), "mean", "expected the mean estimate")
     (value,) = finite_samples([mean.get("point_estimate")], "mean.point_estimate")
     ci = mean.get("confidence_interval") or {}
@@ -70,3 +69,12 @@ def _point(new: Path, root: Path) -> Point:
         kind = "ci99" if ci.get("confidence_level") == 0.99 else "ci95"
         spread = Spread(kind, ci["lower_bound"] * 1e-9, ci["upper_bound"] * 1e-9)
     return Point(scenario, "time", "s", Direction.LOWER, (value * 1e-9,), params, spread)
+
+
+def _sample_columns(sample) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Iteration counts and total times: ``{iters, times}`` (criterion 0.3+), or the pair of
+    arrays ``[[iters...], [times...]]`` that criterion 0.2 wrote."""
+    if isinstance(sample, list) and len(sample) == 2:
+        sample = {"iters": sample[0], "times": sample[1]}
+    require(isinstance(sample, dict), "(top)", "expected {iters, times} (criterion 0.3+) or [iters, times] (0.2)")
+    return finite_samples(sample.get("iters") or [], "iters"), finite_samples(sample.get("times") or [], "times")

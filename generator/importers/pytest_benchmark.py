@@ -3,7 +3,8 @@
 Each benchmark has ``stats`` (min, max, mean, stddev, median, iqr, ops, rounds) and,
 with ``--benchmark-save-data``, ``stats.data``: the raw round times, kept as samples.
 Without them the mean is the value and mean ± stddev its spread. ``commit_info.id``
-names the commit when it is a full SHA.
+names the commit when it is a full SHA. A benchmark with ``has_error``, null ``stats`` or
+zero rounds is a failure record, never samples.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from generator.importers.base import (
+    Failed,
     FormatError,
     Item,
     Point,
@@ -25,6 +27,7 @@ from generator.importers.base import (
     require,
     require_member,
     scenario_name,
+    stable_text,
 )
 from generator.model import CommitInfo, Direction, Spread
 
@@ -39,9 +42,14 @@ def read(paths: list[Path]) -> Iterator[Item]:
 
 def _run(path: Path, doc) -> SourceRun:
     require_member(doc, "benchmarks", list, "expected a list")
-    points = []
+    points, failures = [], []
     for i, bench in enumerate(doc["benchmarks"]):
-        points.append(_point(bench, f"benchmarks[{i}]"))
+        reason = _error(bench, f"benchmarks[{i}]")
+        if reason:
+            scenario, params = _identity(bench)
+            failures.append(Failed(scenario, reason, params))
+        else:
+            points.append(_point(bench, f"benchmarks[{i}]"))
     info = doc.get("commit_info") or {}
     sha = str(info.get("id") or "")
     commit = None
@@ -53,6 +61,7 @@ def _run(path: Path, doc) -> SourceRun:
     return SourceRun(
         identity=f"{sha}\n{started}\n{path.name}",
         points=tuple(points),
+        failures=tuple(failures),
         commit=commit,
         machine=str(machine) if machine else None,
         started_at=_when(started) or None,
@@ -71,16 +80,29 @@ def _when(text) -> str:
         return ""
 
 
-def _point(bench, place: str) -> Point:
-    require(
-        isinstance(bench, dict) and "name" in bench and isinstance(bench.get("stats"), dict),
-        place,
-        "expected an object with name and stats",
-    )
-    stats = bench["stats"]
+def _error(bench, place: str) -> str:
+    """pytest-benchmark's own failure signals: ``has_error`` (the benchmarked call raised), or no
+    round timed (``stats`` null, as a benchmark disabled or errored before timing leaves it)."""
+    require(isinstance(bench, dict) and "name" in bench, place, "expected an object with name and stats")
+    if bench.get("has_error"):
+        return f"{place}: pytest-benchmark has_error: the benchmarked code raised"
+    stats = bench.get("stats")
+    if stats is None or (isinstance(stats, dict) and stats.get("rounds") == 0):
+        return f"{place}: no round was timed (stats {'null' if stats is None else 'with 0 rounds'})"
+    return ""
+
+
+def _identity(bench: dict) -> tuple[str, tuple]:
     base = str(bench.get("fullname") or bench["name"]).split("[", 1)[0]
     scenario, extra = scenario_name(base)
-    params = {str(k): str(v) for k, v in (bench.get("params") or {}).items()}
+    params = {str(k): stable_text(str(v)) for k, v in (bench.get("params") or {}).items()}
+    return scenario, (*extra, *sorted(params.items()))
+
+
+def _point(bench, place: str) -> Point:
+    require(isinstance(bench.get("stats"), dict), place, "expected an object with name and stats")
+    stats = bench["stats"]
+    scenario, params = _identity(bench)
     data = stats.get("data")
     if isinstance(data, list) and data:
         samples, spread = finite_samples(data, f"{place}.stats.data"), None
@@ -89,4 +111,4 @@ def _point(bench, place: str) -> Point:
         sd = stats.get("stddev")
         samples = (mean,)
         spread = Spread("stddev", mean - sd, mean + sd) if isinstance(sd, int | float) else None
-    return Point(scenario, "time", "s", Direction.LOWER, samples, (*extra, *sorted(params.items())), spread)
+    return Point(scenario, "time", "s", Direction.LOWER, samples, params, spread)
