@@ -410,7 +410,9 @@ def test_bencher_metric_format(tmp_path):
     _, runs = run_import("bmf", write(tmp_path, "bmf.json", doc), tmp_path)
     points = by_key(runs)
     latency = points[("parse_json", "latency", (("name", "parse::json"),))]
-    assert latency.spread == Spread("range", 87.0, 89.0) and latency.direction is Direction.LOWER
+    # BMF latency is in nanoseconds: stored in seconds, its range with it
+    assert latency.unit == "s" and latency.samples == pytest.approx((88e-9,)) and latency.direction is Direction.LOWER
+    assert (latency.spread.low, latency.spread.high) == pytest.approx((87e-9, 89e-9))
     assert points[("parse_json", "throughput", (("name", "parse::json"),))].direction is Direction.HIGHER
 
 

@@ -22,7 +22,7 @@ from generator.importers.base import (
     single_runs,
 )
 from generator.model import Spread
-from generator.units import direction
+from generator.units import canonical, direction
 
 UNITS = {"latency": "ns", "throughput": "ops/s", "instructions": "instructions", "file-size": "bytes"}
 
@@ -46,9 +46,17 @@ def _points(doc: dict) -> Iterator[Point]:
             where = f"{place}.{json.dumps(measure)}"
             require(isinstance(m, dict), where, "expected {value, lower_value, upper_value}")
             (value,) = finite_samples([m.get("value")], f"{where}.value")
+            unit = UNITS.get(measure) or _unit_named(measure)
+            target = canonical(unit)  # a measure named "ms" is stored in seconds, like every time
             spread = None
             if isinstance(m.get("lower_value"), int | float) and isinstance(m.get("upper_value"), int | float):
-                spread = Spread("range", float(m["lower_value"]), float(m["upper_value"]))
+                low, high = float(m["lower_value"]) * target.factor, float(m["upper_value"]) * target.factor
+                spread = Spread("range", low, high)
             metric, _ = scenario_name(measure)
-            unit = UNITS.get(measure, "value")
-            yield Point(scenario, metric, unit, direction(unit, measure), (value,), extra, spread)
+            samples = (value * target.factor,)
+            yield Point(scenario, metric, target.unit, direction(unit, measure), samples, extra, spread)
+
+
+def _unit_named(measure: str) -> str:
+    """A measure named by its unit (``req/s``, ``ms``) has that unit; any other name gets ``value``."""
+    return measure if canonical(measure).dimension != "other" else "value"

@@ -69,7 +69,7 @@ def read(paths: list[Path]) -> Iterator[Item]:
             continue
         parsed = _parse(text)
         problems: list[Problem] = []
-        mode = _suffix_mode(parsed)
+        mode = _suffixes(parsed)
         failures, skipped = _verdicts(parsed, mode)
         failed = {(f.scenario, f.params) for f in (*failures, *skipped)}
         points = [p for p in _points(parsed.lines, mode, str(path), problems) if (p.scenario, p.params) not in failed]
@@ -105,23 +105,36 @@ def _parse(text: str) -> _Parsed:
     return _Parsed(tuple(lines), tuple(verdicts), tuple(failed_packages), fingerprint)
 
 
-def _suffix_mode(parsed: _Parsed) -> str:
-    """What the ``-N`` suffixes of a file are: ``param`` (several GOMAXPROCS values), ``drop`` (one
-    value for the whole file) or ``name`` (part of the benchmark names).
+@dataclass(frozen=True)
+class _Suffixes:
+    """How a file's names split: ``mode`` is ``param`` (several GOMAXPROCS values), ``drop`` (one
+    value for the whole file) or ``name`` (the suffixes belong to the names); ``split`` maps
+    (package, printed name) to (benchmark name, GOMAXPROCS or None)."""
 
-    go prints every benchmark of a run once per ``-cpu`` value and writes no suffix for 1 (and so
-    never ``-1``): the suffixes are GOMAXPROCS only if every benchmark has the same set of them."""
-    split = [_split(line.name) for line in parsed.lines]
+    mode: str
+    split: dict[tuple[str, str], tuple[str, str | None]]
+
+
+def _suffixes(parsed: _Parsed) -> _Suffixes:
+    """go prints every benchmark of a run once per ``-cpu`` value and writes no suffix for 1 (and
+    so never ``-1``): the suffixes are GOMAXPROCS only if every benchmark has the same set of them.
+    A printed name that is another line's name less its suffix is that benchmark at GOMAXPROCS 1."""
+    printed = {(line.package, line.name) for line in parsed.lines}
+    stripped = {(package, _split(name)[0]) for package, name in printed if _split(name)[1]}
+    split = {key: (key[1], "1") if key in stripped else _split(key[1]) for key in printed}
     sets: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for line, (base, procs) in zip(parsed.lines, split, strict=True):
-        sets[(line.package, base)].add(procs or "1")
-    values = {frozenset(s) for s in sets.values()}
-    if len(values) != 1 or any(procs == "1" for _, procs in split):
-        return "name"
+    for (package, _), (base, procs) in split.items():
+        sets[(package, base)].add(procs or "1")
+    values = {frozenset(v) for v in sets.values()}
+    whole = {key: (key[1], None) for key in printed}
+    if len(values) != 1 or any(_split(name)[1] == "1" for _, name in printed):
+        return _Suffixes("name", whole)
     (procs_set,) = values
     if len(procs_set) > 1:
-        return "param"
-    return "drop" if all(procs for _, procs in split) else "name"
+        return _Suffixes("param", split)
+    if all(procs for _, procs in split.values()):
+        return _Suffixes("drop", {key: (base, None) for key, (base, _) in split.items()})
+    return _Suffixes("name", whole)
 
 
 def _split(name: str) -> tuple[str, str | None]:
@@ -129,14 +142,22 @@ def _split(name: str) -> tuple[str, str | None]:
     return (match.group(1), match.group(2)) if match else (name, None)
 
 
-def _identity(package: str, printed: str, mode: str) -> tuple[str, tuple]:
-    """The scenario and parameters of a benchmark as printed, under the file's suffix mode."""
-    base, procs = _split(printed) if mode != "name" else (printed, None)
+def _identity(package: str, printed: str, suffixes: _Suffixes) -> tuple[str, tuple]:
+    """The scenario and parameters of a benchmark as printed. A name seen only in a FAIL or SKIP
+    line is split the way the file's results are."""
+    base, procs = suffixes.split.get((package, printed)) or _split_like(printed, suffixes.mode)
     scenario, params = scenario_name(f"{package}/{base}" if package else base)
-    return scenario, (*params, ("gomaxprocs", procs or "1")) if mode == "param" else params
+    return scenario, (*params, ("gomaxprocs", procs or "1")) if suffixes.mode == "param" else params
 
 
-def _verdicts(parsed: _Parsed, mode: str) -> tuple[list[Failed], list[Failed]]:
+def _split_like(printed: str, mode: str) -> tuple[str, str | None]:
+    if mode == "name":
+        return printed, None
+    base, procs = _split(printed)
+    return base, procs if mode == "param" else None
+
+
+def _verdicts(parsed: _Parsed, mode: _Suffixes) -> tuple[list[Failed], list[Failed]]:
     failures, skipped, named_packages = {}, {}, set()
     for verdict, package, printed in parsed.verdicts:
         scenario, params = _identity(package, printed, mode)
@@ -152,7 +173,7 @@ def _verdicts(parsed: _Parsed, mode: str) -> tuple[list[Failed], list[Failed]]:
     return list(failures.values()), list(skipped.values())
 
 
-def _points(lines, mode: str, path: str, problems: list[Problem]) -> Iterator[Point]:
+def _points(lines, mode: _Suffixes, path: str, problems: list[Problem]) -> Iterator[Point]:
     samples: dict[tuple, list[float]] = defaultdict(list)
     for line in lines:
         if len(line.pairs) % 2:

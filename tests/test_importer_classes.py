@@ -1,0 +1,382 @@
+"""Issue 15's importer fault classes on inputs written here (not the shared cases): failure
+signals, series identity, units and directions, old layouts."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from generator.importers import FORMATS, k6, wrk
+from generator.importers.base import scenario_name, stable_text
+from generator.importers.convert import ImportOptions
+from generator.importers.session import import_items
+from generator.model import CommitInfo, Direction
+from generator.results.check import check_results, load_valid_runs
+from generator.runner.metrics import reported
+from generator.units import canonical, direction, normalise
+
+SHA = "c" * 40
+
+
+def imported(fmt: str, path: Path, tmp_path: Path, out: str = "results"):
+    tally = import_items(
+        FORMATS[fmt]([path]), ImportOptions(fmt, None, CommitInfo(SHA)), tmp_path / out, lambda s: None
+    )
+    runs = load_valid_runs(tmp_path / out) if (tmp_path / out).is_dir() else []
+    return tally, runs
+
+
+def write(tmp_path: Path, name: str, content) -> Path:
+    path = tmp_path / name
+    path.write_text(content if isinstance(content, str) else json.dumps(content))
+    return path
+
+
+def measured(runs) -> dict:
+    return {(m.scenario, m.params, m.metric): m for r in runs for m in r.measurements}
+
+
+def failures(runs) -> dict:
+    return {(f.scenario, f.params): f.reason for r in runs for f in r.failures}
+
+
+# --- class 1: a tool's own failure signals ---------------------------------------------------
+
+
+def test_gbench_errored_repetition_fails_the_whole_run_name(tmp_path):
+    bench = {"run_name": "BM_A", "run_type": "iteration", "real_time": 10.0, "cpu_time": 10.0, "iterations": 5}
+    doc = {
+        "benchmarks": [
+            {**bench, "name": "BM_A"},
+            {**bench, "name": "BM_A", "error_occurred": True, "error_message": "boom", "iterations": 0},
+            {
+                "name": "BM_Z",
+                "run_name": "BM_Z",
+                "run_type": "iteration",
+                "iterations": 0,
+                "real_time": 0,
+                "cpu_time": 0,
+            },
+        ]
+    }
+    tally, runs = imported("google-benchmark", write(tmp_path, "gb.json", doc), tmp_path)
+    assert not measured(runs)
+    reasons = failures(runs)
+    assert "boom" in reasons[("BM_A", ())] and "0 iterations" in reasons[("BM_Z", ())]
+    assert tally.failures == 2
+
+
+def test_hyperfine_partial_failure_keeps_the_good_runs_and_records_the_rest(tmp_path):
+    doc = {
+        "results": [
+            {"command": "x", "mean": 1, "user": 1, "system": 1, "times": [1.0, 0.1, 1.1], "exit_codes": [0, 1, 0]}
+        ]
+    }
+    _, runs = imported("hyperfine", write(tmp_path, "h.json", doc), tmp_path)
+    assert {k[2]: m.samples for k, m in measured(runs).items()} == {"wall_time": (1.0, 1.1)}  # user/system mix runs
+    assert failures(runs) == {("x", ()): "results[0]: exit code 1 in 1 of 3 runs"}
+
+
+def test_hyperfine_signal_killed_run_is_a_failure(tmp_path):
+    doc = {"results": [{"command": "x", "mean": 1, "times": [1.0], "exit_codes": [None]}]}
+    _, runs = imported("hyperfine", write(tmp_path, "h.json", doc), tmp_path)
+    assert failures(runs) == {("x", ()): "results[0]: killed by a signal in 1 of 1 runs"}
+
+
+WRK_SOME_ERRORS = """Running 10s test @ http://127.0.0.1:8080/
+  Latency Distribution
+     50%    1.00ms
+     99%    2.00ms
+  1000 requests in 10.00s, 1.00MB read
+  Socket errors: connect 0, read 3, write 0, timeout 2
+  Non-2xx or 3xx responses: 10
+Requests/sec:    100.00
+Transfer/sec:      1.00MB
+"""
+
+
+def test_wrk_partial_errors_are_lower_is_better_metrics_next_to_latency(tmp_path):
+    _, runs = imported("wrk", write(tmp_path, "api.txt", WRK_SOME_ERRORS), tmp_path)
+    got = {k[2]: (m.samples, m.direction) for k, m in measured(runs).items()}
+    assert got["socket_errors"] == ((5.0,), Direction.LOWER)
+    assert got["non_2xx"] == ((10.0,), Direction.LOWER)
+    assert got["non_2xx_ratio"] == ((0.01,), Direction.LOWER)
+    assert got["transfer_per_s"] == ((1024.0 * 1024,), Direction.HIGHER)  # wrk's MB is binary
+    assert got["latency_p99"][0] == pytest.approx((2e-3,))
+
+
+def test_wrk_csv_row_with_no_completed_request_is_a_failure(tmp_path):
+    text = "config,requests,duration,p50\na,100,1000000,50\na,0,1000000,0\n"
+    _, runs = imported("wrk", write(tmp_path, "w.csv", text), tmp_path)
+    assert measured(runs)[("w", (("config", "a"),), "requests_per_s")].samples == (100.0,)
+    assert failures(runs) == {("w", (("config", "a"),)): "0 requests completed (line 3)"}
+
+
+def test_runner_wrk_output_with_no_completed_request_is_an_error_not_zero_latency(tmp_path):
+    text = WRK_SOME_ERRORS.replace("1000 requests", "0 requests")
+    got = reported("wrk", text, tmp_path, None)
+    assert got.value is None and "0 requests completed" in got.error
+
+
+K6_OK = {
+    "metrics": {
+        "http_req_duration": {"avg": 50.0, "med": 40.0, "p(95)": 90.0},
+        "http_req_duration{expected_response:true}": {"avg": 100.0, "med": 80.0, "p(95)": 180.0},
+        "http_reqs": {"count": 100, "rate": 10.0},
+        "http_req_failed": {"passes": 5, "fails": 95, "value": 0.05},
+    }
+}
+
+
+def test_k6_latency_from_expected_responses_and_failed_requests_counted(tmp_path):
+    _, runs = imported("k6", write(tmp_path, "load.json", K6_OK), tmp_path)
+    got = {k[2]: m.samples for k, m in measured(runs).items()}
+    assert got["latency_avg"] == pytest.approx((0.1,)) and got["latency_p95"] == pytest.approx((0.18,))
+    assert got["failed_ratio"] == (0.05,) and got["failed_requests"] == (5.0,)
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        ({"thresholds": {"p(95)<100": True}}, "k6 thresholds failed: http_req_duration p(95)<100"),  # summary-export
+        ({"thresholds": {"p(95)<100": {"ok": False}}}, "k6 thresholds failed: http_req_duration p(95)<100"),
+    ],
+)
+def test_k6_failed_threshold_is_a_failure_in_both_layouts(tmp_path, change, reason):
+    doc = json.loads(json.dumps(K6_OK))
+    doc["metrics"]["http_req_duration"].update(change)
+    _, runs = imported("k6", write(tmp_path, "load.json", doc), tmp_path)
+    assert not measured(runs) and failures(runs) == {("load", ()): reason}
+
+
+def test_k6_passed_threshold_in_summary_export_is_not_a_failure(tmp_path):
+    doc = json.loads(json.dumps(K6_OK))
+    doc["metrics"]["http_req_duration"]["thresholds"] = {"p(95)<500": False}  # false: passed
+    _, runs = imported("k6", write(tmp_path, "load.json", doc), tmp_path)
+    assert measured(runs) and not failures(runs)
+
+
+def test_k6_every_request_failed_is_a_failure(tmp_path):
+    doc = {"metrics": {"http_req_duration": {"avg": 1.0}, "http_req_failed": {"values": {"rate": 1, "passes": 7}}}}
+    assert k6.summary_report(doc, "x").failure == "every HTTP request failed (metrics.http_req_failed: 7 failed)"
+
+
+def test_go_fail_and_skip_lines(tmp_path):
+    text = """pkg: example.com/p
+BenchmarkOk-8   	 100	 10.0 ns/op
+BenchmarkBad-8   	 100	 10.0 ns/op
+--- FAIL: BenchmarkBad-8
+    bad_test.go:9: wrong answer
+--- SKIP: BenchmarkNoNet-8
+FAIL
+FAIL	example.com/p	0.1s
+"""
+    tally, runs = imported("go", write(tmp_path, "b.txt", text), tmp_path)
+    assert set(measured(runs)) == {("example.com/p/BenchmarkOk", (), "time")}
+    assert failures(runs) == {("example.com/p/BenchmarkBad", ()): "go test: --- FAIL: BenchmarkBad-8"}
+    assert tally.skipped == 1
+
+
+def test_go_package_that_failed_without_naming_a_benchmark(tmp_path):
+    text = "pkg: example.com/p\nBenchmarkOk-8 100 10.0 ns/op\npanic: oops\nFAIL\texample.com/q\t0.1s\n"
+    _, runs = imported("go", write(tmp_path, "b.txt", text), tmp_path)
+    assert failures(runs) == {("example.com/q", ()): "go test: FAIL example.com/q"}
+
+
+def test_pytest_benchmark_error_states_are_failures(tmp_path):
+    doc = {
+        "benchmarks": [
+            {"name": "test_ok", "stats": {"mean": 0.1, "stddev": 0.01, "rounds": 5}},
+            {"name": "test_raised", "has_error": True, "stats": {"mean": 0.0, "rounds": 1}},
+            {"name": "test_untimed", "stats": None},
+        ]
+    }
+    _, runs = imported("pytest-benchmark", write(tmp_path, "p.json", doc), tmp_path)
+    assert set(measured(runs)) == {("test_ok", (), "time")}
+    assert set(failures(runs)) == {("test_raised", ()), ("test_untimed", ())}
+
+
+# --- class 2: series identity ---------------------------------------------------------------
+
+
+def go_series(tmp_path: Path, text: str) -> set:
+    _, runs = imported("go", write(tmp_path, "b.txt", text), tmp_path)
+    return {(s, p) for s, p, metric in measured(runs) if metric == "time"}
+
+
+def test_go_subbenchmark_size_suffix_is_not_gomaxprocs(tmp_path):
+    text = "BenchmarkHash/size-64 100 10 ns/op\nBenchmarkHash/size-1024 100 90 ns/op\nBenchmarkOther 100 5 ns/op\n"
+    assert go_series(tmp_path, text) == {
+        ("BenchmarkHash/size-64", ()),
+        ("BenchmarkHash/size-1024", ()),
+        ("BenchmarkOther", ()),
+    }
+
+
+def test_go_single_gomaxprocs_value_is_dropped_and_inner_size_kept(tmp_path):
+    text = "BenchmarkHash/size-1024-8 100 90 ns/op\nBenchmarkOther-8 100 5 ns/op\n"
+    assert go_series(tmp_path, text) == {("BenchmarkHash/size-1024", ()), ("BenchmarkOther", ())}
+
+
+def test_go_cpu_list_with_subbenchmarks(tmp_path):
+    text = "BenchmarkHash/size-1024 100 90 ns/op\nBenchmarkHash/size-1024-4 100 30 ns/op\n"
+    assert go_series(tmp_path, text) == {
+        ("BenchmarkHash/size-1024", (("gomaxprocs", "1"),)),
+        ("BenchmarkHash/size-1024", (("gomaxprocs", "4"),)),
+    }
+
+
+def test_unstable_parameter_text_is_normalised():
+    assert stable_text("<function square at 0x7f3a2c1b9d30>") == "<function square>"
+    assert stable_text("UNSERIALIZABLE[<object object at 0x7fe1aa>]") == "<object object>"
+    assert scenario_name("test_map[<function f at 0x7f00deadbeef>]") == scenario_name(
+        "test_map[<function f at 0x1234567>]"
+    )
+
+
+def test_asv_unserializable_params_and_addresses_give_one_series(tmp_path):
+    root = tmp_path / "asv"
+    (root / "m").mkdir(parents=True)
+    (root / "benchmarks.json").write_text(json.dumps({"b.time_f": {"type": "time", "param_names": ["fn"]}}))
+    for i, address in enumerate(("0x7f0001", "0x7f0002")):
+        doc = {
+            "commit_hash": f"{i}" * 40,
+            "date": 1_790_000_000_000 + i,
+            "version": 2,
+            "result_columns": ["result", "params", "version"],
+            "results": {"b.time_f": [[1.0], [[f"<function g at {address}>"]], "v1"]},
+        }
+        (root / "m" / f"{i}-env.json").write_text(json.dumps(doc))
+    report_runs = import_items(FORMATS["asv"]([root]), ImportOptions("asv"), tmp_path / "r", lambda s: None)
+    assert report_runs.written == 2
+    assert check_results(tmp_path / "r").series == 1
+
+
+# --- class 3: units and directions ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "unit, value, expected",
+    [
+        ("ns", 5, (5e-9, "s")),
+        ("µs", 5, (5e-6, "s")),
+        ("usec", 5, (5e-6, "s")),
+        ("ms", 5, (5e-3, "s")),
+        ("ns/iter", 5, (5e-9, "s")),
+        ("B/op", 5, (5.0, "bytes")),
+        ("KiB", 2, (2048.0, "bytes")),
+        ("kB", 2, (2000.0, "bytes")),
+        ("MB/s", 2, (2e6, "bytes/s")),
+        ("ops/sec", 2, (2.0, "ops/s")),
+        ("ops/ms", 2, (2000.0, "ops/s")),
+        ("allocs/op", 2, (2.0, "allocs/op")),
+    ],
+)
+def test_canonical_units(unit, value, expected):
+    got = normalise(value, unit)
+    assert (pytest.approx(got.value), got.unit) == (pytest.approx(expected[0]), expected[1])
+
+
+@pytest.mark.parametrize(
+    "unit, name, better",
+    [
+        ("req/s", "req_per_s", Direction.HIGHER),
+        ("ops/s", "", Direction.HIGHER),
+        ("1/s", "requests_per_s", Direction.HIGHER),
+        ("value", "throughput", Direction.HIGHER),
+        ("errors/s", "errors_per_s", Direction.LOWER),
+        ("ratio", "failed_ratio", Direction.LOWER),
+        ("s", "time", Direction.LOWER),
+        ("value", "stops", Direction.LOWER),
+        ("bytes", "allocated", Direction.LOWER),
+    ],
+)
+def test_direction_from_unit_and_name(unit, name, better):
+    assert direction(unit, name) is better
+
+
+def test_every_load_generator_metric_is_canonical_and_directed_by_the_shared_rule():
+    for table in (wrk.METRICS, k6.METRICS):
+        for name, (unit, better) in table.items():
+            assert canonical(unit).unit == unit and better is direction(unit, name), name
+
+
+def test_req_per_s_is_higher_in_every_importer_that_reads_a_custom_unit(tmp_path):
+    _, go = imported("go", write(tmp_path, "b.txt", "BenchmarkS-8 10 5 ns/op 900 req/s\n"), tmp_path, "go")
+    bmf_doc = {"s": {"req/s": {"value": 900}}}
+    _, bmf = imported("bmf", write(tmp_path, "b.json", bmf_doc), tmp_path, "bmf")
+    gab = {
+        "entries": {
+            "S": [{"commit": {"id": "a" * 40}, "tool": "go", "benches": [{"name": "s", "value": 9, "unit": "req/s"}]}]
+        }
+    }
+    _, gabs = imported("github-action-benchmark", write(tmp_path, "d.js", gab), tmp_path, "gab")
+    rates = [m for m in measured(go).values() if m.unit == "req/s"] + [
+        *measured(bmf).values(),
+        *measured(gabs).values(),
+    ]
+    assert [m.direction for m in rates] == [Direction.HIGHER] * 3
+
+
+def test_check_reports_a_unit_change_inside_a_series_naming_file_and_series(tmp_path):
+    from generator.results.codec import record_commits, to_document
+    from generator.results.store import dumps, run_path
+    from tests.conftest import make_record
+
+    out = tmp_path / "results"
+    for run_id, unit in (("r1", "us"), ("r2", "ms")):
+        record = make_record(run_id=run_id)
+        m = record.measurements[0]
+        record = replace(record, measurements=(replace(m, unit=unit),))
+        path = run_path(out, record)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dumps(to_document(record, record_commits(record))))
+    report = check_results(out)
+    (problem,) = report.problems
+    assert problem.severity == "error" and problem.path.endswith("r2.json") and "r1.json" in problem.message
+    assert f"series {m.scenario}" in problem.message and "'ms' here but in 'us'" in problem.message
+    with pytest.raises(Exception, match="holds one unit"):
+        load_valid_runs(out)  # so compare, changes and build never compare across units
+
+
+# --- class 6: old layouts -------------------------------------------------------------------
+
+
+def test_gbench_before_run_type_reads_aggregates_by_suffix(tmp_path):
+    doc = {
+        "benchmarks": [
+            {"name": "BM_X_mean", "real_time": 10.0, "cpu_time": 9.0, "time_unit": "us", "iterations": 3},
+            {"name": "BM_X_stddev", "real_time": 1.0, "cpu_time": 1.0, "time_unit": "us", "iterations": 3},
+        ]
+    }
+    _, runs = imported("google-benchmark", write(tmp_path, "gb.json", doc), tmp_path)
+    assert measured(runs)[("BM_X", (), "real_time")].samples == pytest.approx((1e-5,))
+
+
+def test_criterion_0_2_layout(tmp_path):
+    new = tmp_path / "target" / "criterion" / "parse" / "new"
+    new.mkdir(parents=True)
+    (new / "estimates.json").write_text(json.dumps({"Mean": {"point_estimate": 2000.0, "confidence_interval": {}}}))
+    _, runs = imported("criterion", tmp_path / "target" / "criterion", tmp_path)
+    assert measured(runs)[("parse", (), "time")].samples == pytest.approx((2e-6,))
+    (new / "sample.json").write_text(json.dumps([[1.0, 2.0], [1000.0, 2200.0]]))
+    _, runs = imported("criterion", tmp_path / "target" / "criterion", tmp_path, "again")
+    assert measured(runs)[("parse", (), "time")].samples == pytest.approx((1e-6, 1.1e-6))
+
+
+def test_hyperfine_before_exit_codes_and_times(tmp_path):
+    doc = {
+        "results": [{"command": "x", "mean": 0.2, "stddev": 0.01, "user": 0.1, "system": 0.0, "min": 0.1, "max": 0.3}]
+    }
+    _, runs = imported("hyperfine", write(tmp_path, "h.json", doc), tmp_path)
+    assert measured(runs)[("x", (), "wall_time")].samples == (0.2,)
+
+
+def test_an_unknown_layout_error_names_the_tool_version_expected(tmp_path):
+    tally, _ = imported("hyperfine", write(tmp_path, "h.json", {"runs": []}), tmp_path)
+    assert "hyperfine 1.x" in tally.problems[0].message
+    tally, _ = imported("google-benchmark", write(tmp_path, "g.json", {"runs": []}), tmp_path, "g")
+    assert "Google Benchmark 1.x" in tally.problems[0].message
