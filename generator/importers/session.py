@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from generator.errors import PerfpagesError
 from generator.importers.base import Item, Problem, SourceRun
 from generator.importers.convert import CommitLookup, ImportOptions, legacy_run_id, to_record
 from generator.model import RunRecord
@@ -49,15 +52,51 @@ def import_items(
     """Stream ``items`` into results files; memory holds one source run at a time."""
     tally = ImportTally()
     ids = RunIds.of(out_dir)
-    for item in items:
-        problem = _take(item, options, out_dir, lookup, tally, ids)
-        if problem is not None:
-            tally.problems.append(problem)
-            if strict:
-                break
-        if progress:
-            progress(tally)
+    with Writer(tally) as writer:
+        for item in items:
+            problem = _take(item, options, out_dir, lookup, tally, ids, writer)
+            if problem is not None:
+                tally.problems.append(problem)
+                if strict:
+                    break
+            if progress:
+                progress(tally)
     return tally
+
+
+class Writer:
+    """Creates results files in a few threads: each waits for its fsync there (which releases the
+    GIL) while the next run is converted. At most ``PENDING`` files wait, so memory stays bounded.
+    A file that cannot be created after all is taken off the tally and becomes a problem."""
+
+    PENDING = 8
+
+    def __init__(self, tally: ImportTally) -> None:
+        self.tally = tally
+        self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="perfpages-write")
+        self.pending: deque[tuple[Future, Path, int]] = deque()
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        while self.pending:
+            self._settle()
+        self.pool.shutdown()
+
+    def create(self, dest: Path, data: bytes, points: int) -> None:
+        if len(self.pending) >= self.PENDING:
+            self._settle()
+        self.pending.append((self.pool.submit(atomic_create, dest, data), dest, points))
+
+    def _settle(self) -> None:
+        future, dest, points = self.pending.popleft()
+        try:
+            future.result()
+        except (OSError, PerfpagesError) as exc:
+            self.tally.written -= 1
+            self.tally.points -= points
+            self.tally.problems.append(Problem(str(dest), "(file)", f"could not be written: {exc}"))
 
 
 @dataclass(frozen=True)
@@ -83,7 +122,15 @@ class RunIds:
         self.used[(record.machine, record.run_id)] = path
 
 
-def _take(item: Item, options: ImportOptions, out_dir: Path, lookup: CommitLookup, tally: ImportTally, ids: RunIds):
+def _take(
+    item: Item,
+    options: ImportOptions,
+    out_dir: Path,
+    lookup: CommitLookup,
+    tally: ImportTally,
+    ids: RunIds,
+    writer: Writer,
+):
     if isinstance(item, Problem):
         return item
     if not item.points:
@@ -93,10 +140,11 @@ def _take(item: Item, options: ImportOptions, out_dir: Path, lookup: CommitLooku
     if isinstance(record, Problem):
         return record
     dest = run_path(out_dir, record)
-    if dest.exists() or _imported_before(out_dir, record, options, item):
+    other = ids.user(record)
+    # The same path already taken (perhaps still being written) is the same run imported before.
+    if other == dest or dest.exists() or _imported_before(out_dir, record, options, item):
         tally.already += 1
         return None
-    other = ids.user(record)
     if other is not None:
         # `check` would refuse the pair; writing it would break the results folder.
         return Problem(
@@ -111,7 +159,7 @@ def _take(item: Item, options: ImportOptions, out_dir: Path, lookup: CommitLooku
     if problems:
         return Problem(_origin(item), problems[0].field, problems[0].message)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    atomic_create(dest, dumps(doc).encode())
+    writer.create(dest, dumps(doc).encode(), len(record.measurements))
     ids.add(record, dest)
     tally.written += 1
     tally.points += len(record.measurements)
