@@ -86,12 +86,12 @@ def zoned_history(repo: Path, inputs: Path) -> list[str]:
     return shas
 
 
-def perfpages_json(cwd: Path, *args: str):
-    """A command run in ``cwd`` in this process, its --json output parsed; asserts exit 0."""
+def perfpages_json(cwd: Path, *args: str, flag: tuple[str, ...] = ("--json",)):
+    """A command run in ``cwd`` in this process with ``flag``, its JSON output parsed; asserts exit 0."""
     old = Path.cwd()
     os.chdir(cwd)
     try:
-        done = CliRunner().invoke(cli, [*args, "--json"], catch_exceptions=False)
+        done = CliRunner().invoke(cli, [*args, *flag], catch_exceptions=False)
     finally:
         os.chdir(old)
     assert done.exit_code == 0, done.output

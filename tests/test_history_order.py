@@ -179,3 +179,13 @@ def _mkdocs(repo: Path) -> Path:
         "site_name: t\nextra_css: [perf/assets/perfpages.css]\nextra_javascript: [perf/assets/perfpages.js]\n"
     )
     return repo / "mkdocs.yml"
+
+
+def test_compare_says_which_runs_it_left_out(tmp_path):
+    repo = tmp_path / "project"
+    shas = commits_at(repo, ZONED_DATES[:3])
+    (repo / "perfpages.yml").write_text(PROJECT)
+    for i, sha in enumerate([*shas, "9" * 40]):
+        write_head(repo / "results", sha, f"r{i}", value=1.0 + i / 1000)
+    done = perfpages_json(repo, "compare", shas[1], shas[2], flag=("--format", "json"))
+    assert done["order"]["source"] == "git" and [x["runs"] for x in done["order"]["left_out"]] == [1]
