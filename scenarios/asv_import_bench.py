@@ -136,7 +136,9 @@ def timed(tool: str, argv: list[str], cwd: Path) -> Timing:
     if child.returncode:
         raise SystemExit(f"{tool} exited with {child.returncode}")
     cpu = usage.ru_utime + usage.ru_stime
-    return Timing(tool, round(seconds, 2), round(cpu, 2), round(usage.ru_maxrss / 1024, 1))
+    timing = Timing(tool, round(seconds, 2), round(cpu, 2), round(usage.ru_maxrss / 1024, 1))
+    print(timing, file=sys.stderr, flush=True)  # a long run stopped later still leaves this
+    return timing
 
 
 def main() -> int:
