@@ -86,6 +86,24 @@ def first_parent_shas(repo: git.Repo, branch: str) -> list[str]:
     raise GitError(f"no branch {branch!r} (nor origin/{branch}); set project.main_branch in perfpages.yml")
 
 
+def is_shallow(repo: git.Repo) -> bool:
+    """A clone made with ``--depth`` (actions/checkout's default): most history is not in it."""
+    return repo.git.rev_parse("--is-shallow-repository").strip() == "true"
+
+
+def missing_commits(repo: git.Repo, shas: list[str]) -> list[str]:
+    """Those of ``shas`` (full SHAs) that are not commits in the local repository; gitpython asks
+    one long-lived ``git cat-file --batch-check`` process, so thousands cost milliseconds."""
+    return [sha for sha in shas if not _has_commit(repo, sha)]
+
+
+def _has_commit(repo: git.Repo, sha: str) -> bool:
+    try:
+        return repo.odb.info(bytes.fromhex(sha)).type == b"commit"
+    except (ValueError, GitCommandError):
+        return False
+
+
 def merge_base(repo: git.Repo, a: str, b: str) -> str:
     bases = repo.merge_base(a, b)
     if not bases:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from generator.errors import Location
@@ -65,6 +66,14 @@ class Command:
 
 
 Params = tuple[tuple[str, str], ...]
+
+
+def instant(stamp: str) -> float:
+    """An ISO 8601 time as seconds since the epoch: the one way times are compared, since as text
+    ``12:00+09:00`` sorts after ``20:00-08:00`` of the evening before, which is an hour later.
+    A time without an offset is taken as UTC. Raises ValueError for text that is not a time."""
+    moment = datetime.fromisoformat(stamp)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def scenario_label(name: str, params: Params) -> str:

@@ -115,7 +115,7 @@ def asv_regressions(root: Path, ds: Dataset, src: Path, results: Path) -> list[d
     revisions = json.loads(index_file.read_text())["revision_to_hash"] if index_file.is_file() else {}
     benchmarks = json.loads((src / "benchmarks.json").read_text())
     runs = load_valid_runs(results)
-    order, _ = main_order(results, "main", runs)  # no repository: commit dates decide
+    order = main_order(results, "main", runs).shas  # no repository: commit dates decide
     histories = [analyse_history(s) for s in build_series(runs, order)]
     position = {sha: i for i, sha in enumerate(order)}
     rows = []

@@ -206,7 +206,7 @@ def test_a_damaged_cache_is_rebuilt_not_trusted(project):
 def _keys(project: Path) -> dict[tuple[str, str], str]:
     loaded = load_valid_files(project / "results")
     runs = [r.record for r in loaded]
-    order, _ = main_order(project / "perfpages.yml", "main", runs)
+    order = main_order(project / "perfpages.yml", "main", runs).shas
     digests = {(r.record.machine, r.record.run_id): r.digest for r in loaded}
     return comparison_keys(runs, digests, order, {"wall_time": 0.01})
 
@@ -261,7 +261,7 @@ def test_a_page_keeps_only_the_rows_it_shows_but_counts_every_series(tmp_path):
     write_run(project / "results", replace(wide, measurements=(*wide.measurements, *extra)))
     config = load_config(str(project / "perfpages.yml"))
     runs = [r.record for r in load_valid_files(project / "results")]
-    site = gather(config, runs, main_order(project / "perfpages.yml", "main", runs)[0])
+    site = gather(config, runs, main_order(project / "perfpages.yml", "main", runs).shas)
     comparison = site.pulls[0].latest
     total = 3 + OTHERS_SHOWN + 5
     assert comparison.summary.series == total
@@ -278,7 +278,7 @@ def test_comparison_cache_without_a_folder_keeps_nothing(project):
     memo = ComparisonCache(None, _keys(project))
     config = load_config(str(project / "perfpages.yml"))
     runs = [r.record for r in load_valid_files(project / "results")]
-    site = gather(config, runs, main_order(project / "perfpages.yml", "main", runs)[0], memo)
+    site = gather(config, runs, main_order(project / "perfpages.yml", "main", runs).shas, memo)
     assert site.pulls and memo.get(runs[-1]) is None
 
 

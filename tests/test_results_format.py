@@ -80,7 +80,7 @@ def test_clean_folder_checks_ok_with_counts(tmp_path):
     write_doc(root, good_doc())
     write_doc(root, good_doc(id="r2"))  # same commit again: more runs, same points
     report = check_results(root)
-    assert report.ok and report.to_json() == {"runs": 2, "series": 2, "points": 2, "problems": []}
+    assert report.ok and report.to_json() == {"runs": 2, "series": 2, "points": 2, "left_out": 0, "problems": []}
 
 
 def test_truncated_json_names_file_line_and_says_how_to_fix(tmp_path):

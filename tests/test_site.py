@@ -220,7 +220,7 @@ def test_chart_clicks_lead_to_compare_pages_for_both_url_styles(project, directo
 
     config = load_config(str(project / "perfpages.yml"))
     runs = load_valid_runs(project / "results")
-    site = gather(config, runs, main_order(project / "perfpages.yml", "main", runs)[0])
+    site = gather(config, runs, main_order(project / "perfpages.yml", "main", runs).shas)
     group = site.scenarios[0]
     text = scenario_page(site, group, urls.Links(urls.scenario_page(group.slug), directory_urls))
     assert f'data-compare="{root}" data-suffix="{suffix}"' in text

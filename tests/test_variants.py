@@ -257,7 +257,7 @@ def test_results_without_the_axis_dimension_make_no_page(tmp_path):
         for m in old.measurements
         if dict(m.params)["variant"] == "servy" and dict(m.params)["body_size"] == "10"
     )
-    site = gather(config, [RunRecord("r", "bm-1", old.head, "t", "t", "t", {}, flat)], [sha(1)])
+    site = gather(config, [RunRecord("r", "bm-1", old.head, old.started_at, old.finished_at, "t", {}, flat)], [sha(1)])
     assert site.variant_sets == ()
 
 

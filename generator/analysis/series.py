@@ -19,7 +19,7 @@ import numpy as np
 
 from generator.analysis.comparison import SeriesInput
 from generator.analysis.noise import NOISE_HISTORY
-from generator.model import Direction, MeasureKind, MeasurementTable, Params, RunRecord, scenario_label
+from generator.model import Direction, MeasureKind, MeasurementTable, Params, RunRecord, instant, scenario_label
 
 ENVIRONMENT_FIELDS = ("cpu_model", "kernel", "governor")
 
@@ -143,7 +143,7 @@ def build_series(runs: Iterable[RunRecord], main_order: list[str]) -> list[Serie
 
     Several runs of one commit pool their samples, in the order the runs started."""
     rows = _Rows(main_order)
-    for record in sorted(runs, key=lambda r: r.started_at):
+    for record in sorted(runs, key=lambda r: instant(r.started_at)):
         if record.kind == "commit":  # A/B runs are judged as comparisons, not as main history
             rows.add(record)
     return rows.series()

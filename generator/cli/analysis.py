@@ -11,6 +11,7 @@ from rich.table import Table
 
 from generator import git
 from generator.analysis import changepoints
+from generator.analysis.comparison import ComparisonReport
 from generator.analysis.comparison import compare as compare_series
 from generator.analysis.csvinput import read_csv_series
 from generator.analysis.history import analyse_history
@@ -25,13 +26,14 @@ from generator.cli.app import (
     fmt_value,
     out,
     results_option,
+    say_order,
 )
 from generator.config import load_config
 from generator.errors import PerfpagesError
 from generator.render.comment import CommentContext, render_comment
 from generator.render.comparison import history_json, report_json, report_markdown
 from generator.results.check import load_valid_runs
-from generator.results.order import main_order
+from generator.results.order import MainOrder, main_order, with_comparisons
 
 
 @cli.command()
@@ -60,9 +62,9 @@ def compare(base, head, config_path, results_dir, machine, fmt, fail_on) -> None
     rustc-perf/rustls fence rule is reported beside it. BASE and HEAD are any git
     revisions; an interleaved `run --against` of exactly these commits is preferred.
     """
-    report = load_comparison(config_path, results_dir, base, head, machine)
+    report, order = load_comparison(config_path, results_dir, base, head, machine)
     if fmt == "json":
-        emit_json(report_json(report))
+        emit_json(report_json(report) | {"order": order.to_json()})
     elif fmt == "markdown":
         click.echo(report_markdown(report), nl=False)
     elif fmt == "comment":
@@ -72,23 +74,28 @@ def compare(base, head, config_path, results_dir, machine, fmt, fail_on) -> None
         click.echo(render_comment(report, context).body, nl=False)
     else:
         _print_comparison(report)
+    if fmt != "json":
+        say_order(order)
     if fail_on == "regression" and report.regressions:
         sys.exit(EXIT_REGRESSION)
 
 
-def load_comparison(config_path: str, results_dir: str, base: str, head: str, machine: str | None):
+def load_comparison(
+    config_path: str, results_dir: str, base: str, head: str, machine: str | None
+) -> tuple[ComparisonReport, MainOrder]:
     config = load_config(config_path)
     repo = git.open_repo(Path(config_path).resolve().parent)
     base_sha, head_sha = git.commit_info(repo, base).sha, git.commit_info(repo, head).sha
     runs = load_valid_runs(Path(results_dir))
-    series = build_series(runs, git.first_parent_shas(repo, config.project.main_branch))
+    order = main_order(Path(config_path), config.project.main_branch, runs)
+    series = build_series(runs, order.shas)
     inputs = comparison_inputs(series, SampleIndex.of(runs), base_sha, head_sha, machine)
     if not any(i.base_samples and i.head_samples for i in inputs):
         raise PerfpagesError(
             f"no series has results for both {base_sha[:12]} and {head_sha[:12]}; "
             "run `perfpages run --against BASE` or measure both commits first"
         )
-    return compare_series(base_sha, head_sha, inputs, dict(config.project.floors))
+    return compare_series(base_sha, head_sha, inputs, dict(config.project.floors)), order
 
 
 def _print_comparison(report) -> None:
@@ -129,13 +136,13 @@ def changes(config_path: str, results_dir: str, as_json: bool) -> None:
     """
     config = load_config(config_path)
     runs = load_valid_runs(Path(results_dir))
-    order, source = main_order(Path(config_path), config.project.main_branch, runs)
-    if source != "git":
-        err.print("no git repository here: commits are ordered by their commit dates", highlight=False)
-    histories = [analyse_history(s) for s in build_series(runs, order)]
+    order = with_comparisons(main_order(Path(config_path), config.project.main_branch, runs), runs)
+    histories = [analyse_history(s) for s in build_series(runs, order.shas)]
     if as_json:
-        emit_json([history_json(h) for h in histories if h.changes or h.pending or h.discontinuities])
+        shown = [history_json(h) for h in histories if h.changes or h.pending or h.discontinuities]
+        emit_json({"order": order.to_json(), "series": shown})
         return
+    say_order(order)
     table = Table("series", "commits", "change", "verdict", title="changes on main", title_justify="left")
     for h in histories:
         label = escape(f"{h.series.key.label} {h.series.key.metric} ({h.series.key.machine})")

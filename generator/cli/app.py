@@ -16,7 +16,7 @@ import contextlib
 import json
 import os
 import sys
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from rich.console import Console
@@ -24,6 +24,9 @@ from rich.markup import escape
 
 from generator import __version__
 from generator.errors import PerfpagesError
+
+if TYPE_CHECKING:
+    from generator.results.order import MainOrder
 
 EXIT_SCENARIO_FAILED = 3
 EXIT_REGRESSION = 4
@@ -86,6 +89,12 @@ def cli() -> None:
 def emit_json(doc) -> None:
     # Plain json.dumps, not rich: rich wraps long lines at the console width, which breaks JSON.
     click.echo(json.dumps(doc, indent=2, sort_keys=True))
+
+
+def say_order(order: MainOrder) -> None:
+    """Why commit dates decide the order, and which runs no series holds: never left unsaid."""
+    for message in order.messages():
+        err.print(f"[yellow]note:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def main() -> NoReturn:

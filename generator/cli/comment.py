@@ -8,14 +8,15 @@ from pathlib import Path
 
 import click
 
-from generator import git
 from generator.analysis.comparison import compare
 from generator.analysis.series import SampleIndex, build_series, comparison_inputs
 from generator.cli.app import EXIT_REGRESSION, cli, config_option, emit_json, err, fail_on_option, results_option
 from generator.config import load_config
 from generator.errors import PerfpagesError
+from generator.model import instant
 from generator.render.comment import MARKER, CommentContext, render_comment
 from generator.results.check import load_valid_files
+from generator.results.order import main_order
 from generator.results.store import LoadedRun, profiles_dir_for
 from generator.site import urls
 from generator.site.judging import profile_pairs
@@ -63,9 +64,9 @@ def comment(pull_request, head, config_path, results_dir, site_url, out_file, as
     loaded = load_valid_files(Path(results_dir))
     chosen = _choose_run(loaded, pull_request, head)
     record = chosen.record
-    repo = git.open_repo(Path(config_path).resolve().parent)
     runs = [r.record for r in loaded]
-    series = build_series(runs, git.first_parent_shas(repo, config.project.main_branch))
+    order = main_order(Path(config_path), config.project.main_branch, runs)
+    series = build_series(runs, order.shas)
     inputs = comparison_inputs(series, SampleIndex.of(runs), record.base.sha, record.head.sha)
     report = compare(record.base.sha, record.head.sha, inputs, dict(config.project.floors))
     context = _context(chosen, loaded, site_url)
@@ -97,7 +98,7 @@ def _choose_run(loaded: list[LoadedRun], pull_request: int | None, head: str | N
     """The first A/B run of the chosen head: the same run that names the head's permanent page."""
     ab = sorted(
         (r for r in loaded if r.record.base is not None),
-        key=lambda r: (r.record.started_at, r.record.run_id, r.record.machine),
+        key=lambda r: (instant(r.record.started_at), r.record.run_id, r.record.machine),
     )
     if pull_request is not None:
         ab = [r for r in ab if r.record.pull_request == pull_request]
@@ -108,7 +109,7 @@ def _choose_run(loaded: list[LoadedRun], pull_request: int | None, head: str | N
         raise PerfpagesError(
             f"no A/B run for {what} in the results; run `perfpages run --against BASE --pr N` on the PR first"
         )
-    newest_head = max(ab, key=lambda r: r.record.finished_at).record.head.sha
+    newest_head = max(ab, key=lambda r: instant(r.record.finished_at)).record.head.sha
     return next(r for r in ab if r.record.head.sha == newest_head)
 
 

@@ -25,7 +25,12 @@ from generator.results.check import check_results
 
 @cli.command()
 @results_option("Results folder to validate.")
-@click.option("--json", "as_json", is_flag=True, help='Print {"runs": N, "series": S, "points": P, "problems": [...]}.')
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='Print {"runs": N, "series": S, "points": P, "left_out": F, "problems": [...]}.',
+)
 def check(results_dir: str, as_json: bool) -> None:
     """Validate every results file; exit 1 if any has a problem.
 
@@ -40,8 +45,10 @@ def check(results_dir: str, as_json: bool) -> None:
     else:
         for problem in report.problems:
             err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
+        left_out = f", {report.left_out} files left out for their errors above" if report.left_out else ""
         err.print(
-            f"{report.runs} runs, {report.series} series, {report.points} points, {len(report.problems)} problems",
+            f"{report.runs} runs, {report.series} series, {report.points} points, "
+            f"{len(report.problems)} problems{left_out}",
             highlight=False,
         )
     if not report.ok:

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from generator.cli.app import cli, config_option, emit_json, err, results_option
+from generator.cli.app import cli, config_option, emit_json, err, results_option, say_order
 from generator.errors import PerfpagesError
 from generator.site.build import GenerateReport, generate, mkdocs_build, mkdocs_settings
 
@@ -116,12 +116,12 @@ def _fingerprint(config_path: Path, results_dir: Path) -> tuple:
 
 def _print_report(report: GenerateReport) -> None:
     s = report.stats
-    order = "" if report.order_source == "git" else " (no git history: commits ordered by date)"
     err.print(
         f"generated {report.pages} pages, {report.files} files from {report.runs} runs, {report.series} series "
-        f"in {report.seconds:.1f} s: {s.written} written, {s.unchanged} unchanged, {s.deleted} deleted{order}",
+        f"in {report.seconds:.1f} s: {s.written} written, {s.unchanged} unchanged, {s.deleted} deleted",
         highlight=False,
     )
+    say_order(report.order)
     for warning in report.warnings:
         err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
 
@@ -135,7 +135,9 @@ def _report_json(report: GenerateReport, mkdocs_seconds: float | None, site_dir:
         "written": report.stats.written,
         "unchanged": report.stats.unchanged,
         "deleted": report.stats.deleted,
-        "order": report.order_source,
+        "order": report.order.source,
+        "order_note": report.order.note,
+        "left_out": [x.to_json() for x in report.order.left_out],
         "generate_seconds": round(report.seconds, 3),
         "mkdocs_seconds": None if mkdocs_seconds is None else round(mkdocs_seconds, 3),
         "site_dir": str(site_dir),

@@ -1,7 +1,9 @@
 """Source runs -> ordinary results files, one per run, written once.
 
-Re-importing the same input adds nothing: a run's file name comes from a hash of its
-source identity, and an existing file is never rewritten. Commit metadata comes from
+Re-importing the same input adds nothing: a run's id is a hash of its source identity,
+the commit it measured and its machine, so it is unique per (source run, commit, machine)
+while the same input for the same commit gives the same file, and an existing file is
+never rewritten. Commit metadata comes from
 the source when it has it, else from ``--commit`` looked up in the local repository.
 """
 
@@ -34,9 +36,8 @@ def to_record(run: SourceRun, options: ImportOptions, lookup: CommitLookup) -> R
         return Problem(run.identity, "(commit)", "this format does not say which commit it measured; pass --commit")
     machine = machine_name(options.machine or run.machine or "imported")
     started = run.started_at or commit.committer_date or EPOCH
-    digest = hashlib.sha1(f"{options.format}\n{run.identity}".encode()).hexdigest()[:16]
     return RunRecord(
-        run_id=f"imp-{digest}",
+        run_id=run_id(options.format, run.identity, commit.sha, machine),
         machine=machine,
         head=commit,
         started_at=started,
@@ -63,17 +64,32 @@ def to_record(run: SourceRun, options: ImportOptions, lookup: CommitLookup) -> R
     )
 
 
+def run_id(fmt: str, identity: str, commit: str, machine: str) -> str:
+    """``imp-`` and 16 hex digits. Deterministic tools (sizes, instruction counts) give identical
+    bytes on many commits, so the commit and the machine are part of what is hashed."""
+    digest = hashlib.sha1(f"{fmt}\n{identity}\n{commit}\n{machine}".encode()).hexdigest()[:16]
+    return f"imp-{digest}"
+
+
+def legacy_run_id(fmt: str, identity: str) -> str:
+    """The id imports before the commit and machine were hashed gave: re-importing an input
+    imported then must still say "already imported", not write it a second time."""
+    digest = hashlib.sha1(f"{fmt}\n{identity}".encode()).hexdigest()[:16]
+    return f"imp-{digest}"
+
+
 def _merged(points: tuple[Point, ...]) -> list[Point]:
     """One point per (scenario, params, metric): a source that lists a benchmark twice in one run
     (swc's history does) gives it two samples, not two entries the results format would refuse."""
     merged: dict[tuple, Point] = {}
     for p in points:
-        key = (p.scenario, tuple(sorted(p.params)), p.metric)
+        params = tuple(sorted(p.params))
+        key = (p.scenario, params, p.metric)
         if key in merged:
             first = merged[key]
             merged[key] = replace(first, samples=first.samples + p.samples, spread=None)
         else:
-            merged[key] = replace(p, params=key[1])
+            merged[key] = p if params == p.params else replace(p, params=params)  # replace costs: 400k points
     return list(merged.values())
 
 

@@ -2,14 +2,16 @@
 rustls's and rustc-perf's bots, and short enough for GitHub.
 
 It carries a hidden marker so a workflow edits one comment in place. When it would pass
-GitHub's 65,536-character limit it drops the "other differences" tables first, then the
-rows of the significant ones, and says so with a link to the full page.
+GitHub's 65,536-character limit it drops the "other differences" tables first, then caps
+the lists of missing, new and failed scenarios with a count, then improvement rows, and
+regression rows only last; every cut falls between rows and links to the full page. The
+summary, the statistics line and the checkout details are always kept.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from generator.analysis.comparison import ComparisonReport, SeriesVerdict
@@ -48,10 +50,24 @@ class Comment:
 
 @dataclass(frozen=True)
 class _Shape:
-    """How much of the comment to show; shrunk step by step until it fits."""
+    """How much of the comment to show; shrunk step by step until it fits. The regressions go last."""
 
-    others: bool = True
-    rows: int | None = None  # significant rows per metric; None for all
+    others: bool = True  # the folded tables of series within noise
+    listed: int | None = None  # names shown per list of missing, new and failed scenarios; None for all
+    improvements: int | None = None  # significant improvement rows per metric; None for all
+    regressions: int | None = None  # significant regression rows per metric: cut only when nothing else is left
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """A rendered comment in three parts: only the middle is ever cut, and only at a line end."""
+
+    head: str  # marker, overall result, summary, the note that the comment was shortened
+    middle: str  # a section per metric; missing, new and failed scenarios
+    tail: str  # the statistics line and the checkout details
+
+    def __str__(self) -> str:
+        return "\n".join(p for p in (self.head, self.middle, self.tail) if p)
 
 
 def overall(report: ComparisonReport, failures: tuple[Failure, ...]) -> str:
@@ -69,27 +85,56 @@ def overall(report: ComparisonReport, failures: tuple[Failure, ...]) -> str:
     return result
 
 
+LIST_CAPS = (50, 10, 3)  # names per list as the comment shrinks: enough to recognise a rename
+LABEL_CHARS = 300  # a longer scenario label or subject is shortened; the full page has it whole
+CUT_NOTE = "_…cut here to fit GitHub's 65,536-character limit; the full page has the rest._\n"
+
+
 def render_comment(report: ComparisonReport, context: CommentContext, limit: int = LIMIT) -> Comment:
-    shapes = [_Shape(), _Shape(others=False)]
-    rows = max((len(v) for v in _by_metric(report.changed).values()), default=0)
-    while rows > 1:
-        rows //= 2
-        shapes.append(_Shape(others=False, rows=rows))
-    shapes.append(_Shape(others=False, rows=0))
-    for i, shape in enumerate(shapes):
-        body = _render(report, context, shape, truncated=i > 0)
+    """The comment, at most ``limit`` characters. Shrinking drops, in turn: the folded tables,
+    names beyond a few in each list (with a count and a link), improvement rows, and last the
+    regression rows; each cut falls between rows and says how many it left out."""
+    for i, shape in enumerate(_shapes(report)):
+        parts = _render(report, context, shape, truncated=i > 0)
+        body = str(parts)
         if len(body) <= limit:
-            break
-    else:
-        body = body[: limit - 200] + "\n\n_…cut at GitHub's comment limit._\n"
-    return Comment(body, i > 0, len(report.regressions), len(report.improvements))
+            return Comment(body, i > 0, len(report.regressions), len(report.improvements))
+    return Comment(_cut(parts, limit), True, len(report.regressions), len(report.improvements))
 
 
-def _render(report: ComparisonReport, context: CommentContext, shape: _Shape, truncated: bool) -> str:
-    parts = [MARKER, "## Benchmark results\n", f"### Overall result: {overall(report, context.failures)}\n"]
-    parts.append(_summary_line(report, context))
+def _shapes(report: ComparisonReport) -> Iterator[_Shape]:
+    yield _Shape()
+    yield _Shape(others=False)
+    for cap in LIST_CAPS:
+        yield _Shape(others=False, listed=cap)
+    listed = LIST_CAPS[-1]
+    by_metric = _by_metric(report.changed).values()
+    for rows in _halvings(max((sum(v.verdict is Verdict.IMPROVED for v in vs) for vs in by_metric), default=0)):
+        yield _Shape(others=False, listed=listed, improvements=rows)
+    for rows in _halvings(max((sum(v.verdict is Verdict.REGRESSED for v in vs) for vs in by_metric), default=0)):
+        yield _Shape(others=False, listed=listed, improvements=0, regressions=rows)
+
+
+def _halvings(n: int) -> Iterator[int]:
+    while n > 0:
+        n //= 2
+        yield n
+
+
+def _cut(parts: _Parts, limit: int) -> str:
+    """Last resort: the middle cut at the last line end that fits, every <details> it opened closed."""
+    room = limit - len(parts.head) - len(parts.tail) - len(CUT_NOTE) - 64
+    kept = parts.middle[: max(room, 0)].rpartition("\n")[0]
+    kept += "\n</details>\n" * (kept.count("<details>") - kept.count("</details>"))
+    body = str(_Parts(parts.head, kept + "\n" + CUT_NOTE, parts.tail))
+    return body if len(body) <= limit else _Parts(parts.head[: limit // 2].rpartition("\n")[0], CUT_NOTE, "").head
+
+
+def _render(report: ComparisonReport, context: CommentContext, shape: _Shape, truncated: bool) -> _Parts:
+    head = [MARKER, "## Benchmark results\n", f"### Overall result: {overall(report, context.failures)}\n"]
+    head.append(_summary_line(report, context))
     if truncated:
-        parts.append(
+        head.append(
             "_This comment was shortened to fit GitHub's 65,536-character limit; "
             + (
                 f"the [full comparison]({safe_url(context.page_url)}) lists every series._\n"
@@ -98,12 +143,12 @@ def _render(report: ComparisonReport, context: CommentContext, shape: _Shape, tr
             )
         )
     changed_ids = {id(v) for v in report.changed}
-    for metric, verdicts in _by_metric(report.series).items():
-        parts.append(_metric_section(metric, verdicts, changed_ids, context, shape))
-    parts.append(_missing_new_failed(report, context.failures))
-    parts.append(_statistics_line(report))
-    parts.append(_checkout(context))
-    return "\n".join(p for p in parts if p)
+    middle = [
+        _metric_section(metric, vs, changed_ids, context, shape) for metric, vs in _by_metric(report.series).items()
+    ]
+    middle.append(_missing_new_failed(report, context, shape.listed))
+    tail = [_statistics_line(report), _checkout(context)]
+    return _Parts(*("\n".join(p for p in part if p) for part in (head, middle, tail)))
 
 
 def _summary_line(report: ComparisonReport, context: CommentContext) -> str:
@@ -135,7 +180,7 @@ def _metric_section(metric, verdicts, changed_ids, context: CommentContext, shap
     others = sorted((v for v in verdicts if id(v) not in changed_ids), key=lambda v: -abs(v.change or 0))
     lines = [f"### {escape(title)} ({direction})\n"]
     if significant:
-        shown = significant if shape.rows is None else significant[: shape.rows]
+        shown = _significant_shown(significant, shape)
         if shown:
             lines.append(table(HEADERS, [_row(v, context, marked=True) for v in shown]) + "\n")
         if len(shown) < len(significant):
@@ -153,9 +198,23 @@ def _metric_section(metric, verdicts, changed_ids, context: CommentContext, shap
     return "\n".join(lines)
 
 
+def _significant_shown(significant: list[SeriesVerdict], shape: _Shape) -> list[SeriesVerdict]:
+    """The first ``shape.regressions`` regressions and ``shape.improvements`` improvements, in order."""
+    caps = {Verdict.REGRESSED: shape.regressions, Verdict.IMPROVED: shape.improvements}
+    seen: dict[Verdict, int] = defaultdict(int)
+    shown = []
+    for v in significant:
+        seen[v.verdict] += 1
+        cap = caps.get(v.verdict)
+        if cap is None or seen[v.verdict] <= cap:
+            shown.append(v)
+    return shown
+
+
 def _row(v: SeriesVerdict, context: CommentContext, marked: bool) -> list[str]:
     s = v.series
-    name = escape(s.label) if len(context.machines) <= 1 else f"{escape(s.label)} ({escape(s.machine)})"
+    name = escape(_short(s.label))
+    name = name if len(context.machines) <= 1 else f"{name} ({escape(s.machine)})"
     change = percent(v.change)
     profile = (context.profile_urls or {}).get((s.machine, s.label)) if s.metric == "instructions" else None
     if profile:
@@ -172,20 +231,38 @@ def _row(v: SeriesVerdict, context: CommentContext, marked: bool) -> list[str]:
     ]
 
 
-def _missing_new_failed(report: ComparisonReport, failures: tuple[Failure, ...]) -> str:
+def _missing_new_failed(report: ComparisonReport, context: CommentContext, listed: int | None) -> str:
     lines = []
     for title, labels in (("Missing at head", report.missing), ("New at head", report.new)):
         if labels:
-            lines.append(f"**{title}:** " + ", ".join(escape(label) for label in labels) + "\n")
+            shown = labels if listed is None else labels[:listed]
+            names = ", ".join(escape(_short(label)) for label in shown)
+            lines.append(f"**{title}:** {names}{_more(len(labels) - len(shown), context)}\n")
+    failures = context.failures
     if failures:
+        shown = failures if listed is None else failures[:listed]
         lines.append("**Failed scenarios:**\n")
         lines += [
-            f"- {escape(scenario_label(f.scenario, f.params))} at `{f.commit[:12]}` ({escape(f.phase)}): "
-            f"{escape(f.reason)}"
-            for f in failures
+            f"- {escape(_short(scenario_label(f.scenario, f.params)))} at `{f.commit[:12]}` ({escape(f.phase)}): "
+            f"{escape(_short(f.reason))}"
+            for f in shown
         ]
+        if len(shown) < len(failures):
+            lines.append(f"- {_more(len(failures) - len(shown), context).removeprefix(' ')}")
         lines.append("")
     return "\n".join(lines)
+
+
+def _more(hidden: int, context: CommentContext) -> str:
+    if not hidden:
+        return ""
+    page = f"[full page]({safe_url(context.page_url)})" if context.page_url else "full page"
+    return f" … and {hidden:,} more on the {page}."
+
+
+def _short(text: str) -> str:
+    """Untrusted text cut before escaping (a cut escape would be broken markup)."""
+    return text if len(text) <= LABEL_CHARS else text[:LABEL_CHARS] + "…"
 
 
 def _statistics_line(report: ComparisonReport) -> str:
@@ -206,7 +283,7 @@ def _statistics_line(report: ComparisonReport) -> str:
 
 def _checkout(context: CommentContext) -> str:
     def commit(role: str, info: CommitInfo) -> str:
-        return f"- {role}: `{info.sha}` {escape(info.subject)}"
+        return f"- {role}: `{info.sha}` {escape(_short(info.subject))}"
 
     lines = [
         "<details><summary>Checkout details</summary>\n",
@@ -214,7 +291,7 @@ def _checkout(context: CommentContext) -> str:
         commit("Head", context.head),
     ]
     if context.branch:
-        lines.append(f"- Branch: {escape(context.branch)}")
+        lines.append(f"- Branch: {escape(_short(context.branch))}")
     if context.machines:
         lines.append("- Machine: " + ", ".join(escape(m) for m in context.machines))
     if context.ci_url and context.ci_url.startswith("https://"):

@@ -26,11 +26,17 @@ class CheckReport:
     def ok(self) -> bool:
         return not any(p.severity == "error" for p in self.problems)
 
+    @property
+    def left_out(self) -> int:
+        """Files not counted in runs, series and points: each has an error among the problems."""
+        return len({p.path for p in self.problems if p.severity == "error"})
+
     def to_json(self) -> dict:
         return {
             "runs": self.runs,
             "series": self.series,
             "points": self.points,
+            "left_out": self.left_out,
             "problems": [p.to_json() for p in self.problems],
         }
 

@@ -1,19 +1,115 @@
-"""The order of commits on the main branch, which every series follows."""
+"""The order of commits on the main branch, which every series follows, and the runs it leaves out.
+
+Git's first-parent history decides when the local repository holds it. Otherwise commit dates
+decide, compared as instants: a shallow clone, no repository or no main branch, results whose
+commits are mostly not in this repository (a separate benchmark repository), or a history in
+which no run's commit is on main. The dashboard is then never empty while results exist.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from generator import git
 from generator.errors import GitError
-from generator.model import RunRecord
+from generator.model import RunRecord, instant
+
+FULL_HISTORY_HINT = (
+    "for git's order, fetch the whole history (actions/checkout with `fetch-depth: 0`, or `git fetch --unshallow`)"
+)
 
 
-def main_order(config_path: Path, branch: str, runs: list[RunRecord]) -> tuple[list[str], str]:
-    """First-parent history of the main branch from git, and "git"; without a repository
-    (a shallow copy, an imported history), the commit dates decide, and "results"."""
+@dataclass(frozen=True)
+class LeftOut:
+    """Runs of single commits that no series holds, for one reason."""
+
+    reason: str
+    runs: int
+    example: str  # the full SHA of one such commit
+
+    def to_json(self) -> dict:
+        return {"reason": self.reason, "runs": self.runs, "example": self.example}
+
+    def __str__(self) -> str:
+        return f"{self.runs} run{'s' * (self.runs != 1)} left out: {self.reason} (e.g. {self.example[:12]})"
+
+
+@dataclass(frozen=True)
+class MainOrder:
+    """Full SHAs of main, oldest first. ``source`` is "git", or "results" when their commit dates
+    decide, and then ``note`` says why."""
+
+    shas: list[str]
+    source: str
+    note: str = ""
+    left_out: tuple[LeftOut, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"source": self.source, "note": self.note, "left_out": [x.to_json() for x in self.left_out]}
+
+    def messages(self) -> list[str]:
+        """What a command tells its user about the order: why dates decide, and what no series holds."""
+        return ([f"commits ordered by commit date: {self.note}"] if self.note else []) + [str(x) for x in self.left_out]
+
+
+def main_order(config_path: Path, branch: str, runs: list[RunRecord]) -> MainOrder:
+    """First-parent history of ``branch`` from the repository around ``config_path``, or commit
+    dates when git cannot give a full order of these runs (see the module docstring)."""
+    heads = [r for r in runs if r.base is None]
     try:
-        return git.first_parent_shas(git.open_repo(config_path.resolve().parent), branch), "git"
-    except GitError:
-        heads = {r.head.sha: r.head for r in runs if r.base is None}
-        return [c.sha for c in sorted(heads.values(), key=lambda c: (c.committer_date, c.sha))], "results"
+        repo = git.open_repo(config_path.resolve().parent)
+        shas = git.first_parent_shas(repo, branch)
+    except GitError as exc:
+        return by_commit_date(heads, str(exc))
+    if git.is_shallow(repo):
+        return by_commit_date(heads, f"this is a shallow clone, so most commits are not in it; {FULL_HISTORY_HINT}")
+    on_main = set(shas)
+    off_main = Counter(r.head.sha for r in heads if r.head.sha not in on_main)
+    absent = git.missing_commits(repo, list(off_main))
+    placed = len(heads) - sum(off_main.values())
+    missing = sum(off_main[sha] for sha in absent)
+    if heads and (placed == 0 or missing > placed):
+        why = (
+            f"the commits of {missing} of {len(heads)} runs are not in this repository (results of another "
+            "repository?); run perfpages in a full clone of the repository they measured"
+            if missing
+            else f"none of the {len(heads)} runs' commits is on {branch}'s first-parent history; "
+            "set project.main_branch in perfpages.yml if main has another name"
+        )
+        return by_commit_date(heads, why)
+    return MainOrder(shas, "git", "", _left_out(off_main, set(absent), branch))
+
+
+def with_comparisons(order: MainOrder, runs: list[RunRecord]) -> MainOrder:
+    """``order`` that also counts the A/B runs, for a command that reads only main's history."""
+    ab = [r for r in runs if r.base is not None]
+    if not ab:
+        return order
+    why = "A/B comparison runs are judged on their PR pages and by `compare`, not as main's history"
+    return replace(order, left_out=(*order.left_out, LeftOut(why, len(ab), min(r.head.sha for r in ab))))
+
+
+def by_commit_date(heads: list[RunRecord], note: str) -> MainOrder:
+    """Every measured commit, oldest first by commit date as an instant (UTC), then by SHA: two
+    authors in different time zones must not swap places. A commit without a date (a bare SHA
+    from an import) takes its earliest run's start."""
+    when: dict[str, float] = {}
+    for r in heads:
+        stamp = r.head.committer_date or r.head.author_date or r.started_at
+        t = instant(stamp) if stamp else 0.0
+        when[r.head.sha] = min(when.get(r.head.sha, t), t)
+    return MainOrder(sorted(when, key=lambda sha: (when[sha], sha)), "results", note)
+
+
+def _left_out(off_main: Counter[str], absent: set[str], branch: str) -> tuple[LeftOut, ...]:
+    groups = {
+        "the commit is not in this repository (fetch it, e.g. `git fetch origin SHA`)": [
+            sha for sha in off_main if sha in absent
+        ],
+        f"the commit is not on {branch}'s first-parent history (another branch, or history rewritten since)": [
+            sha for sha in off_main if sha not in absent
+        ],
+    }
+    return tuple(LeftOut(reason, sum(off_main[s] for s in shas), min(shas)) for reason, shas in groups.items() if shas)

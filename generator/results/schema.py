@@ -21,11 +21,13 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from generator.model import instant
 from generator.results.codec import SCHEMA_VERSION
 from generator.results.fastcheck import entry_check
 
 TIME_UNITS = {"s", "ms", "us", "µs", "ns"}
 BUILTIN_NON_NEGATIVE = {"wall_time", "cpu_time", "max_rss", "instructions"}
+DATE_KEYS = ("author_date", "committer_date")
 # version -> function turning a document of that version into the next one.
 UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
@@ -165,6 +167,7 @@ def _semantic_problems(doc: dict[str, Any], path: str) -> Iterator[Problem]:
             if item["commit"] not in sides:
                 yield Problem(path, f"{section}[{i}].commit", "must be the run's head or base commit")
     yield from _duplicate_results(doc["results"], path)
+    yield from _unreadable_times(doc, path)
     for i, result in enumerate(doc["results"]):
         if result["metric"] in BUILTIN_NON_NEGATIVE or result["unit"] in TIME_UNITS:
             for j, sample in enumerate(result["samples"]):
@@ -172,6 +175,19 @@ def _semantic_problems(doc: dict[str, Any], path: str) -> Iterator[Problem]:
                     yield Problem(
                         path, f"results[{i}].samples[{j}]", f"{sample} is negative; times, sizes and counts cannot be"
                     )
+
+
+def _unreadable_times(doc: dict[str, Any], path: str) -> Iterator[Problem]:
+    """Times order history, compared as instants, so each must be one (a commit may lack its dates)."""
+    fields = [(f"run.{k}", doc["run"][k], False) for k in ("started_at", "finished_at")]
+    fields += [(f"commits.{sha}.{k}", c[k], True) for sha, c in doc["commits"].items() for k in DATE_KEYS]
+    for field, stamp, optional in fields:
+        if optional and stamp == "":
+            continue
+        try:
+            instant(stamp)
+        except ValueError:
+            yield Problem(path, field, f"{stamp!r} is not an ISO 8601 time; write e.g. 2026-11-21T12:00:00+09:00")
 
 
 def _duplicate_results(results: list[dict[str, Any]], path: str) -> Iterator[Problem]:

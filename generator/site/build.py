@@ -8,7 +8,7 @@ import json
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from generator.analysis.profiles import (
@@ -22,7 +22,7 @@ from generator.analysis.profiles import (
 from generator.config import load_config
 from generator.errors import PerfpagesError
 from generator.results.check import load_valid_files
-from generator.results.order import main_order
+from generator.results.order import MainOrder, main_order
 from generator.results.store import profiles_dir_for, read_profile
 from generator.site import urls
 from generator.site.cache import ComparisonCache, RunCache, comparison_keys
@@ -80,7 +80,7 @@ class GenerateReport:
     pages: int
     files: int
     stats: WriteStats
-    order_source: str  # "git" or "results" (no git history: commit dates decide the order)
+    order: MainOrder  # git's or the commit dates', with the runs no series holds
     seconds: float
     warnings: tuple[str, ...] = ()
 
@@ -130,7 +130,8 @@ def _generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings, jobs
     # over and over as more are made (3 s of a 12 s build at 400 series x 2,000 commits).
     gc.freeze()
     runs = [run.record for run in loaded]
-    order, source = main_order(config_path, config.project.main_branch, runs)
+    history = main_order(config_path, config.project.main_branch, runs)
+    order = history.shas
     digests = {run_key(r.record): r.digest for r in loaded}
     floors = dict(config.project.floors)
     memo = ComparisonCache(cache_dir / "comparisons.pickle", comparison_keys(runs, digests, order, floors))
@@ -154,7 +155,7 @@ def _generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings, jobs
         pages,
         len(files),
         stats,
-        source,
+        replace(history, shas=[]),  # the report need not keep main's whole history
         time.perf_counter() - started,
         tuple(warnings),
     )

@@ -16,7 +16,7 @@ from generator.analysis.history import SeriesHistory, analyse_history, detect_ch
 from generator.analysis.series import Series, build_series
 from generator.analysis.steps import Step, main_steps
 from generator.forked import fork_map
-from generator.model import CommitInfo, Config, Params, RunRecord, scenario_label
+from generator.model import CommitInfo, Config, Params, RunRecord, instant, scenario_label
 from generator.site import urls
 from generator.site.judging import Comparison, ComparisonMemo, NoMemo, judge_all, run_key
 from generator.site.variants import VariantSet, variant_sets
@@ -113,7 +113,7 @@ def gather(
     """``memo`` lets A/B comparisons whose inputs are unchanged come from an earlier build;
     ``workers`` > 1 judges the others in that many processes. ``make_series`` is build_series,
     or what the build passes to extend the series of an earlier build (site/kept.py)."""
-    runs = sorted(runs, key=lambda r: (r.started_at, r.run_id, r.machine))
+    runs = sorted(runs, key=lambda r: (instant(r.started_at), r.run_id, r.machine))
     floors = dict(config.project.floors)
     infos = _commit_infos(runs)
     series = make_series(runs, main_order)
@@ -196,6 +196,13 @@ def _pull_requests(ab_runs: list[RunRecord], judged: dict[tuple[str, str], Compa
         if record.pull_request is not None:
             by_number[record.pull_request].append(judged[run_key(record)])
     return tuple(
-        PullRequest(number, tuple(sorted(heads, key=lambda c: (c.measured_at, c.head.sha))))
+        PullRequest(
+            number, tuple(sorted(heads, key=lambda c: (instant(c.measured_at) if c.measured_at else 0.0, c.head.sha)))
+        )
         for number, heads in sorted(by_number.items(), reverse=True)
     )
+
+
+def _measured(c: Comparison) -> tuple[float, str]:
+    """A PR's heads in the order they were measured, compared as instants."""
+    return (instant(c.measured_at) if c.measured_at else 0.0, c.head.sha)

@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from generator.analysis.series import Series, SeriesKey, build_series, extend_series
-from generator.model import MeasurementTable, RunRecord
+from generator.model import MeasurementTable, RunRecord, instant
 from generator.site.charts import TrendText
 from generator.site.judging import run_key
 from generator.site.writer import replace_file
@@ -101,7 +101,7 @@ class SeriesCache:
         self.path, self.digests = path, digests
 
     def __call__(self, runs: list[RunRecord], main_order: list[str]) -> list[Series]:
-        runs = sorted((r for r in runs if r.kind == "commit"), key=lambda r: r.started_at)  # as build_series
+        runs = sorted((r for r in runs if r.kind == "commit"), key=lambda r: instant(r.started_at))  # as build_series
         names = [self.digests[run_key(r)] for r in runs]
         kept = read_kept(self.path, code_version())
         if kept is not None and _extends(kept, names, runs, main_order):
