@@ -24,7 +24,6 @@ from generator.results import limits
 from generator.results.check import check_results
 from generator.site.build import generate, mkdocs_settings
 
-
 NEW_HEAD = sha("hostile")
 
 

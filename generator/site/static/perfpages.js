@@ -35,10 +35,14 @@
     return commitsLoading;
   }
 
-  // Plotly renders a few HTML tags inside hover and annotation text; untrusted
-  // strings (commit subjects, machine names) must reach it as text.
+  // The plotly-label layer (the others are in generator/render/escape.py). Plotly renders a few
+  // HTML tags in names, axis labels, hover and annotation text; untrusted strings (commit subjects,
+  // machines, matrix values) must reach it as one line of text: tags escaped, line breaks as
+  // spaces, bidirectional controls dropped (they would reverse the rest of the label).
   function plain(value) {
-    return String(value).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    return String(value).replace(/[\n\r\x0b\x0c\x85\u2028\u2029]+/g, " ")
+      .replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "")
+      .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   }
 
   // ---- overview filters -------------------------------------------------
@@ -296,7 +300,7 @@
         var choice = {}; choice[data.axis] = variant;
         if (data.x) choice[data.x] = value;
         samplesAt(data, state, choice, metric.name).forEach(function (s) {
-          x.push(data.x ? String(value) : String(variant)); y.push(s);
+          x.push(plain(data.x ? value : variant)); y.push(s);  // category ticks are labels too
         });
       });
       return { type: "box", name: plain(variant), x: x, y: y, boxpoints: "all", jitter: 0.3, pointpos: 0,
