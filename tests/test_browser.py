@@ -245,3 +245,54 @@ def test_variant_page_in_dark_mode(page, variants_url):
     page.locator('label[title="Switch to dark mode"]').click()
     page.wait_for_function(f"document.querySelector('.pp-vchart')._fullLayout.font.color !== {light!r}")
     shot(page, "variants-page-dark")
+
+
+HOSTILE_VARIANT = "<a href='https://example.com/'>S</a><b>B</b>\u202eevil\r- item"
+
+
+@pytest.fixture(scope="module")
+def hostile_variants_url(tmp_path_factory):
+    """test_variants' matrix with one variant named by an HTML, bidi and line-break payload, built and served."""
+    from dataclasses import replace
+
+    from test_variants import MATRIX, run_at
+
+    from generator.results.store import write_run
+    from generator.site.build import MINIMAL_MKDOCS_YML
+
+    root = tmp_path_factory.mktemp("hostile-variants") / "demo"
+    (root / "docs").mkdir(parents=True)
+    (root / "docs" / "index.md").write_text("# Demo\n")
+    quoted = HOSTILE_VARIANT.replace("\u202e", "\\u202e").replace("\r", "\\r")
+    (root / "perfpages.yml").write_text(MATRIX.replace("servy]", f'"{quoted}"]'))
+    (root / "mkdocs.yml").write_text(MINIMAL_MKDOCS_YML.format(site_name="variants"))
+    for n, scale in ((1, 1.0), (2, 2.0)):
+        record = run_at(n, scale)
+        hostile = tuple(
+            replace(m, params=tuple((k, HOSTILE_VARIANT if v == "servy" else v) for k, v in m.params))
+            for m in record.measurements
+        )
+        write_run(root / "results", replace(record, measurements=hostile))
+    settings = mkdocs_settings(root / "mkdocs.yml")
+    generate(root / "perfpages.yml", root / "results", settings)
+    mkdocs_build(settings)
+    (page,) = (root / "site" / "perf" / "variants").iterdir()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/perf/variants/{page.name}/"
+    server.shutdown()
+
+
+def test_a_hostile_matrix_value_shows_as_text_in_the_variants_chart(page, hostile_variants_url):
+    page.goto(hostile_variants_url)
+    variants_drawn(page)
+    chart = page.locator(".pp-vchart[data-view=variants]")
+    assert chart.locator("svg a").count() == 0  # plotly would make <a href> a live link
+    assert chart.locator("tspan[style*='bold']").count() == 0  # and <b> bold
+    legend = chart.locator(".legendtext").all_text_contents()
+    shown = "<a href='https://example.com/'>S</a><b>B</b>evil - item"  # bidi control dropped, break a space
+    assert shown in legend, legend
+    article = page.locator("article")
+    assert article.locator("a[href='https://example.com/']").count() == 0
+    assert "\u202e" not in article.inner_text()
+    shot(page, "variants-hostile")
