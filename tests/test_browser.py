@@ -10,6 +10,7 @@ import http.server
 import os
 import shutil
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -187,21 +188,17 @@ def test_overview_works_on_a_phone(browser, site_url):
     context.close()
 
 
-@pytest.fixture(scope="module")
-def variants_url(tmp_path_factory):
-    """A project whose one scenario is a variant matrix (test_variants' data), built and served."""
-    from test_variants import MATRIX, run_at
-
+def serve_variants(root: Path, matrix: str, records) -> Iterator[str]:
+    """Build a project of one variant matrix from ``records`` and serve it; yields the variants page URL."""
     from generator.results.store import write_run
     from generator.site.build import MINIMAL_MKDOCS_YML
 
-    root = tmp_path_factory.mktemp("variants") / "demo"
     (root / "docs").mkdir(parents=True)
     (root / "docs" / "index.md").write_text("# Demo\n")
-    (root / "perfpages.yml").write_text(MATRIX)
+    (root / "perfpages.yml").write_text(matrix)
     (root / "mkdocs.yml").write_text(MINIMAL_MKDOCS_YML.format(site_name="variants"))
-    for n, scale in ((1, 1.0), (2, 2.0)):
-        write_run(root / "results", run_at(n, scale))
+    for record in records:
+        write_run(root / "results", record)
     settings = mkdocs_settings(root / "mkdocs.yml")
     generate(root / "perfpages.yml", root / "results", settings)
     mkdocs_build(settings)
@@ -210,6 +207,15 @@ def variants_url(tmp_path_factory):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/perf/variants/{page.name}/"
     server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def variants_url(tmp_path_factory):
+    """A project whose one scenario is a variant matrix (test_variants' data), built and served."""
+    from test_variants import MATRIX, run_at
+
+    root = tmp_path_factory.mktemp("variants") / "demo"
+    yield from serve_variants(root, MATRIX, [run_at(n, scale) for n, scale in ((1, 1.0), (2, 2.0))])
 
 
 def variants_drawn(tab):
@@ -257,30 +263,19 @@ def hostile_variants_url(tmp_path_factory):
 
     from test_variants import MATRIX, run_at
 
-    from generator.results.store import write_run
-    from generator.site.build import MINIMAL_MKDOCS_YML
-
-    root = tmp_path_factory.mktemp("hostile-variants") / "demo"
-    (root / "docs").mkdir(parents=True)
-    (root / "docs" / "index.md").write_text("# Demo\n")
-    quoted = HOSTILE_VARIANT.replace("\u202e", "\\u202e").replace("\r", "\\r")
-    (root / "perfpages.yml").write_text(MATRIX.replace("servy]", f'"{quoted}"]'))
-    (root / "mkdocs.yml").write_text(MINIMAL_MKDOCS_YML.format(site_name="variants"))
-    for n, scale in ((1, 1.0), (2, 2.0)):
-        record = run_at(n, scale)
-        hostile = tuple(
-            replace(m, params=tuple((k, HOSTILE_VARIANT if v == "servy" else v) for k, v in m.params))
-            for m in record.measurements
+    def hostile(record):
+        return replace(
+            record,
+            measurements=tuple(
+                replace(m, params=tuple((k, HOSTILE_VARIANT if v == "servy" else v) for k, v in m.params))
+                for m in record.measurements
+            ),
         )
-        write_run(root / "results", replace(record, measurements=hostile))
-    settings = mkdocs_settings(root / "mkdocs.yml")
-    generate(root / "perfpages.yml", root / "results", settings)
-    mkdocs_build(settings)
-    (page,) = (root / "site" / "perf" / "variants").iterdir()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/perf/variants/{page.name}/"
-    server.shutdown()
+
+    quoted = HOSTILE_VARIANT.replace("\u202e", "\\u202e").replace("\r", "\\r")
+    matrix = MATRIX.replace("servy]", f'"{quoted}"]')
+    root = tmp_path_factory.mktemp("hostile-variants") / "demo"
+    yield from serve_variants(root, matrix, [hostile(run_at(n, scale)) for n, scale in ((1, 1.0), (2, 2.0))])
 
 
 def test_a_hostile_matrix_value_shows_as_text_in_the_variants_chart(page, hostile_variants_url):
