@@ -33,7 +33,9 @@ _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _UNPRINTABLE = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _MARKDOWN = re.compile(r"([\\`*_\[\]()#+!|~<>])")
 _MENTION = re.compile(r"@(?=[A-Za-z0-9])")
-_ZERO_WIDTH_JOINER = "\u200d"
+# GitHub finds mentions after Markdown is rendered, so a backslash does not stop one; a zero-width
+# space after the @ does (the fix dependabot and others ship), and the text still reads the same.
+_ZERO_WIDTH_SPACE = "\u200b"
 
 
 @lru_cache(maxsize=1 << 16)
@@ -56,8 +58,8 @@ def markdown(text: object) -> str:
 
 def comment(text: object) -> str:
     """Markdown for a GitHub comment: ``markdown``, with every ``@name`` (``@user``, ``@org/team``,
-    ``@everyone``) broken by a zero-width joiner, so that GitHub notifies nobody."""
-    return _MENTION.sub("@" + _ZERO_WIDTH_JOINER, markdown(text))
+    ``@everyone``) broken by a zero-width space, so that GitHub notifies nobody."""
+    return _MENTION.sub("@" + _ZERO_WIDTH_SPACE, markdown(text))
 
 
 def html_text(value: object) -> str:
