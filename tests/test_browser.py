@@ -10,6 +10,7 @@ import http.server
 import os
 import shutil
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -187,21 +188,17 @@ def test_overview_works_on_a_phone(browser, site_url):
     context.close()
 
 
-@pytest.fixture(scope="module")
-def variants_url(tmp_path_factory):
-    """A project whose one scenario is a variant matrix (test_variants' data), built and served."""
-    from test_variants import MATRIX, run_at
-
+def serve_variants(root: Path, matrix: str, records) -> Iterator[str]:
+    """Build a project of one variant matrix from ``records`` and serve it; yields the variants page URL."""
     from generator.results.store import write_run
     from generator.site.build import MINIMAL_MKDOCS_YML
 
-    root = tmp_path_factory.mktemp("variants") / "demo"
     (root / "docs").mkdir(parents=True)
     (root / "docs" / "index.md").write_text("# Demo\n")
-    (root / "perfpages.yml").write_text(MATRIX)
+    (root / "perfpages.yml").write_text(matrix)
     (root / "mkdocs.yml").write_text(MINIMAL_MKDOCS_YML.format(site_name="variants"))
-    for n, scale in ((1, 1.0), (2, 2.0)):
-        write_run(root / "results", run_at(n, scale))
+    for record in records:
+        write_run(root / "results", record)
     settings = mkdocs_settings(root / "mkdocs.yml")
     generate(root / "perfpages.yml", root / "results", settings)
     mkdocs_build(settings)
@@ -210,6 +207,15 @@ def variants_url(tmp_path_factory):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/perf/variants/{page.name}/"
     server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def variants_url(tmp_path_factory):
+    """A project whose one scenario is a variant matrix (test_variants' data), built and served."""
+    from test_variants import MATRIX, run_at
+
+    root = tmp_path_factory.mktemp("variants") / "demo"
+    yield from serve_variants(root, MATRIX, [run_at(n, scale) for n, scale in ((1, 1.0), (2, 2.0))])
 
 
 def variants_drawn(tab):
@@ -245,3 +251,43 @@ def test_variant_page_in_dark_mode(page, variants_url):
     page.locator('label[title="Switch to dark mode"]').click()
     page.wait_for_function(f"document.querySelector('.pp-vchart')._fullLayout.font.color !== {light!r}")
     shot(page, "variants-page-dark")
+
+
+HOSTILE_VARIANT = "<a href='https://example.com/'>S</a><b>B</b>\u202eevil\r- item"
+
+
+@pytest.fixture(scope="module")
+def hostile_variants_url(tmp_path_factory):
+    """test_variants' matrix with one variant named by an HTML, bidi and line-break payload, built and served."""
+    from dataclasses import replace
+
+    from test_variants import MATRIX, run_at
+
+    def hostile(record):
+        return replace(
+            record,
+            measurements=tuple(
+                replace(m, params=tuple((k, HOSTILE_VARIANT if v == "servy" else v) for k, v in m.params))
+                for m in record.measurements
+            ),
+        )
+
+    quoted = HOSTILE_VARIANT.replace("\u202e", "\\u202e").replace("\r", "\\r")
+    matrix = MATRIX.replace("servy]", f'"{quoted}"]')
+    root = tmp_path_factory.mktemp("hostile-variants") / "demo"
+    yield from serve_variants(root, matrix, [hostile(run_at(n, scale)) for n, scale in ((1, 1.0), (2, 2.0))])
+
+
+def test_a_hostile_matrix_value_shows_as_text_in_the_variants_chart(page, hostile_variants_url):
+    page.goto(hostile_variants_url)
+    variants_drawn(page)
+    chart = page.locator(".pp-vchart[data-view=variants]")
+    assert chart.locator("svg a").count() == 0  # plotly would make <a href> a live link
+    assert chart.locator("tspan[style*='bold']").count() == 0  # and <b> bold
+    legend = chart.locator(".legendtext").all_text_contents()
+    shown = "<a href='https://example.com/'>S</a><b>B</b>evil - item"  # bidi control dropped, break a space
+    assert shown in legend, legend
+    article = page.locator("article")
+    assert article.locator("a[href='https://example.com/']").count() == 0
+    assert "\u202e" not in article.inner_text()
+    shot(page, "variants-hostile")

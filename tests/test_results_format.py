@@ -199,7 +199,7 @@ def test_the_compiled_entry_check_agrees_with_the_json_schema_on_mutated_entries
         "unit": "s",
         "direction": "lower",
         "samples": [0.5, 1, 2e-3],
-        "profiles": ["p/x.gz"],
+        "profiles": ["x.gz"],
         "spread": {"kind": "ci99", "low": 0.4, "high": 2},
     }
     odd_values = [
@@ -229,6 +229,11 @@ def test_the_compiled_entry_check_agrees_with_the_json_schema_on_mutated_entries
         [True],
         [float("1e308")],
         ["x", ""],
+        ["../x"],
+        ["p/x.gz"],
+        [".."],
+        {f"k{i}": "v" for i in range(64)},
+        {f"k{i}": "v" for i in range(65)},
     ]
     rng = random.Random(0)
     disagreements, rejected = [], 0

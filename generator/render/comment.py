@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from generator.analysis.comparison import ComparisonReport, SeriesVerdict
 from generator.analysis.verdict import Verdict
 from generator.model import CommitInfo, Direction, Failure, scenario_label
-from generator.render.markdown import escape, percent, plural, safe_url, table
+from generator.render.escape import comment as escape
+from generator.render.markdown import percent, plural, safe_url, table
 from generator.render.units import human
 
 MARKER = "<!-- perfpages-comment -->"

@@ -7,7 +7,8 @@ import math
 from generator.analysis.comparison import ComparisonReport, SeriesVerdict
 from generator.analysis.history import SeriesHistory
 from generator.analysis.verdict import Verdict
-from generator.render.markdown import escape, percent, table
+from generator.render.escape import comment as escape
+from generator.render.markdown import percent, table
 
 MARKS = {
     Verdict.REGRESSED: "❌ regressed",

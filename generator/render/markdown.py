@@ -6,24 +6,11 @@ comment or a page they must show as text, never run as HTML, links or templates.
 
 from __future__ import annotations
 
-import html
-import re
-from functools import lru_cache
 from urllib.parse import quote
 
-_SPECIAL = re.compile(r"([\\`*_\[\]()#+!|~<>])")  # braces become entities instead
+from generator.render.escape import markdown
 
-
-@lru_cache(maxsize=1 << 16)
-def escape(text: str) -> str:
-    """Escape for Markdown inline text (tables included): HTML-escape, then backslash markup.
-
-    `{{` is broken up as well, so no template engine downstream sees a placeholder. Kept for
-    the texts seen most: a site's pages escape the same labels and machines 100,000 times.
-    """
-    text = html.escape(str(text), quote=False)  # quotes are plain text in Markdown
-    text = _SPECIAL.sub(r"\\\1", text)
-    return text.replace("\n", " ").replace("{", "&#123;").replace("}", "&#125;")
+escape = markdown  # the Markdown layer of generator/render/escape.py, under the name its callers use
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:

@@ -26,6 +26,8 @@ def entry_check(schema: dict[str, Any]) -> Callable[[Any], bool]:
     allowed = frozenset(item["properties"])
     name = re.compile(defs["name"]["pattern"])
     sha = re.compile(defs["sha"]["pattern"])
+    profile = re.compile(item["properties"]["profiles"]["items"]["pattern"])
+    max_params = defs["params"]["maxProperties"]
     directions = frozenset(item["properties"]["direction"]["enum"])
     spread_schema = item["properties"]["spread"]
     spread_keys = frozenset(spread_schema["required"])
@@ -64,6 +66,7 @@ def entry_check(schema: dict[str, Any]) -> Callable[[Any], bool]:
             and matches(name, metric, good_names)
             and matches(sha, commit, good_shas)
             and isinstance(params, dict)
+            and len(params) <= max_params
             and all(isinstance(v, str) for v in params.values())
             and isinstance(unit, str)
             and len(unit) >= 1
@@ -74,7 +77,7 @@ def entry_check(schema: dict[str, Any]) -> Callable[[Any], bool]:
             and set(map(type, samples)) <= NUMBERS
             and all(map(isfinite, samples))  # JSON has no infinities; 1e999 parses to one
             and isinstance(profiles, list)
-            and all(isinstance(p, str) and len(p) >= 1 for p in profiles)
+            and all(isinstance(p, str) and profile.search(p) is not None for p in profiles)
             and ("spread" not in entry or spread_ok(entry["spread"]))
         )
 

@@ -12,16 +12,17 @@ newer perfpages is refused with a hint to upgrade.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import chain
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from generator.model import instant
+from generator.results import limits
 from generator.results.codec import SCHEMA_VERSION
 from generator.results.fastcheck import entry_check
 
@@ -48,13 +49,6 @@ class Problem:
         return {"path": self.path, "field": self.field, "message": self.message, "severity": self.severity}
 
 
-class _NonFinite:
-    """Stands in for NaN/Infinity while parsing, so the field holding it can be named."""
-
-    def __init__(self, token: str):
-        self.token = token
-
-
 @cache
 def _validator() -> Draft202012Validator:
     text = resources.files("generator.results").joinpath(f"results-v{SCHEMA_VERSION}.schema.json").read_text()
@@ -68,23 +62,37 @@ def schema_document() -> dict[str, Any]:
 def parse_and_validate(text: str, path: str) -> tuple[dict[str, Any] | None, list[Problem]]:
     """Parse results-file text. Returns the (upgraded) document, or None, and every problem found."""
     try:
-        doc = json.loads(text, parse_constant=_NonFinite)
+        limited = limits.parse(text)
     except json.JSONDecodeError as exc:
         hint = "the file is truncated or damaged; restore it with `git checkout -- <file>` or delete the run"
         return None, [Problem(path, f"line {exc.lineno} column {exc.colno}", f"invalid JSON ({exc.msg}); {hint}")]
-    # NaN/Infinity tokens and overflowing exponents are the only ways to a non-finite number; an
-    # overflow lands in a sample or a spread, which the compiled entry check requires to be finite.
+    except limits.TooDeep as exc:
+        message = f"arrays and objects nested more than {limits.MAX_DEPTH} levels deep; this is not a run file"
+        return None, [Problem(path, f"line {exc.line} column {exc.column}", message)]
+    doc = limited.doc
     plain = _plain_entries(doc)
-    if not plain or "NaN" in text or "Infinity" in text:
-        problems = list(_non_finite(doc, path, ""))
-        if problems:
-            return None, problems
+    problems = _limit_problems(limited, plain, path)
+    if problems:
+        return None, problems
     parsed = doc
     doc, version_problems = _upgrade(doc, path)
     if doc is None:
         return None, version_problems
     problems = validate_document(doc, path, plain if doc is parsed else None)
     return (doc if not problems else None), problems
+
+
+def _limit_problems(limited: limits.Limited, plain: bool, path: str) -> list[Problem]:
+    """Limits broken anywhere. Result entries the compiled check accepted have a known shape, so
+    only their strings can break one, and only when the text showed long or odd strings."""
+    doc = limited.doc
+    if limited.marked or not plain:
+        found = limits.problems(doc)
+    else:
+        found = limits.problems({k: v for k, v in doc.items() if k != "results"})
+        if limited.long_or_odd_text:
+            found = chain(found, limits.entry_text_problems(doc["results"]))
+    return [Problem(path, field, message) for field, message in found]
 
 
 def validate_document(doc: dict[str, Any], path: str, plain: bool | None = None) -> list[Problem]:
@@ -111,19 +119,6 @@ def _entry_check():
     return entry_check(_validator().schema)
 
 
-def _non_finite(value: Any, path: str, field: str) -> Iterator[Problem]:
-    if isinstance(value, _NonFinite):
-        yield Problem(path, field or "(root)", f"{value.token} is not a number JSON allows; record finite values only")
-    elif isinstance(value, float) and not math.isfinite(value):
-        yield Problem(path, field, "number out of range; record finite values only")
-    elif isinstance(value, dict):
-        for key, child in value.items():
-            yield from _non_finite(child, path, f"{field}.{key}" if field else str(key))
-    elif isinstance(value, list):
-        for i, child in enumerate(value):
-            yield from _non_finite(child, path, f"{field}[{i}]")
-
-
 def _upgrade(doc: Any, path: str) -> tuple[dict[str, Any] | None, list[Problem]]:
     version = doc.get("schema_version") if isinstance(doc, dict) else None
     if not isinstance(version, int) or isinstance(version, bool):
@@ -143,8 +138,12 @@ def _upgrade(doc: Any, path: str) -> tuple[dict[str, Any] | None, list[Problem]]
     return doc, []
 
 
+MAX_MESSAGE = 300  # characters: jsonschema quotes the whole wrong value, which can be 64 KiB of text
+
+
 def _schema_problem(error, path: str) -> Problem:
-    return Problem(path, _field(error.absolute_path) or "(root)", error.message)
+    message = error.message if len(error.message) <= MAX_MESSAGE else error.message[: MAX_MESSAGE - 1] + "…"
+    return Problem(path, _field(error.absolute_path) or "(root)", message)
 
 
 def _field(parts) -> str:

@@ -14,6 +14,7 @@ import json
 import math
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -24,6 +25,7 @@ from generator.errors import PerfpagesError
 from generator.forked import fork_map
 from generator.model import RunRecord
 from generator.results.codec import adopt, from_document, record_commits, to_document
+from generator.results.limits import MAX_FILE_BYTES
 from generator.results.schema import Problem, parse_and_validate
 
 if TYPE_CHECKING:
@@ -144,10 +146,50 @@ def read_profile(results_file: Path, name: str) -> Iterator[str]:
 
 
 def iter_result_files(root: Path) -> Iterator[Path]:
-    """Every results file under root, in a stable order, skipping profile folders and temp files."""
+    """Every results file under root, in a stable order, skipping profile folders and temp files.
+
+    Whatever is named ``*.json`` is listed, FIFOs and links included, so that reading can refuse it
+    with a reason; folders reached through a link are not entered (see ``linked_folders``)."""
     for path in sorted(root.rglob("*.json")):
         if not path.name.startswith(".") and not any(p.endswith(PROFILES_SUFFIX) for p in path.parent.parts):
             yield path
+
+
+def linked_folders(root: Path) -> Iterator[Path]:
+    """Links to folders under root: their files are not read, and each is reported, not skipped silently."""
+    for folder, dirs, _ in os.walk(root):
+        for name in sorted(dirs):
+            if (Path(folder) / name).is_symlink():
+                yield Path(folder) / name
+
+
+def read_results_bytes(path: Path) -> bytes:
+    """The bytes of a results file, which must be a regular file of at most MAX_FILE_BYTES.
+
+    Raises OSError with a reason a person can act on. A FIFO would block the reader forever, a
+    link to /dev/zero would be read until memory runs out, and a link to a file elsewhere would be
+    read and counted as this project's results, so no link and nothing but a regular file is read."""
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        raise OSError(
+            f"is a symbolic link (to {os.readlink(path)}); results files are regular files written by "
+            "`perfpages run`: replace the link with a copy of the file, or delete it"
+        )
+    # O_NONBLOCK: a FIFO put in the file's place after the check above still cannot block the open
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"is a {_file_type(info.st_mode)}, not a regular file; remove it from the results folder")
+        data = handle.read(MAX_FILE_BYTES + 1)  # never more, even if the file grows while it is read
+    if len(data) > MAX_FILE_BYTES:
+        raise OSError(f"is over the limit of {MAX_FILE_BYTES >> 20} MiB for a results file; it is not a run file")
+    return data
+
+
+def _file_type(mode: int) -> str:
+    kinds = {stat.S_ISDIR: "folder", stat.S_ISFIFO: "FIFO", stat.S_ISCHR: "device", stat.S_ISBLK: "device"}
+    return next((name for test, name in kinds.items() if test(mode)), "socket or special file")
 
 
 def load_run(
@@ -169,9 +211,9 @@ def _load(path: Path, root: Path | None, cache: RunCache | None, parse: bool):
         return LoadedRun(path, record, digest), _placement_problems(path, record, shown)
     stamp = file_stamp(path)  # before reading: a file changed while it is read is read again next time
     try:
-        data = path.read_bytes()
+        data = read_results_bytes(path)
     except OSError as exc:
-        return None, [Problem(shown, "(file)", f"cannot read: {exc}")]
+        return None, [Problem(shown, "(file)", f"cannot read: {exc.strerror or exc}")]
     digest = hashlib.sha1(data).hexdigest()
     record = cache.get(digest) if cache is not None else None
     if record is None and not parse:
@@ -241,7 +283,7 @@ def load_all(root: Path, cache: RunCache | None = None, workers: int = 1) -> tup
 
     With ``workers`` > 1, files the cache does not hold are parsed in that many processes."""
     paths = list(iter_result_files(root))
-    runs, problems = [], []
+    runs, problems = [], [_linked_folder_problem(folder, root) for folder in linked_folders(root)]
     first_seen: dict[tuple[str, str], Path] = {}
     for path, (loaded, found) in zip(paths, _load_each(paths, root, cache, workers), strict=True):
         problems.extend(found)
@@ -252,16 +294,21 @@ def load_all(root: Path, cache: RunCache | None = None, workers: int = 1) -> tup
         if key in first_seen:
             problems.append(
                 Problem(
-                    str(path),
+                    _shown(path, root),
                     "run.id",
                     f"run id {record.run_id!r} on {record.machine!r} is "
-                    f"also used by {first_seen[key]}; each run needs a unique id",
+                    f"also used by {_shown(first_seen[key], root)}; each run needs a unique id",
                 )
             )
             continue
         first_seen[key] = path
         runs.append(loaded)
     return runs, problems
+
+
+def _linked_folder_problem(folder: Path, root: Path) -> Problem:
+    message = "is a symbolic link to a folder, so no file in it is read; move the files into the results folder"
+    return Problem(_shown(folder, root), "(folder)", message)
 
 
 def _load_each(paths: list[Path], root: Path, cache: RunCache | None, workers: int) -> list:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from xml.sax.saxutils import escape as xml_escape
 
 from generator.analysis.history import Change
 from generator.render.comparison import history_json
+from generator.render.escape import xml_text as xml_escape
 from generator.render.markdown import escape, table
 from generator.site import urls
 from generator.site.gather import ScenarioGroup, Site

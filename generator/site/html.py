@@ -6,14 +6,10 @@ placeholder in a commit subject or scenario name.
 
 from __future__ import annotations
 
-import html
-import json
-
+from generator.render.escape import html_text, yaml_string
 from generator.render.markdown import safe_url
 
-
-def text(value: object) -> str:
-    return html.escape(str(value), quote=True).replace("{", "&#123;").replace("}", "&#125;")
+text = html_text  # the HTML layer of generator/render/escape.py, under the name its callers use
 
 
 def link(href: str, label: str, **attrs: str) -> str:
@@ -23,8 +19,8 @@ def link(href: str, label: str, **attrs: str) -> str:
 
 def front_matter(title: str, *, searchable: bool = True, hide: tuple[str, ...] = ()) -> str:
     """YAML front matter. Themes print the title unescaped (in <title> and the header), so it is
-    HTML-escaped here; JSON quoting makes it a plain YAML string."""
-    lines = ["---", f"title: {json.dumps(text(title))}"]
+    HTML-escaped here, then written as a YAML string that reads back exactly (emoji included)."""
+    lines = ["---", f"title: {yaml_string(text(title))}"]
     if hide:
         lines += ["hide:", *[f"  - {item}" for item in hide]]
     if not searchable:

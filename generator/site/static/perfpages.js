@@ -35,10 +35,18 @@
     return commitsLoading;
   }
 
-  // Plotly renders a few HTML tags inside hover and annotation text; untrusted
-  // strings (commit subjects, machine names) must reach it as text.
+  // The plotly-label layer (the others are in generator/render/escape.py). Plotly renders a few
+  // HTML tags in names, axis labels, hover and annotation text; untrusted strings (commit subjects,
+  // machines, matrix values) must reach it as one line of text: tags escaped, line breaks as
+  // spaces, bidirectional controls dropped (they would reverse the rest of the label).
   function plain(value) {
-    return String(value).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    return oneLine(value).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+
+  // For textContent, which shows tags as text but still obeys line breaks and bidi controls.
+  function oneLine(value) {
+    return String(value).replace(/[\n\r\x0b\x0c\x85\u2028\u2029]+/g, " ")
+      .replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "");
   }
 
   // ---- overview filters -------------------------------------------------
@@ -296,7 +304,7 @@
         var choice = {}; choice[data.axis] = variant;
         if (data.x) choice[data.x] = value;
         samplesAt(data, state, choice, metric.name).forEach(function (s) {
-          x.push(data.x ? String(value) : String(variant)); y.push(s);
+          x.push(plain(data.x ? value : variant)); y.push(s);  // category ticks are labels too
         });
       });
       return { type: "box", name: plain(variant), x: x, y: y, boxpoints: "all", jitter: 0.3, pointpos: 0,
@@ -362,13 +370,13 @@
     var tableEl = document.createElement("table");
     var head = tableEl.createTHead().insertRow();
     ["metric"].concat(data.variants).forEach(function (h) {
-      var th = document.createElement("th"); th.textContent = h; head.appendChild(th);
+      var th = document.createElement("th"); th.textContent = oneLine(h); head.appendChild(th);
     });
     var body = tableEl.createTBody();
     rows.forEach(function (row) {
       var metric = metricInfo(data, row.metric);
       var tr = body.insertRow();
-      tr.insertCell().textContent = row.metric + (metric.direction === "higher" ? " ↑" : " ↓");
+      tr.insertCell().textContent = oneLine(row.metric) + (metric.direction === "higher" ? " ↑" : " ↓");
       data.variants.forEach(function (variant, i) {
         var cell = tr.insertCell();
         var textValue = human(row.values[i], metric.unit);
@@ -384,19 +392,19 @@
     });
     var commit = data.commits.filter(function (c) { return c.sha === state.commit; })[0];
     var caption = document.createElement("p");
-    caption.textContent = "At " + commit.short + " (" + commit.date + ")" +
-      Object.keys(state.filters).sort().map(function (k) { return ", " + k + "=" + state.filters[k]; }).join("") + ":";
+    caption.textContent = oneLine("At " + commit.short + " (" + commit.date + ")" +
+      Object.keys(state.filters).sort().map(function (k) { return ", " + k + "=" + state.filters[k]; }).join("") + ":");
     box.replaceChildren(caption, tableEl);
   }
 
   function select(label, options, value, onChange) {
     var wrap = document.createElement("label");
     wrap.className = "pp-select";
-    wrap.appendChild(document.createTextNode(label + " "));
+    wrap.appendChild(document.createTextNode(oneLine(label) + " "));
     var el = document.createElement("select");
     options.forEach(function (o) {
       var option = document.createElement("option");
-      option.value = o[0]; option.textContent = o[1]; option.selected = o[0] === value;
+      option.value = o[0]; option.textContent = oneLine(o[1]); option.selected = o[0] === value;
       el.appendChild(option);
     });
     el.addEventListener("change", function () { onChange(el.value); });
