@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-OUTPUT_LIMIT = 16 * 1024 * 1024  # bytes of stdout kept for metric extraction
+OUTPUT_LIMIT = 16 * 1024 * 1024  # bytes kept of each output stream: its last 16 MiB
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class Execution:
     stderr: str
     timed_out: bool = False
     error: str = ""  # the command could not start at all
+    stdout_cut: int = 0  # bytes dropped from the front of stdout: it was longer than OUTPUT_LIMIT
+    stderr_bytes: int = 0  # the whole length of stderr, of which ``stderr`` is the tail
 
     @property
     def ok(self) -> bool:
@@ -77,14 +79,17 @@ class SubprocessExecutor:
             finally:
                 sampler.stop()
             wall = time.perf_counter() - started
+            stdout, stderr = read_tail(out), read_tail(err)
             return Execution(
                 returncode=None if timed_out else os.waitstatus_to_exitcode(status),
                 wall_time=wall,
                 cpu_time=usage.ru_utime + usage.ru_stime,
                 max_rss=sampler.peak or usage.ru_maxrss * 1024,  # rusage (KiB) only if it exited before a sample
-                stdout=_read(out),
-                stderr=_read(err),
+                stdout=stdout.text,
+                stderr=stderr.text,
                 timed_out=timed_out,
+                stdout_cut=stdout.cut,
+                stderr_bytes=stderr.size,
             )
 
 
@@ -195,6 +200,23 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-def _read(handle) -> str:
-    handle.seek(0)
-    return handle.read(OUTPUT_LIMIT).decode("utf-8", errors="replace")
+@dataclass(frozen=True)
+class Tail:
+    text: str  # the last OUTPUT_LIMIT bytes, decoded as UTF-8 (bad bytes replaced)
+    size: int  # bytes the stream held in all
+    cut: int  # bytes dropped from its front
+
+
+def read_tail(handle) -> Tail:
+    """The end of a spooled output stream, like a ring buffer of OUTPUT_LIMIT bytes.
+
+    The end is what matters: the result line a benchmark prints last, and the error that
+    ended a crash. The output is spooled to a file rather than read through a pipe, so no
+    reader thread competes with the measured command for CPU."""
+    size = handle.seek(0, os.SEEK_END)
+    cut = max(0, size - OUTPUT_LIMIT)
+    handle.seek(cut)
+    data = handle.read(OUTPUT_LIMIT)
+    if cut:
+        data = data.lstrip(bytes(range(0x80, 0xC0)))  # a character split by the cut is dropped whole
+    return Tail(data.decode("utf-8", errors="replace"), size, size - len(data))

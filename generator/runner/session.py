@@ -19,7 +19,7 @@ from pathlib import Path
 from generator import __version__
 from generator.model import Command, Failure, Measurement, RunRecord, Scenario
 from generator.runner.callgrind import count_instructions
-from generator.runner.executor import Execution, Executor, Invocation
+from generator.runner.executor import OUTPUT_LIMIT, Execution, Executor, Invocation
 from generator.runner.metrics import extract, reported
 from generator.runner.plan import Phase, Side, Step, plan
 from generator.runner.server import ServerError, running
@@ -199,6 +199,9 @@ def _execute_with_server(executor: Executor, scenario: Scenario, side: Side, opt
 
 
 def _collect(scenario: Scenario, side: Side, execution: Execution, cwd: Path, state: _State) -> None:
+    if execution.stdout_cut and any(_reads_stdout(m, scenario) for m in scenario.timed_metrics):
+        state.failure = _failure(scenario, side, "measure", _cut_reason(execution), execution)
+        return
     values: dict[str, float] = {}
     report: dict[str, float] | None = None
     for metric in scenario.timed_metrics:
@@ -228,15 +231,37 @@ def _collect(scenario: Scenario, side: Side, execution: Execution, cwd: Path, st
         state.samples.setdefault(name, []).append(value)
 
 
+def _reads_stdout(metric, scenario: Scenario) -> bool:
+    if metric.builtin:
+        return False
+    return not scenario.output_file if metric.output else not metric.file
+
+
+def _cut_reason(execution: Execution) -> str:
+    """A metric read from a cut stdout could be the wrong one (a regex takes the first match),
+    so it is a failure rather than a value that may silently differ from what was printed."""
+    return (
+        f"stdout is over {OUTPUT_LIMIT:,} bytes, of which perfpages keeps the end: its first "
+        f"{execution.stdout_cut:,} bytes were cut before the metrics were read; "
+        "print less, or write the metrics to a file (the metric's `file`, or `output_file`)"
+    )
+
+
 def _failure(scenario: Scenario, side: Side, phase: str, reason: str, execution: Execution) -> Failure:
     return Failure(
         scenario=scenario.name,
         params=scenario.params,
         commit=side.commit.sha,
         phase=phase,
-        reason=_shortened(reason),
+        reason=_shortened(reason) + _tail_note(execution),
         stderr_tail=execution.stderr[-STDERR_TAIL:],
     )
+
+
+def _tail_note(execution: Execution) -> str:
+    if execution.stderr_bytes <= STDERR_TAIL:
+        return ""
+    return f" (stderr_tail is the end of {execution.stderr_bytes:,} bytes of stderr)"
 
 
 def _shortened(reason: str) -> str:
