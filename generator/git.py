@@ -136,6 +136,8 @@ def record(
     wait out another job that pushed first.
     """
     rel = [str(Path(p).resolve().relative_to(repo_root(repo).resolve())) for p in paths]
+    if not rel:  # an empty path list would make the diff below look at the whole index
+        return RecordOutcome(None, False, 0)
     repo.git.add("--", *rel)
     if not repo.index.diff("HEAD", paths=rel):
         return RecordOutcome(None, False, 0)

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import errno
+import json
 import os
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
+from generator import git as perf_git
 from generator.model import Command, Direction, MetricSpec
 from generator.results.codec import record_commits, to_document
 from generator.results.schema import validate_document
+from generator.results.staging import leftovers, remove_stale
+from generator.results.store import write_run
 from generator.runner import executor, session
 from generator.runner.executor import Execution, Invocation, SubprocessExecutor
 from generator.runner.plan import Side
 from generator.runner.session import RunOptions, measure
-from tests.conftest import PYTHON, SHA_A, FakeExecutor, make_commit, make_scenario, ok_execution
+from tests.conftest import PYTHON, SHA_A, FakeExecutor, git, make_commit, make_record, make_scenario, ok_execution
 
 HEAD = Side("head", make_commit(SHA_A), Path("/head"))
 RATE_POINTER = MetricSpec("rate", "1/s", Direction.HIGHER, json_pointer="/rate")
@@ -81,3 +89,124 @@ def test_a_metric_read_from_a_cut_stdout_is_a_failure_not_a_value(monkeypatch):
     assert failure.scenario == "reads_stdout"
     assert "its first 50 bytes were cut before the metrics were read" in failure.reason
     assert [m.scenario for m in record.measurements] == ["wall_only"]
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([PYTHON, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_the_next_run_removes_only_what_dead_writers_left(tmp_path):
+    folder = tmp_path / "results" / "m" / "2026-11"
+    folder.mkdir(parents=True)
+    (folder / "aaaaaaaaaaaa-r1.json").write_text("{}")
+    (folder / "aaaaaaaaaaaa-r1.profiles").mkdir()
+    dead = folder / f".perfpages-{_dead_pid()}-aaaaaaaaaaaa-r2.tmp"
+    dead.mkdir()
+    (dead / "run.part").write_text('{"half": ')
+    live = folder / f".perfpages-{os.getpid()}-aaaaaaaaaaaa-r3.tmp"
+    live.mkdir()
+    (folder / "aaaaaaaaaaaa-r3.profiles").mkdir()  # its writer is between two steps
+    orphan = folder / "aaaaaaaaaaaa-r4.profiles"
+    orphan.mkdir()
+    old_temp = folder / ".aaaaaaaaaaaa-r5.json.k2j4h1.tmp"
+    old_temp.write_text("{")
+    os.utime(old_temp, (0, 0))
+    fresh_temp = folder / ".aaaaaaaaaaaa-r6.json.k2j4h1.tmp"
+    fresh_temp.write_text("{")
+    stray = folder / "notes.txt"
+    stray.write_text("mine")
+    found = {x.path: x for x in leftovers(tmp_path / "results")}
+    assert set(found) == {dead, orphan, old_temp, fresh_temp, stray}
+    assert {p for p, x in found.items() if x.stale} == {dead, orphan, old_temp}
+    removed = remove_stale(tmp_path / "results")
+    assert {x.path for x in removed} == {dead, orphan, old_temp}
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [
+            "aaaaaaaaaaaa-r1.json",
+            "aaaaaaaaaaaa-r1.profiles",
+            live.name,
+            "aaaaaaaaaaaa-r3.profiles",
+            fresh_temp.name,
+            "notes.txt",
+        ]
+    )
+
+
+def test_a_write_that_fails_half_way_leaves_nothing(tmp_path, monkeypatch):
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "link", full)
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "a.callgrind.gz").write_bytes(b"x")
+    with pytest.raises(OSError, match="No space left"):
+        write_run(tmp_path / "results", make_record(), profiles)
+    assert [p for p in (tmp_path / "results").rglob("*") if p.is_file()] == []
+    assert leftovers(tmp_path / "results") == []
+
+
+def _record_cli(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [PYTHON, "-m", "generator", "record", "--json", *args], cwd=repo, capture_output=True, text=True
+    )
+
+
+def _write_result(repo: Path, run_id: str, profiles: Path | None = None) -> Path:
+    head = perf_git.commit_info(perf_git.open_repo(repo), "HEAD")
+    return write_run(repo / "results", make_record(run_id=run_id, head=head, measurements=()), profiles)
+
+
+def test_record_commits_only_whole_valid_runs_and_says_what_it_left_out(git_repo, tmp_path):
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "parse.head.callgrind.gz").write_bytes(b"x")
+    good = _write_result(git_repo, "good", profiles)
+    folder = good.parent
+    half = folder / f".perfpages-{_dead_pid()}-{good.stem[:12]}-killed.tmp"
+    half.mkdir()
+    (half / "run.part").write_text('{"schema_version": 1, "ru')
+    old_temp = folder / f".{good.name}.Ab12xy.tmp"
+    old_temp.write_text("{")
+    broken = folder / f"{good.stem[:12]}-broken.json"
+    broken.write_text('{"schema_version": 1')
+    notes = folder / "notes.txt"
+    notes.write_text("not a result")
+    done = _record_cli(git_repo)
+    assert done.returncode == 1, done.stderr  # a results file failed check, so it says so by its status
+    shown = json.loads(done.stdout)
+    committed = git(git_repo, "show", "--name-only", "--format=", "HEAD").splitlines()
+    rel = str(good.relative_to(git_repo))
+    assert committed == sorted([rel, rel.replace(".json", ".profiles/parse.head.callgrind.gz")])
+    assert shown["files"] == committed
+    left = {item["path"]: item["why"] for item in shown["left_out"]}
+    assert set(left) == {str(p.relative_to(git_repo)) for p in (half / "run.part", old_temp, broken, notes)}
+    assert "killed while writing" in left[str((half / "run.part").relative_to(git_repo))]
+    assert "not a results file" in left[str(notes.relative_to(git_repo))]
+
+
+def test_record_without_bad_runs_succeeds_and_leaves_strays_untracked(git_repo):
+    good = _write_result(git_repo, "good")
+    (good.parent / "notes.txt").write_text("mine")
+    done = _record_cli(git_repo)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["left_out"] == [
+        {
+            "path": str((good.parent / "notes.txt").relative_to(git_repo)),
+            "why": "not a results file (<sha12>-<run-id>.json); move it out of the results folder",
+        }
+    ]
+    assert "notes.txt" in git(git_repo, "status", "--porcelain")
+
+
+def test_record_refuses_when_a_committed_file_is_bad(git_repo):
+    old = _write_result(git_repo, "old")
+    git(git_repo, "add", "results")
+    git(git_repo, "commit", "-q", "-m", "old run")
+    _write_result(git_repo, "old-again")  # fine alone
+    old.write_text("{")  # but the folder it joins is broken
+    done = _record_cli(git_repo)
+    assert done.returncode == 1 and "refusing to record" in done.stderr and "Traceback" not in done.stderr
+    assert git(git_repo, "log", "--format=%s", "-1") == "old run"

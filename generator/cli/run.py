@@ -29,6 +29,7 @@ from generator.cli.app import (
 from generator.config import load_config
 from generator.errors import PerfpagesError
 from generator.model import Config, Scenario, scenario_label
+from generator.results.staging import remove_stale
 from generator.runner.doctor import noise_warnings
 from generator.runner.executor import SubprocessExecutor
 from generator.runner.fingerprint import fingerprint
@@ -117,6 +118,8 @@ def run(
         project_root=Path(config_path).resolve().parent,
     )
     _warn_noise(options.cpus, quiet=as_json)
+    if not no_save:
+        _clean_up_after_killed_runs(Path(results_dir))
     results = _execute(repo, scenarios, options, Path(results_dir), against, head_rev, commits, no_save, as_json)
     _report(results, as_json, announced=bool(commits))
     if any(r.record.failures for r in results):
@@ -174,6 +177,15 @@ def _warn_noise(cpus: tuple[int, ...], quiet: bool) -> None:
         return
     for warning in noise_warnings(fingerprint(cpus)):
         err.print(f"[yellow]warning:[/] {escape(str(warning))}", highlight=False)
+
+
+def _clean_up_after_killed_runs(results_dir: Path) -> None:
+    """A run killed with SIGKILL cannot tidy up; the next one does, and says what it removed."""
+    removed = remove_stale(results_dir)
+    if removed:
+        err.print(f"removed {len(removed)} leftover(s) of killed runs:", highlight=False)
+    for leftover in removed:
+        err.print(f"  {leftover.path}: {leftover.what}", highlight=False, markup=False)
 
 
 def _execute(repo, scenarios, options, results_dir, against, head_rev, commits, no_save, quiet) -> list[JobResult]:

@@ -3,7 +3,7 @@
 Layout: ``results/<machine>/<YYYY-MM>/<sha12>-<run-id>.json``, with an optional
 ``<sha12>-<run-id>.profiles/`` folder beside it for callgrind outputs. Files are
 created once and never rewritten: the final name is made with a hard link,
-which fails rather than replace an existing file.
+which fails rather than replace an existing file (see generator.results.staging).
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,11 +23,10 @@ from generator.forked import fork_map
 from generator.model import RunRecord
 from generator.results.codec import adopt, from_document, record_commits, to_document
 from generator.results.schema import Problem, parse_and_validate
+from generator.results.staging import PROFILES_SUFFIX, atomic_create
 
 if TYPE_CHECKING:
     from generator.site.cache import RunCache
-
-PROFILES_SUFFIX = ".profiles"
 
 
 @dataclass(frozen=True)
@@ -58,9 +55,8 @@ def write_run(root: Path, record: RunRecord, profiles: Path | None = None) -> Pa
     if dest.exists():
         raise PerfpagesError(f"{dest}: already exists; results files are never overwritten (use a new --run-id)")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    if profiles is not None and any(profiles.iterdir()):
-        shutil.move(str(profiles), profiles_dir_for(dest))
-    atomic_create(dest, dumps(to_document(record, record_commits(record))).encode())
+    kept = profiles if profiles is not None and any(profiles.iterdir()) else None
+    atomic_create(dest, dumps(to_document(record, record_commits(record))).encode(), kept)
     return dest
 
 
@@ -74,22 +70,6 @@ def dumps(document: dict) -> str:
     """
     text = json.dumps(document, indent=2, sort_keys=True)
     return NUMBER_ARRAY.sub(lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",")) + "]", text) + "\n"
-
-
-def atomic_create(dest: Path, data: bytes) -> None:
-    """Create ``dest`` with ``data`` in one step: readers see nothing or the whole file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(tmp, dest)  # atomic, and fails if dest exists (os.replace would overwrite)
-        except FileExistsError:
-            raise PerfpagesError(f"{dest}: already exists; results files are never overwritten") from None
-    finally:
-        os.unlink(tmp)
 
 
 def read_profile(results_file: Path, name: str) -> Iterator[str]:
