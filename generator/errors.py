@@ -5,6 +5,7 @@ PerfpagesError
 ├── ResultsError     results files failed validation (carries every Problem found)
 ├── GitError         a repository operation failed (worktree, commit range, push)
 └── RunError         a run could not start or was interrupted
+    └── RunNotSavedError  a finished run could not be written (disk full); says where it went
 """
 
 from __future__ import annotations
@@ -52,3 +53,20 @@ class GitError(PerfpagesError):
 
 class RunError(PerfpagesError):
     pass
+
+
+class RunNotSavedError(RunError):
+    """The run finished but its results file could not be written; ``rescued`` is where a copy
+    went, or None, in which case ``document`` (the file's text) is all that is left of it."""
+
+    def __init__(self, dest, error: OSError, rescued, document: str):
+        self.dest, self.rescued, self.document = dest, rescued, document
+        cause = error.strerror or str(error)
+        if rescued is not None:
+            where = (
+                f"the run is saved at {rescued}; free some space, then move it (and any .profiles folder "
+                f"beside it) to {dest.parent}/"
+            )
+        else:
+            where = f"no other folder would take it either, so its results file follows on stdout: save it as {dest}"
+        super().__init__(f"could not write {dest}: {cause}; {where}")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
+import re
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -12,18 +14,32 @@ from pathlib import Path
 import pytest
 
 from generator import git as perf_git
+from generator.errors import RunNotSavedError
 from generator.model import Command, Direction, MetricSpec
+from generator.results import store
 from generator.results.codec import record_commits, to_document
 from generator.results.schema import validate_document
 from generator.results.staging import leftovers, remove_stale
 from generator.results.store import write_run
-from generator.runner import executor, session
+from generator.runner import executor, jobs, session
 from generator.runner.executor import Execution, Invocation, SubprocessExecutor
+from generator.runner.jobs import Job, run_here
 from generator.runner.plan import Side
 from generator.runner.session import RunOptions, measure
-from tests.conftest import PYTHON, SHA_A, FakeExecutor, git, make_commit, make_record, make_scenario, ok_execution
+from tests.conftest import (
+    PYTHON,
+    SHA_A,
+    FakeExecutor,
+    commit_file,
+    git,
+    make_commit,
+    make_record,
+    make_scenario,
+    ok_execution,
+)
 
 HEAD = Side("head", make_commit(SHA_A), Path("/head"))
+ROOT = Path(__file__).resolve().parent.parent
 RATE_POINTER = MetricSpec("rate", "1/s", Direction.HIGHER, json_pointer="/rate")
 RATE_REGEX = MetricSpec("rate", "1/s", Direction.HIGHER, regex=r"rate=(\S+)")
 K6 = MetricSpec("http_reqs", "1/s", Direction.HIGHER, output="k6")
@@ -210,3 +226,70 @@ def test_record_refuses_when_a_committed_file_is_bad(git_repo):
     done = _record_cli(git_repo)
     assert done.returncode == 1 and "refusing to record" in done.stderr and "Traceback" not in done.stderr
     assert git(git_repo, "log", "--format=%s", "-1") == "old run"
+
+
+def _project(repo: Path) -> None:
+    config = (
+        "project: {name: demo}\n"
+        "scenarios:\n"
+        "  - name: quick\n"
+        '    command: ["true"]\n'
+        "    warmup: 0\n"
+        "    repetitions: 2\n"
+        "    metrics: [wall_time]\n"
+    )
+    commit_file(repo, "perfpages.yml", config, "scenarios")
+
+
+def _perfpages(cwd: Path, *args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
+    full = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run([PYTHON, "-m", "generator", *args], cwd=cwd, capture_output=True, text=True, env=full, **kw)
+
+
+def test_a_full_disk_keeps_the_run_elsewhere_and_says_where(git_repo, tmp_path, monkeypatch):
+    results = git_repo / "results"
+    real = store.atomic_create
+
+    def full(dest, data, profiles=None):
+        if results in dest.parents:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(dest, data, profiles)
+
+    monkeypatch.setattr(store, "atomic_create", full)
+    monkeypatch.setattr(jobs, "_rescue_places", lambda: (tmp_path / "full", tmp_path / "spare"))
+    (tmp_path / "full").write_text("a file, so no folder can be made here")
+    job = Job((make_scenario("a", repetitions=2),), FakeExecutor(), RunOptions("m", "r"), results)
+    with pytest.raises(
+        RunNotSavedError,
+        match=r"could not write .*results/m/.*-r\.json: No space left on device; "
+        r"the run is saved at .*spare/perfpages-unsaved/.*-r\.json",
+    ) as caught:
+        run_here(perf_git.open_repo(git_repo), job)
+    saved = caught.value.rescued
+    assert json.loads(saved.read_text())["run"]["id"] == "r"
+    assert not results.exists() or leftovers(results) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tiny tmpfs needs root")
+def test_a_full_disk_on_a_real_file_system_is_an_error_not_a_traceback(git_repo, tmp_path):
+    _project(git_repo)
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)]).returncode != 0:
+        pytest.skip("mount -t tmpfs is not allowed here")
+    try:
+        with contextlib.suppress(OSError):
+            (disk / "ballast").write_bytes(b"x" * 128 * 1024)  # fill it
+        done = _perfpages(
+            git_repo, "run", "--machine", "m", "--results", str(disk / "results"), env={"TMPDIR": str(disk)}
+        )
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert "No space left on device" in done.stderr and "the run is saved at" in done.stderr
+        saved = Path(re.search(r"the run is saved at (\S+\.json)", done.stderr.replace("\n", "")).group(1))
+        try:
+            assert json.loads(saved.read_text())["run"]["machine"] == "m"
+        finally:
+            saved.unlink()  # Python's temp folder falls back to /tmp when TMPDIR is full
+        assert not (disk / "results").exists() or leftovers(disk / "results") == []
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)

@@ -27,7 +27,7 @@ from generator.cli.app import (
     results_option,
 )
 from generator.config import load_config
-from generator.errors import PerfpagesError
+from generator.errors import PerfpagesError, RunNotSavedError
 from generator.model import Config, Scenario, scenario_label
 from generator.results.staging import remove_stale
 from generator.runner.doctor import noise_warnings
@@ -120,7 +120,12 @@ def run(
     _warn_noise(options.cpus, quiet=as_json)
     if not no_save:
         _clean_up_after_killed_runs(Path(results_dir))
-    results = _execute(repo, scenarios, options, Path(results_dir), against, head_rev, commits, no_save, as_json)
+    try:
+        results = _execute(repo, scenarios, options, Path(results_dir), against, head_rev, commits, no_save, as_json)
+    except RunNotSavedError as exc:
+        if exc.rescued is None:  # the last copy of the run: print it rather than lose it
+            click.echo(exc.document, nl=False)
+        raise
     _report(results, as_json, announced=bool(commits))
     if any(r.record.failures for r in results):
         sys.exit(EXIT_SCENARIO_FAILED)

@@ -60,6 +60,22 @@ def write_run(root: Path, record: RunRecord, profiles: Path | None = None) -> Pa
     return dest
 
 
+def rescue_run(record: RunRecord, profiles: Path | None, places: tuple[Path, ...]) -> Path | None:
+    """Save a run that could not be written to the results folder in the first of ``places``
+    that takes it (the caller tells the user where); None if none does."""
+    for place in places:
+        try:
+            folder = place / "perfpages-unsaved"
+            folder.mkdir(parents=True, exist_ok=True)
+            dest = folder / f"{run_stem(record)}.json"
+            kept = profiles if profiles is not None and any(profiles.iterdir()) else None
+            atomic_create(dest, dumps(to_document(record, record_commits(record))).encode(), kept)
+            return dest
+        except (OSError, PerfpagesError):
+            continue
+    return None
+
+
 NUMBER_ARRAY = re.compile(r"\[\s*(-?[0-9][-0-9.eE+]*(?:,\s*-?[0-9][-0-9.eE+]*)*)\s*\]")
 
 
