@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import tempfile
 import time
@@ -120,6 +121,16 @@ class RecordOutcome:
     attempts: int
 
 
+PUSH_TIME_LIMIT = 300.0  # seconds a push keeps retrying: a burst of jobs finishing together clears in far less
+BACKOFF_BASE, BACKOFF_CAP = 0.5, 15.0  # seconds: the first retry's mean wait, and the longest wait
+# A push the remote refuses on principle fails the same way every time: no point waiting.
+REFUSED_FOR_GOOD = re.compile(
+    r"pre-receive hook declined|protected branch|permission (to .* )?denied|authentication failed|"
+    r"could not read username|repository not found|\b403\b",
+    re.IGNORECASE,
+)
+
+
 def record(
     repo: git.Repo,
     paths: list[Path],
@@ -127,13 +138,18 @@ def record(
     push: bool = False,
     remote: str = "origin",
     branch: str | None = None,
-    retries: int = 5,
+    retries: int | None = None,
+    time_limit: float = PUSH_TIME_LIMIT,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> RecordOutcome:
     """Commit new results files, then push, rebasing onto the remote when the push is rejected.
 
     Results files are unique per run, so the rebase never conflicts: the retry only has to
-    wait out another job that pushed first.
+    wait out other jobs that pushed first. Pushes are retried with jittered exponential
+    backoff until ``time_limit`` seconds have passed (or ``retries`` attempts, if given);
+    a remote that refuses the push for good (a protected branch, no permission) fails at
+    once. Raises GitError saying what git said; the commit stays in the clone either way.
     """
     rel = [str(Path(p).resolve().relative_to(repo_root(repo).resolve())) for p in paths]
     if not rel:  # an empty path list would make the diff below look at the whole index
@@ -148,25 +164,59 @@ def record(
     branch = branch or current_branch(repo)
     if branch is None:
         raise GitError("HEAD is detached; pass --branch to say where to push")
-    for attempt in range(1, retries + 1):
+    return _push_until_landed(repo, remote, branch, _Budget(retries, clock() + time_limit, clock), sleep)
+
+
+@dataclass(frozen=True)
+class _Budget:
+    attempts: int | None
+    deadline: float
+    clock: Callable[[], float]
+
+    def allows(self, attempt: int, wait: float) -> bool:
+        """Whether another attempt, after waiting ``wait`` seconds, fits."""
+        within = self.attempts is None or attempt < self.attempts
+        return within and self.clock() + wait <= self.deadline
+
+
+def _push_until_landed(repo: git.Repo, remote: str, branch: str, budget: _Budget, sleep) -> RecordOutcome:
+    started = budget.clock()
+    attempt = 0
+    while True:
+        attempt += 1
         try:
             repo.git.push(remote, f"HEAD:refs/heads/{branch}")
             return RecordOutcome(repo.head.commit.hexsha, True, attempt)
         except GitCommandError as exc:
-            if attempt == retries:
-                raise GitError(f"push to {remote}/{branch} failed {retries} times: {_stderr(exc)}") from None
+            said = _stderr(exc)
+        if REFUSED_FOR_GOOD.search(said):
+            raise GitError(f"{remote} refused the push to {branch}: {said}; the commit stays in this clone")
+        wait = _backoff(attempt)
+        if not budget.allows(attempt, wait):
+            spent = budget.clock() - started
+            raise GitError(
+                f"push to {remote}/{branch} failed {attempt} times in {spent:.0f} s: {said}; "
+                "the commit stays in this clone: run `perfpages record --push` again"
+            )
+        sleep(wait)
         _rebase_onto_remote(repo, remote, branch)
-        sleep(min(30.0, 2 ** (attempt - 1)) * (0.5 + random.random()))  # jitter spreads competing jobs
-    raise AssertionError("unreachable")
+
+
+def _backoff(attempt: int) -> float:
+    """Full jitter: uniform over [0, base·2^(n-1)], capped. Jobs that collided once spread out
+    instead of colliding again in lock step."""
+    return random.uniform(0.0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)))
 
 
 def _rebase_onto_remote(repo: git.Repo, remote: str, branch: str) -> None:
+    """Put our commit on top of the remote branch. A failure that left no rebase in progress
+    (the network, a lock) is left to the next push attempt, which fails and retries."""
     try:
         repo.git.pull("--rebase", remote, branch, env=_identity_env(repo))
     except GitCommandError as exc:
         if any((Path(repo.git_dir) / d).exists() for d in ("rebase-merge", "rebase-apply")):
             repo.git.rebase("--abort")  # leave the clone as it was, with our commit on top
-        raise GitError(f"could not rebase onto {remote}/{branch}: {_stderr(exc)}") from None
+            raise GitError(f"could not rebase onto {remote}/{branch}: {_stderr(exc)}") from None
 
 
 def _identity_env(repo: git.Repo) -> dict[str, str]:

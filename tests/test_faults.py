@@ -8,6 +8,9 @@ import json
 import os
 import re
 import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -293,3 +296,40 @@ def test_a_full_disk_on_a_real_file_system_is_an_error_not_a_traceback(git_repo,
         assert not (disk / "results").exists() or leftovers(disk / "results") == []
     finally:
         subprocess.run(["umount", str(disk)], check=False)
+
+
+PUSHERS, RUNS_EACH = 8, 1
+
+
+def test_eight_clones_pushing_at_once_lose_no_run(tmp_path, git_repo):
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "clone", "-q", "--bare", str(git_repo), str(remote))
+    clones = []
+    for i in range(PUSHERS):
+        clone = tmp_path / f"ci-{i}"
+        git(tmp_path, "clone", "-q", str(remote), clone.name)
+        git(clone, "config", "user.name", "CI")
+        git(clone, "config", "user.email", "ci@example.com")
+        clones.append(clone)
+    start = threading.Barrier(PUSHERS)
+
+    def pusher(clone: Path) -> list[int]:
+        repo = perf_git.open_repo(clone)
+        start.wait()  # all at once, as six jobs of one workflow finishing together
+        attempts = []
+        for n in range(RUNS_EACH):
+            path = _write_result(clone, f"{clone.name}-{n}")
+            outcome = perf_git.record(repo, [path], f"{clone.name} run {n}", push=True, time_limit=60, sleep=fast)
+            attempts.append(outcome.attempts)
+        return attempts
+
+    def fast(seconds: float) -> None:
+        time.sleep(seconds / 10)  # the real backoff schedule, ten times faster, so the test takes seconds
+
+    with ThreadPoolExecutor(PUSHERS) as pool:
+        attempts = [a for per_clone in pool.map(pusher, clones) for a in per_clone]
+    files = git(remote, "ls-tree", "-r", "--name-only", "main").splitlines()
+    landed = sorted(Path(f).stem.split("-", 1)[1] for f in files if f.startswith("results/"))
+    assert landed == sorted(f"ci-{i}-{n}" for i in range(PUSHERS) for n in range(RUNS_EACH))
+    assert max(attempts) > 1, "the pushers did not race; the test proves nothing"
+    print(f"{len(landed)} of {PUSHERS * RUNS_EACH} runs landed; attempts per push: {sorted(attempts)}")

@@ -54,10 +54,18 @@ def check(results_dir: str, as_json: bool) -> None:
 @click.option("--push", is_flag=True, help="Push after committing; on rejection, rebase and retry.")
 @click.option("--remote", default="origin", show_default=True)
 @click.option("--branch", help="Branch to push to [default: the current branch].")
-@click.option("--retries", default=5, show_default=True, type=click.IntRange(min=1), help="Push attempts.")
+@click.option("--retries", type=click.IntRange(min=1), help="Stop after this many push attempts [default: no cap].")
+@click.option(
+    "--push-timeout",
+    default=git.PUSH_TIME_LIMIT,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="Keep retrying a rejected push, with jittered backoff, for this long.",
+)
 @click.option("-m", "--message", help="Commit message [default: describes the new runs].")
 @click.option("--json", "as_json", is_flag=True, help="Print the commit and push outcome as JSON.")
-def record(results_dir, push, remote, branch, retries, message, as_json) -> None:
+def record(results_dir, push, remote, branch, retries, push_timeout, message, as_json) -> None:
     """Commit new results files that pass `check`, and optionally push them.
 
     Only whole, valid run files under the results folder (and their profiles) are
@@ -79,7 +87,9 @@ def record(results_dir, push, remote, branch, retries, message, as_json) -> None
             + "\n".join(map(str, chosen.elsewhere))
         )
     files = [p.relative_to(root) for p in chosen.files]
-    outcome = git.record(repo, list(chosen.files), message or _record_message(files), push, remote, branch, retries)
+    outcome = git.record(
+        repo, list(chosen.files), message or _record_message(files), push, remote, branch, retries, push_timeout
+    )
     if as_json:
         emit_json(
             {
