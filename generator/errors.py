@@ -1,4 +1,5 @@
 """Expected failures. Anything else escaping to the CLI is a bug and shows a traceback.
+(RunStopped, a KeyboardInterrupt, is the one that is not a PerfpagesError.)
 
 PerfpagesError
 ├── ConfigError      perfpages.yml is missing or wrong (carries file, line and column)
@@ -70,3 +71,16 @@ class RunNotSavedError(RunError):
         else:
             where = f"no other folder would take it either, so its results file follows on stdout: save it as {dest}"
         super().__init__(f"could not write {dest}: {cause}; {where}")
+
+
+class RunStopped(KeyboardInterrupt):
+    """A signal (SIGTERM, SIGINT, SIGHUP) stopped a run; it unwinds as Ctrl-C does, so every
+    cleanup on the way out runs. The exit status is 128 + the signal's number, as a shell's."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(signum)
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + int(self.signum)

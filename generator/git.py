@@ -17,6 +17,7 @@ from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
 from generator.errors import GitError
 from generator.model import CommitInfo
+from generator.processes import identity, still_running
 
 FALLBACK_IDENTITY = {"name": "perfpages", "email": "perfpages@users.noreply.github.com"}
 
@@ -94,10 +95,18 @@ def merge_base(repo: git.Repo, a: str, b: str) -> str:
     return bases[0].hexsha
 
 
+WORKTREE_PREFIX = "perfpages-wt-"
+OWNER_MARKER = ".perfpages-owner"  # in a worktree's parent folder: who made it (processes.identity)
+
+
 @contextmanager
 def worktree(repo: git.Repo, sha: str) -> Iterator[Path]:
-    """A detached checkout of ``sha`` in a temporary folder, removed afterwards even on Ctrl-C."""
-    parent = Path(tempfile.mkdtemp(prefix="perfpages-wt-"))
+    """A detached checkout of ``sha`` in a temporary folder, removed afterwards even on Ctrl-C.
+
+    Its parent folder holds a marker naming this process, so that a later run can tell a
+    worktree a killed run left (``prune_worktrees``) from one a live run is using."""
+    parent = Path(tempfile.mkdtemp(prefix=WORKTREE_PREFIX))
+    (parent / OWNER_MARKER).write_text(identity() + "\n")
     path = parent / sha[:12]
     try:
         repo.git.worktree("add", "--detach", str(path), sha)
@@ -107,11 +116,49 @@ def worktree(repo: git.Repo, sha: str) -> Iterator[Path]:
     try:
         yield path
     finally:
-        try:
-            repo.git.worktree("remove", "--force", str(path))
-        except GitCommandError:
-            repo.git.worktree("prune")
-        shutil.rmtree(parent, ignore_errors=True)
+        _remove_worktree(repo, path)
+
+
+def _remove_worktree(repo: git.Repo, path: Path) -> None:
+    try:
+        repo.git.worktree("remove", "--force", str(path))
+    except GitCommandError:
+        repo.git.worktree("prune")
+    shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def prune_worktrees(repo: git.Repo) -> list[Path]:
+    """Remove the worktrees that killed perfpages runs left, registered here or only on disk.
+
+    Only folders perfpages made (named ``perfpages-wt-*``, with an owner marker) whose owner
+    no longer runs are touched; then ``git worktree prune`` forgets any whose folder is gone.
+    Returns the folders removed, for the caller to report."""
+    removed = []
+    for path in _registered_worktrees(repo):
+        if _left_by_dead_run(path.parent):
+            _remove_worktree(repo, path)
+            removed.append(path.parent)
+    repo.git.worktree("prune")
+    for parent in sorted(Path(tempfile.gettempdir()).glob(f"{WORKTREE_PREFIX}*")):
+        if parent not in removed and _left_by_dead_run(parent):
+            shutil.rmtree(parent, ignore_errors=True)  # another clone's, or already unregistered
+            removed.append(parent)
+    return removed
+
+
+def _registered_worktrees(repo: git.Repo) -> list[Path]:
+    listing = repo.git.worktree("list", "--porcelain")
+    return [Path(line.removeprefix("worktree ")) for line in listing.splitlines() if line.startswith("worktree ")]
+
+
+def _left_by_dead_run(parent: Path) -> bool:
+    if not parent.name.startswith(WORKTREE_PREFIX):
+        return False
+    try:
+        marker = (parent / OWNER_MARKER).read_text()
+    except OSError:
+        return False  # not provably ours, or not provably dead: leave it
+    return not still_running(marker)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import PerfpagesError
+from generator.processes import pid_alive
 
 PROFILES_SUFFIX = ".profiles"
 STAGING = re.compile(r"\.perfpages-(?P<pid>[0-9]+)-(?P<stem>.+)\.tmp")
@@ -112,7 +113,7 @@ def _folder_leftover(path: Path, files: set[str]) -> Leftover | None:
     staging = STAGING.fullmatch(path.name)
     if staging:
         pid = int(staging["pid"])
-        if _alive(pid):
+        if pid_alive(pid):
             return None
         return Leftover(path, f"a staging folder left by a run killed while writing (pid {pid})", stale=True)
     if path.name.endswith(PROFILES_SUFFIX):
@@ -143,20 +144,9 @@ def _is_run_file(name: str) -> bool:
 
 def _being_written(folder: Path, stem: str) -> bool:
     return any(
-        (m := STAGING.fullmatch(p.name)) and m["stem"] == stem and _alive(int(m["pid"]))
+        (m := STAGING.fullmatch(p.name)) and m["stem"] == stem and pid_alive(int(m["pid"]))
         for p in folder.glob(".perfpages-*.tmp")
     )
-
-
-def _alive(pid: int) -> bool:
-    """Whether a process ``pid`` exists. A reused pid errs on the safe side: kept, not removed."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process
-    return True
 
 
 def _age(path: Path) -> float:

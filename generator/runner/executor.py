@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from generator.runner.reaper import REAPER
+
 OUTPUT_LIMIT = 16 * 1024 * 1024  # bytes kept of each output stream: its last 16 MiB
 
 
@@ -153,21 +155,31 @@ def _vm_hwm(pid: int) -> int:
 
 def start(invocation: Invocation, stdout, stderr) -> subprocess.Popen:
     """Start a child as perfpages starts every one: no stdin, its own process group (so a timeout
-    or a stop can kill all it spawned), pinned to the invocation's CPUs."""
-    return subprocess.Popen(
+    or a stop can kill all it spawned), pinned to the invocation's CPUs, and killed with its
+    group if perfpages dies (see reaper). Call ``stop_group`` when done with it."""
+    proc = subprocess.Popen(
         invocation.argv,
         cwd=invocation.cwd,
-        env=dict(invocation.env),
+        env=REAPER.mark(dict(invocation.env)),
         stdin=subprocess.DEVNULL,
         stdout=stdout,
         stderr=stderr,
         start_new_session=True,
         preexec_fn=pin_to_cpus(invocation.cpus),
     )
+    REAPER.watch(proc.pid)
+    return proc
+
+
+def stop_group(pid: int) -> None:
+    """Kill what is left of a child's process group; the watchdog can forget it."""
+    _kill_group(pid)
+    REAPER.release(pid)
 
 
 def pin_to_cpus(cpus: tuple[int, ...]):
-    """A preexec_fn that pins the child to ``cpus``, or None when nothing is pinned."""
+    """A preexec_fn that pins the child to ``cpus``, or None when nothing is pinned (then Python
+    can vfork, which costs the same from any size of parent)."""
     if not cpus:
         return None
     return lambda: os.sched_setaffinity(0, cpus)
@@ -184,14 +196,14 @@ def _wait(proc: subprocess.Popen, timeout: float):
     timer.start()
     try:
         _, status, usage = os.wait4(proc.pid, 0)
-    except BaseException:  # Ctrl-C: leave no process behind
-        _kill_group(proc.pid)
+    except BaseException:  # Ctrl-C, SIGTERM: leave no process behind
+        stop_group(proc.pid)
         os.wait4(proc.pid, 0)
         raise
     finally:
         timer.cancel()
     proc.returncode = os.waitstatus_to_exitcode(status)  # tell Popen it is reaped
-    _kill_group(proc.pid)  # descendants that outlived the child
+    stop_group(proc.pid)  # descendants that outlived the child
     return status, usage, fired.is_set()
 
 
