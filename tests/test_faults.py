@@ -7,6 +7,7 @@ import errno
 import json
 import os
 import re
+import signal
 import subprocess
 import threading
 import time
@@ -20,6 +21,7 @@ from generator import git as perf_git
 from generator.errors import RunNotSavedError
 from generator.model import Command, Direction, MetricSpec
 from generator.results import store
+from generator.results.check import check_results
 from generator.results.codec import record_commits, to_document
 from generator.results.schema import validate_document
 from generator.results.staging import leftovers, remove_stale
@@ -333,3 +335,53 @@ def test_eight_clones_pushing_at_once_lose_no_run(tmp_path, git_repo):
     assert landed == sorted(f"ci-{i}-{n}" for i in range(PUSHERS) for n in range(RUNS_EACH))
     assert max(attempts) > 1, "the pushers did not race; the test proves nothing"
     print(f"{len(landed)} of {PUSHERS * RUNS_EACH} runs landed; attempts per push: {sorted(attempts)}")
+
+
+KILLED_WHILE_WRITING = """
+import os, signal, sys
+from pathlib import Path
+from generator.results.store import write_run
+from tests.conftest import make_record
+profiles = Path(sys.argv[2])
+os.link = lambda *a: os.kill(os.getpid(), signal.SIGKILL)  # dies at the worst moment: all staged, not linked
+write_run(Path(sys.argv[1]), make_record(), profiles)
+"""
+
+
+def test_kill_9_between_staging_and_the_final_name_leaves_nothing_the_next_run_keeps(tmp_path):
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "parse.head.callgrind.gz").write_bytes(b"x")
+    results = tmp_path / "results"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([PYTHON, "-c", KILLED_WHILE_WRITING, str(results), str(profiles)], env=env, cwd=ROOT)
+    assert done.returncode == -signal.SIGKILL
+    assert list(results.rglob("*.json")) == []
+    left = leftovers(results)
+    assert sorted(x.path.suffix for x in left) == [".profiles", ".tmp"] and all(x.stale for x in left)
+    assert not check_results(results).ok
+    remove_stale(results)
+    assert check_results(results).ok and [p for p in results.rglob("*") if p.is_file()] == []
+
+
+KILLED_IN_WORKTREE = """
+import os, signal, sys
+from pathlib import Path
+from generator import git
+repo = git.open_repo(Path(sys.argv[1]))
+with git.worktree(repo, repo.head.commit.hexsha) as path:
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_the_next_run_removes_worktrees_a_killed_run_left_and_no_live_ones(git_repo):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([PYTHON, "-c", KILLED_IN_WORKTREE, str(git_repo)], env=env, cwd=ROOT)
+    assert done.returncode == -signal.SIGKILL
+    assert len(git(git_repo, "worktree", "list").splitlines()) == 2
+    repo = perf_git.open_repo(git_repo)
+    with perf_git.worktree(repo, repo.head.commit.hexsha) as live:
+        removed = perf_git.prune_worktrees(repo)
+        assert len(removed) == 1 and not removed[0].exists() and live.exists()
+        assert len(git(git_repo, "worktree", "list").splitlines()) == 2  # ours, still in use
+    assert len(git(git_repo, "worktree", "list").splitlines()) == 1
