@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import tempfile
 import time
@@ -16,6 +17,7 @@ from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
 from generator.errors import GitError
 from generator.model import CommitInfo
+from generator.processes import identity, still_running
 
 FALLBACK_IDENTITY = {"name": "perfpages", "email": "perfpages@users.noreply.github.com"}
 
@@ -111,10 +113,18 @@ def merge_base(repo: git.Repo, a: str, b: str) -> str:
     return bases[0].hexsha
 
 
+WORKTREE_PREFIX = "perfpages-wt-"
+OWNER_MARKER = ".perfpages-owner"  # in a worktree's parent folder: who made it (processes.identity)
+
+
 @contextmanager
 def worktree(repo: git.Repo, sha: str) -> Iterator[Path]:
-    """A detached checkout of ``sha`` in a temporary folder, removed afterwards even on Ctrl-C."""
-    parent = Path(tempfile.mkdtemp(prefix="perfpages-wt-"))
+    """A detached checkout of ``sha`` in a temporary folder, removed afterwards even on Ctrl-C.
+
+    Its parent folder holds a marker naming this process, so that a later run can tell a
+    worktree a killed run left (``prune_worktrees``) from one a live run is using."""
+    parent = Path(tempfile.mkdtemp(prefix=WORKTREE_PREFIX))
+    (parent / OWNER_MARKER).write_text(identity() + "\n")
     path = parent / sha[:12]
     try:
         repo.git.worktree("add", "--detach", str(path), sha)
@@ -124,11 +134,49 @@ def worktree(repo: git.Repo, sha: str) -> Iterator[Path]:
     try:
         yield path
     finally:
-        try:
-            repo.git.worktree("remove", "--force", str(path))
-        except GitCommandError:
-            repo.git.worktree("prune")
-        shutil.rmtree(parent, ignore_errors=True)
+        _remove_worktree(repo, path)
+
+
+def _remove_worktree(repo: git.Repo, path: Path) -> None:
+    try:
+        repo.git.worktree("remove", "--force", str(path))
+    except GitCommandError:
+        repo.git.worktree("prune")
+    shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def prune_worktrees(repo: git.Repo) -> list[Path]:
+    """Remove the worktrees that killed perfpages runs left, registered here or only on disk.
+
+    Only folders perfpages made (named ``perfpages-wt-*``, with an owner marker) whose owner
+    no longer runs are touched; then ``git worktree prune`` forgets any whose folder is gone.
+    Returns the folders removed, for the caller to report."""
+    removed = []
+    for path in _registered_worktrees(repo):
+        if _left_by_dead_run(path.parent):
+            _remove_worktree(repo, path)
+            removed.append(path.parent)
+    repo.git.worktree("prune")
+    for parent in sorted(Path(tempfile.gettempdir()).glob(f"{WORKTREE_PREFIX}*")):
+        if parent not in removed and _left_by_dead_run(parent):
+            shutil.rmtree(parent, ignore_errors=True)  # another clone's, or already unregistered
+            removed.append(parent)
+    return removed
+
+
+def _registered_worktrees(repo: git.Repo) -> list[Path]:
+    listing = repo.git.worktree("list", "--porcelain")
+    return [Path(line.removeprefix("worktree ")) for line in listing.splitlines() if line.startswith("worktree ")]
+
+
+def _left_by_dead_run(parent: Path) -> bool:
+    if not parent.name.startswith(WORKTREE_PREFIX):
+        return False
+    try:
+        marker = (parent / OWNER_MARKER).read_text()
+    except OSError:
+        return False  # not provably ours, or not provably dead: leave it
+    return not still_running(marker)
 
 
 @dataclass(frozen=True)
@@ -138,6 +186,16 @@ class RecordOutcome:
     attempts: int
 
 
+PUSH_TIME_LIMIT = 300.0  # seconds a push keeps retrying: a burst of jobs finishing together clears in far less
+BACKOFF_BASE, BACKOFF_CAP = 0.5, 15.0  # seconds: the first retry's mean wait, and the longest wait
+# A push the remote refuses on principle fails the same way every time: no point waiting.
+REFUSED_FOR_GOOD = re.compile(
+    r"pre-receive hook declined|protected branch|permission (to .* )?denied|authentication failed|"
+    r"could not read username|repository not found|\b403\b",
+    re.IGNORECASE,
+)
+
+
 def record(
     repo: git.Repo,
     paths: list[Path],
@@ -145,15 +203,22 @@ def record(
     push: bool = False,
     remote: str = "origin",
     branch: str | None = None,
-    retries: int = 5,
+    retries: int | None = None,
+    time_limit: float = PUSH_TIME_LIMIT,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> RecordOutcome:
     """Commit new results files, then push, rebasing onto the remote when the push is rejected.
 
     Results files are unique per run, so the rebase never conflicts: the retry only has to
-    wait out another job that pushed first.
+    wait out other jobs that pushed first. Pushes are retried with jittered exponential
+    backoff until ``time_limit`` seconds have passed (or ``retries`` attempts, if given);
+    a remote that refuses the push for good (a protected branch, no permission) fails at
+    once. Raises GitError saying what git said; the commit stays in the clone either way.
     """
     rel = [str(Path(p).resolve().relative_to(repo_root(repo).resolve())) for p in paths]
+    if not rel:  # an empty path list would make the diff below look at the whole index
+        return RecordOutcome(None, False, 0)
     repo.git.add("--", *rel)
     if not repo.index.diff("HEAD", paths=rel):
         return RecordOutcome(None, False, 0)
@@ -164,25 +229,59 @@ def record(
     branch = branch or current_branch(repo)
     if branch is None:
         raise GitError("HEAD is detached; pass --branch to say where to push")
-    for attempt in range(1, retries + 1):
+    return _push_until_landed(repo, remote, branch, _Budget(retries, clock() + time_limit, clock), sleep)
+
+
+@dataclass(frozen=True)
+class _Budget:
+    attempts: int | None
+    deadline: float
+    clock: Callable[[], float]
+
+    def allows(self, attempt: int, wait: float) -> bool:
+        """Whether another attempt, after waiting ``wait`` seconds, fits."""
+        within = self.attempts is None or attempt < self.attempts
+        return within and self.clock() + wait <= self.deadline
+
+
+def _push_until_landed(repo: git.Repo, remote: str, branch: str, budget: _Budget, sleep) -> RecordOutcome:
+    started = budget.clock()
+    attempt = 0
+    while True:
+        attempt += 1
         try:
             repo.git.push(remote, f"HEAD:refs/heads/{branch}")
             return RecordOutcome(repo.head.commit.hexsha, True, attempt)
         except GitCommandError as exc:
-            if attempt == retries:
-                raise GitError(f"push to {remote}/{branch} failed {retries} times: {_stderr(exc)}") from None
+            said = _stderr(exc)
+        if REFUSED_FOR_GOOD.search(said):
+            raise GitError(f"{remote} refused the push to {branch}: {said}; the commit stays in this clone")
+        wait = _backoff(attempt)
+        if not budget.allows(attempt, wait):
+            spent = budget.clock() - started
+            raise GitError(
+                f"push to {remote}/{branch} failed {attempt} times in {spent:.0f} s: {said}; "
+                "the commit stays in this clone: run `perfpages record --push` again"
+            )
+        sleep(wait)
         _rebase_onto_remote(repo, remote, branch)
-        sleep(min(30.0, 2 ** (attempt - 1)) * (0.5 + random.random()))  # jitter spreads competing jobs
-    raise AssertionError("unreachable")
+
+
+def _backoff(attempt: int) -> float:
+    """Full jitter: uniform over [0, base·2^(n-1)], capped. Jobs that collided once spread out
+    instead of colliding again in lock step."""
+    return random.uniform(0.0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)))
 
 
 def _rebase_onto_remote(repo: git.Repo, remote: str, branch: str) -> None:
+    """Put our commit on top of the remote branch. A failure that left no rebase in progress
+    (the network, a lock) is left to the next push attempt, which fails and retries."""
     try:
         repo.git.pull("--rebase", remote, branch, env=_identity_env(repo))
     except GitCommandError as exc:
         if any((Path(repo.git_dir) / d).exists() for d in ("rebase-merge", "rebase-apply")):
             repo.git.rebase("--abort")  # leave the clone as it was, with our commit on top
-        raise GitError(f"could not rebase onto {remote}/{branch}: {_stderr(exc)}") from None
+            raise GitError(f"could not rebase onto {remote}/{branch}: {_stderr(exc)}") from None
 
 
 def _identity_env(repo: git.Repo) -> dict[str, str]:

@@ -70,15 +70,33 @@ def test_rejected_push_rebases_and_retries(two_clones):
     assert sum(f.startswith("results/") for f in files) == 2
 
 
-def test_push_gives_up_after_the_retry_budget(two_clones, monkeypatch):
+def test_a_push_refused_for_good_fails_at_once(two_clones):
     remote, (a, _) = two_clones
     mine = write_result(a, "from-a")
     # Protect the branch on the remote so every push is rejected.
     hook = remote / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\necho 'branch is protected' >&2\nexit 1\n")
     hook.chmod(0o755)
-    with pytest.raises(GitError, match=r"failed 3 times.*branch is protected"):
-        perf_git.record(perf_git.open_repo(a), [mine], "a results", push=True, retries=3, sleep=lambda s: None)
+    slept = []
+    with pytest.raises(GitError, match=r"origin refused the push to main: .*branch is protected"):
+        perf_git.record(perf_git.open_repo(a), [mine], "a results", push=True, sleep=slept.append)
+    assert slept == [], "a push refused for good is not retried"
+
+
+def test_a_push_that_keeps_failing_retries_with_backoff_until_the_time_limit(two_clones):
+    remote, (a, _) = two_clones
+    mine = write_result(a, "from-a")
+    (remote / "refs" / "heads" / "main.lock").write_text("")  # as if another push held the ref forever
+    now, slept = [0.0], []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        now[0] += seconds
+
+    with pytest.raises(GitError, match=r"(?s)failed \d+ times in \d+ s: .*cannot lock ref.*record --push` again"):
+        perf_git.record(perf_git.open_repo(a), [mine], "a", push=True, time_limit=20, sleep=sleep, clock=lambda: now[0])
+    assert sum(slept) <= 20 and len(slept) >= 3
+    assert all(0 <= wait <= perf_git.BACKOFF_BASE * 2**i for i, wait in enumerate(slept))
 
 
 def test_record_with_nothing_new_commits_nothing(git_repo):

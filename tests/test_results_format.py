@@ -154,11 +154,14 @@ def test_missing_folder_is_a_problem_not_a_crash(tmp_path):
     assert not report.ok and "run `perfpages run` first" in str(report.problems[0])
 
 
-def test_temp_files_of_an_unfinished_write_are_ignored(tmp_path):
+def test_temp_files_of_an_unfinished_write_are_reported_not_read(tmp_path):
     root = tmp_path / "results"
     path = write_doc(root, good_doc())
     (path.parent / f".{path.name}.x.tmp").write_text("{")
-    assert check_results(root).ok
+    report = check_results(root)
+    assert report.runs == 1 and not report.ok
+    (problem,) = report.problems
+    assert problem.path.endswith(f".{path.name}.x.tmp") and "run killed while writing" in problem.message
 
 
 def test_codec_rejects_nothing_it_wrote(tmp_path):

@@ -15,6 +15,7 @@ import atexit
 import contextlib
 import json
 import os
+import signal
 import sys
 from typing import TYPE_CHECKING, NoReturn
 
@@ -23,7 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from generator import __version__
-from generator.errors import PerfpagesError
+from generator.errors import PerfpagesError, RunStopped
 
 if TYPE_CHECKING:
     from generator.results.order import MainOrder
@@ -129,6 +130,10 @@ def _run() -> None:
     except PerfpagesError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(1)
+    except RunStopped as exc:
+        name = signal.Signals(exc.signum).name
+        err.print(f"stopped by {name}; no results file was written for the unfinished run")
+        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted; no results file was written for the unfinished run")
         sys.exit(130)

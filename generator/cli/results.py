@@ -21,6 +21,7 @@ from generator.cli.app import (
 from generator.config import load_config
 from generator.errors import PerfpagesError
 from generator.results.check import check_results
+from generator.results.recordable import select
 
 
 @cli.command()
@@ -60,33 +61,66 @@ def check(results_dir: str, as_json: bool) -> None:
 @click.option("--push", is_flag=True, help="Push after committing; on rejection, rebase and retry.")
 @click.option("--remote", default="origin", show_default=True)
 @click.option("--branch", help="Branch to push to [default: the current branch].")
-@click.option("--retries", default=5, show_default=True, type=click.IntRange(min=1), help="Push attempts.")
+@click.option("--retries", type=click.IntRange(min=1), help="Stop after this many push attempts [default: no cap].")
+@click.option(
+    "--push-timeout",
+    default=git.PUSH_TIME_LIMIT,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="Keep retrying a rejected push, with jittered backoff, for this long.",
+)
 @click.option("-m", "--message", help="Commit message [default: describes the new runs].")
 @click.option("--json", "as_json", is_flag=True, help="Print the commit and push outcome as JSON.")
-def record(results_dir, push, remote, branch, retries, message, as_json) -> None:
-    """Commit new results files (validated first) and optionally push them.
+def record(results_dir, push, remote, branch, retries, push_timeout, message, as_json) -> None:
+    """Commit new results files that pass `check`, and optionally push them.
 
-    Only files under the results folder are committed. Because every run has its
-    own file, a rejected push is resolved by rebasing, which never conflicts.
+    Only whole, valid run files under the results folder (and their profiles) are
+    committed; every other new file there is left out, and the output says which
+    and why. Exit 1 when a new results file was left out for failing `check`, after
+    the rest were committed. Because every run has its own file, a rejected push is
+    resolved by rebasing, which never conflicts.
     """
     results = Path(results_dir)
     report = check_results(results)
-    if not report.ok:
-        raise PerfpagesError("refusing to record invalid results:\n" + "\n".join(map(str, report.problems)))
     repo = git.open_repo(results.resolve())
     root = git.repo_root(repo).resolve()
     inside = results.resolve().relative_to(root)
-    new = [Path(p) for p in repo.untracked_files if Path(p).is_relative_to(inside)]
-    paths = [root / p for p in new]
-    outcome = git.record(repo, paths, message or _record_message(new), push, remote, branch, retries)
+    new = [root / p for p in repo.untracked_files if Path(p).is_relative_to(inside)]
+    chosen = select(new, report.problems, results)
+    if chosen.elsewhere:
+        raise PerfpagesError(
+            "refusing to record: files already in the repository have problems; fix them first:\n"
+            + "\n".join(map(str, chosen.elsewhere))
+        )
+    files = [p.relative_to(root) for p in chosen.files]
+    outcome = git.record(
+        repo, list(chosen.files), message or _record_message(files), push, remote, branch, retries, push_timeout
+    )
     if as_json:
-        files = [str(p) for p in new]
-        emit_json({"commit": outcome.commit, "pushed": outcome.pushed, "attempts": outcome.attempts, "files": files})
-    elif outcome.commit is None:
+        emit_json(
+            {
+                "commit": outcome.commit,
+                "pushed": outcome.pushed,
+                "attempts": outcome.attempts,
+                "files": [str(p) for p in files],
+                "left_out": [{"path": str(x.path.relative_to(root)), "why": x.why} for x in chosen.left_out],
+            }
+        )
+    else:
+        _say_recorded(outcome, len(files))
+        for x in chosen.left_out:
+            err.print(f"[yellow]left out:[/] {escape(str(x.path.relative_to(root)))}: {escape(x.why)}", highlight=False)
+    if any(x.is_run for x in chosen.left_out):
+        sys.exit(1)
+
+
+def _say_recorded(outcome: git.RecordOutcome, count: int) -> None:
+    if outcome.commit is None:
         err.print("nothing to record: no new results files")
     else:
         pushed = f", pushed after {outcome.attempts} attempt(s)" if outcome.pushed else ""
-        err.print(f"committed {len(new)} file(s) as {outcome.commit[:12]}{pushed}")
+        err.print(f"committed {count} file(s) as {outcome.commit[:12]}{pushed}")
 
 
 def _record_message(files: list[Path]) -> str:

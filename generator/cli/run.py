@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 import re
+import signal
 import socket
 import sys
 from dataclasses import replace
@@ -27,14 +29,17 @@ from generator.cli.app import (
     results_option,
 )
 from generator.config import load_config
-from generator.errors import PerfpagesError
+from generator.errors import PerfpagesError, RunNotSavedError, RunStopped
 from generator.model import Config, Scenario, scenario_label
+from generator.results.staging import remove_stale
 from generator.runner.doctor import noise_warnings
 from generator.runner.executor import SubprocessExecutor
 from generator.runner.fingerprint import fingerprint
 from generator.runner.jobs import Job, JobResult, new_run_id, run_backfill, run_comparison, run_here
 from generator.runner.session import RunOptions
 from generator.runner.summary import summarize
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
 @cli.command()
@@ -117,7 +122,16 @@ def run(
         project_root=Path(config_path).resolve().parent,
     )
     _warn_noise(options.cpus, quiet=as_json)
-    results = _execute(repo, scenarios, options, Path(results_dir), against, head_rev, commits, no_save, as_json)
+    _clean_up_after_killed_runs(repo, None if no_save else Path(results_dir))
+    try:
+        with _stopped_by_signals():
+            results = _execute(
+                repo, scenarios, options, Path(results_dir), against, head_rev, commits, no_save, as_json
+            )
+    except RunNotSavedError as exc:
+        if exc.rescued is None:  # the last copy of the run: print it rather than lose it
+            click.echo(exc.document, nl=False)
+        raise
     _report(results, as_json, announced=bool(commits))
     if any(r.record.failures for r in results):
         sys.exit(EXIT_SCENARIO_FAILED)
@@ -174,6 +188,38 @@ def _warn_noise(cpus: tuple[int, ...], quiet: bool) -> None:
         return
     for warning in noise_warnings(fingerprint(cpus)):
         err.print(f"[yellow]warning:[/] {escape(str(warning))}", highlight=False)
+
+
+def _clean_up_after_killed_runs(repo, results_dir: Path | None) -> None:
+    """A run killed with SIGKILL cannot tidy up; the next one does, and says what it removed."""
+    worktrees = git.prune_worktrees(repo)
+    if worktrees:
+        err.print(f"removed {len(worktrees)} worktree folder(s) of killed runs:", highlight=False)
+    for folder in worktrees:
+        err.print(f"  {folder}", highlight=False, markup=False)
+    removed = remove_stale(results_dir) if results_dir is not None else []
+    if removed:
+        err.print(f"removed {len(removed)} leftover(s) of killed runs:", highlight=False)
+    for leftover in removed:
+        err.print(f"  {leftover.path}: {leftover.what}", highlight=False, markup=False)
+
+
+@contextlib.contextmanager
+def _stopped_by_signals():
+    """SIGTERM (a cancelled CI job, `timeout`, systemd) stops the run as Ctrl-C does: the running
+    scenario's process group is killed, worktrees are removed, and no results file is written."""
+
+    def stop(signum, frame) -> None:
+        for caught in STOP_SIGNALS:  # a second signal must not cut the tidying short
+            signal.signal(caught, signal.SIG_IGN)
+        raise RunStopped(signal.Signals(signum))
+
+    previous = {caught: signal.signal(caught, stop) for caught in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for caught, handler in previous.items():
+            signal.signal(caught, handler)
 
 
 def _execute(repo, scenarios, options, results_dir, against, head_rev, commits, no_save, quiet) -> list[JobResult]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from generator.errors import ResultsError
 from generator.model import MeasureKind, MeasurementTable, RunRecord, scenario_label
 from generator.results.schema import Problem
+from generator.results.staging import leftovers
 from generator.results.store import LoadedRun, load_all
 
 if TYPE_CHECKING:
@@ -45,8 +46,14 @@ def check_results(root: Path) -> CheckReport:
     if not root.is_dir():
         return CheckReport(0, 0, 0, (_missing(root),))
     runs, problems = load_all(root)
+    problems.extend(leftover_problems(root))
     series, points = _count(runs)
     return CheckReport(len(runs), series, points, (*problems, *unit_changes(runs)))
+
+
+def leftover_problems(root: Path) -> list[Problem]:
+    """What a killed run left, and other stray files: `record` would otherwise commit them."""
+    return [Problem(str(leftover.path), "(file)", leftover.why) for leftover in leftovers(root)]
 
 
 def load_valid_runs(root: Path) -> list[RunRecord]:

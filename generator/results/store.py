@@ -3,7 +3,7 @@
 Layout: ``results/<machine>/<YYYY-MM>/<sha12>-<run-id>.json``, with an optional
 ``<sha12>-<run-id>.profiles/`` folder beside it for callgrind outputs. Files are
 created once and never rewritten: the final name is made with a hard link,
-which fails rather than replace an existing file.
+which fails rather than replace an existing file (see generator.results.staging).
 """
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ import hashlib
 import json
 import math
 import os
-import shutil
 import stat
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,11 +25,10 @@ from generator.model import RunRecord
 from generator.results.codec import adopt, from_document, record_commits, to_document
 from generator.results.limits import MAX_FILE_BYTES
 from generator.results.schema import Problem, parse_and_validate
+from generator.results.staging import PROFILES_SUFFIX, atomic_create
 
 if TYPE_CHECKING:
     from generator.site.cache import RunCache
-
-PROFILES_SUFFIX = ".profiles"
 
 
 @dataclass(frozen=True)
@@ -60,10 +57,25 @@ def write_run(root: Path, record: RunRecord, profiles: Path | None = None) -> Pa
     if dest.exists():
         raise PerfpagesError(f"{dest}: already exists; results files are never overwritten (use a new --run-id)")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    if profiles is not None and any(profiles.iterdir()):
-        shutil.move(str(profiles), profiles_dir_for(dest))
-    atomic_create(dest, dumps(to_document(record, record_commits(record))).encode())
+    kept = profiles if profiles is not None and any(profiles.iterdir()) else None
+    atomic_create(dest, dumps(to_document(record, record_commits(record))).encode(), kept)
     return dest
+
+
+def rescue_run(record: RunRecord, profiles: Path | None, places: tuple[Path, ...]) -> Path | None:
+    """Save a run that could not be written to the results folder in the first of ``places``
+    that takes it (the caller tells the user where); None if none does."""
+    for place in places:
+        try:
+            folder = place / "perfpages-unsaved"
+            folder.mkdir(parents=True, exist_ok=True)
+            dest = folder / f"{run_stem(record)}.json"
+            kept = profiles if profiles is not None and any(profiles.iterdir()) else None
+            atomic_create(dest, dumps(to_document(record, record_commits(record))).encode(), kept)
+            return dest
+        except (OSError, PerfpagesError):
+            continue
+    return None
 
 
 def dumps(document: dict) -> str:
@@ -114,22 +126,6 @@ def _leaf(value, newline: str) -> str:
 
 _NUMBERS = {float, int}  # not bool: json writes true and false, which stay one to a line
 _string = json.encoder.encode_basestring_ascii  # as json.dumps writes keys and strings (ensure_ascii)
-
-
-def atomic_create(dest: Path, data: bytes) -> None:
-    """Create ``dest`` with ``data`` in one step: readers see nothing or the whole file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(tmp, dest)  # atomic, and fails if dest exists (os.replace would overwrite)
-        except FileExistsError:
-            raise PerfpagesError(f"{dest}: already exists; results files are never overwritten") from None
-    finally:
-        os.unlink(tmp)
 
 
 def read_profile(results_file: Path, name: str) -> Iterator[str]:

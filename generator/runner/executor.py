@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-OUTPUT_LIMIT = 16 * 1024 * 1024  # bytes of stdout kept for metric extraction
+from generator.runner.reaper import REAPER
+
+OUTPUT_LIMIT = 16 * 1024 * 1024  # bytes kept of each output stream: its last 16 MiB
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class Execution:
     stderr: str
     timed_out: bool = False
     error: str = ""  # the command could not start at all
+    stdout_cut: int = 0  # bytes dropped from the front of stdout: it was longer than OUTPUT_LIMIT
+    stderr_bytes: int = 0  # the whole length of stderr, of which ``stderr`` is the tail
 
     @property
     def ok(self) -> bool:
@@ -77,14 +81,17 @@ class SubprocessExecutor:
             finally:
                 sampler.stop()
             wall = time.perf_counter() - started
+            stdout, stderr = read_tail(out), read_tail(err)
             return Execution(
                 returncode=None if timed_out else os.waitstatus_to_exitcode(status),
                 wall_time=wall,
                 cpu_time=usage.ru_utime + usage.ru_stime,
                 max_rss=sampler.peak or usage.ru_maxrss * 1024,  # rusage (KiB) only if it exited before a sample
-                stdout=_read(out),
-                stderr=_read(err),
+                stdout=stdout.text,
+                stderr=stderr.text,
                 timed_out=timed_out,
+                stdout_cut=stdout.cut,
+                stderr_bytes=stderr.size,
             )
 
 
@@ -148,21 +155,31 @@ def _vm_hwm(pid: int) -> int:
 
 def start(invocation: Invocation, stdout, stderr) -> subprocess.Popen:
     """Start a child as perfpages starts every one: no stdin, its own process group (so a timeout
-    or a stop can kill all it spawned), pinned to the invocation's CPUs."""
-    return subprocess.Popen(
+    or a stop can kill all it spawned), pinned to the invocation's CPUs, and killed with its
+    group if perfpages dies (see reaper). Call ``stop_group`` when done with it."""
+    proc = subprocess.Popen(
         invocation.argv,
         cwd=invocation.cwd,
-        env=dict(invocation.env),
+        env=REAPER.mark(dict(invocation.env)),
         stdin=subprocess.DEVNULL,
         stdout=stdout,
         stderr=stderr,
         start_new_session=True,
         preexec_fn=pin_to_cpus(invocation.cpus),
     )
+    REAPER.watch(proc.pid)
+    return proc
+
+
+def stop_group(pid: int) -> None:
+    """Kill what is left of a child's process group; the watchdog can forget it."""
+    _kill_group(pid)
+    REAPER.release(pid)
 
 
 def pin_to_cpus(cpus: tuple[int, ...]):
-    """A preexec_fn that pins the child to ``cpus``, or None when nothing is pinned."""
+    """A preexec_fn that pins the child to ``cpus``, or None when nothing is pinned (then Python
+    can vfork, which costs the same from any size of parent)."""
     if not cpus:
         return None
     return lambda: os.sched_setaffinity(0, cpus)
@@ -179,14 +196,14 @@ def _wait(proc: subprocess.Popen, timeout: float):
     timer.start()
     try:
         _, status, usage = os.wait4(proc.pid, 0)
-    except BaseException:  # Ctrl-C: leave no process behind
-        _kill_group(proc.pid)
+    except BaseException:  # Ctrl-C, SIGTERM: leave no process behind
+        stop_group(proc.pid)
         os.wait4(proc.pid, 0)
         raise
     finally:
         timer.cancel()
     proc.returncode = os.waitstatus_to_exitcode(status)  # tell Popen it is reaped
-    _kill_group(proc.pid)  # descendants that outlived the child
+    stop_group(proc.pid)  # descendants that outlived the child
     return status, usage, fired.is_set()
 
 
@@ -195,6 +212,23 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-def _read(handle) -> str:
-    handle.seek(0)
-    return handle.read(OUTPUT_LIMIT).decode("utf-8", errors="replace")
+@dataclass(frozen=True)
+class Tail:
+    text: str  # the last OUTPUT_LIMIT bytes, decoded as UTF-8 (bad bytes replaced)
+    size: int  # bytes the stream held in all
+    cut: int  # bytes dropped from its front
+
+
+def read_tail(handle) -> Tail:
+    """The end of a spooled output stream, like a ring buffer of OUTPUT_LIMIT bytes.
+
+    The end is what matters: the result line a benchmark prints last, and the error that
+    ended a crash. The output is spooled to a file rather than read through a pipe, so no
+    reader thread competes with the measured command for CPU."""
+    size = handle.seek(0, os.SEEK_END)
+    cut = max(0, size - OUTPUT_LIMIT)
+    handle.seek(cut)
+    data = handle.read(OUTPUT_LIMIT)
+    if cut:
+        data = data.lstrip(bytes(range(0x80, 0xC0)))  # a character split by the cut is dropped whole
+    return Tail(data.decode("utf-8", errors="replace"), size, size - len(data))

@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from generator import git
-from generator.errors import GitError
+from generator.errors import GitError, RunNotSavedError
 from generator.model import RunRecord, Scenario
-from generator.results.store import write_run
+from generator.results.codec import record_commits, to_document
+from generator.results.store import dumps, rescue_run, run_path, write_run
 from generator.runner.executor import Executor
 from generator.runner.fingerprint import fingerprint
 from generator.runner.plan import Side
@@ -92,5 +93,20 @@ def _measure_and_save(job: Job, sides: tuple[Side, ...]) -> JobResult:
         record = measure(
             job.scenarios, sides, job.executor, job.options, fingerprint(job.options.cpus), profiles, job.progress
         )
-        path = write_run(job.results_dir, record, profiles) if job.save else None
+        path = _save(job.results_dir, record, profiles) if job.save else None
     return JobResult(record, path)
+
+
+def _save(results_dir: Path, record: RunRecord, profiles: Path) -> Path:
+    """Write the run; if the disk refuses (full, read-only, failing), keep it somewhere else."""
+    try:
+        return write_run(results_dir, record, profiles)
+    except OSError as exc:
+        dest = run_path(results_dir, record)
+        rescued = rescue_run(record, profiles, _rescue_places())
+        raise RunNotSavedError(dest, exc, rescued, dumps(to_document(record, record_commits(record)))) from None
+
+
+def _rescue_places() -> tuple[Path, ...]:
+    # The system temp folder is often on the disk that just filled; /dev/shm is memory.
+    return (Path(tempfile.gettempdir()), Path.home(), Path("/dev/shm"))

@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 
-from generator.runner.executor import Invocation, start
+from generator.runner.executor import Invocation, start, stop_group
 
 STDERR_TAIL = 600
 STOP_GRACE = 2.0  # seconds between SIGTERM and SIGKILL
@@ -62,8 +62,7 @@ def _stop(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGTERM)
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(STOP_GRACE)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)  # the server's children too
+    stop_group(proc.pid)  # the server's children too
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(STOP_GRACE)
 

@@ -13,17 +13,19 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from generator import __version__
 from generator.model import Command, Failure, Measurement, RunRecord, Scenario
 from generator.runner.callgrind import count_instructions
-from generator.runner.executor import Execution, Executor, Invocation
+from generator.runner.executor import OUTPUT_LIMIT, Execution, Executor, Invocation
 from generator.runner.metrics import extract, reported
 from generator.runner.plan import Phase, Side, Step, plan
 from generator.runner.server import ServerError, running
 
 STDERR_TAIL = 2000  # characters of stderr kept with a failure
+REASON_LIMIT = 1000  # characters of a failure's reason: a reason may quote the scenario's own output
 NOT_RUN = Execution(None, 0.0, 0.0, 0, "", "")  # the command never started: nothing to report but the reason
 ProgressFn = Callable[[int, int, str], None]  # (done, total, what runs next)
 
@@ -47,6 +49,7 @@ class _State:
     samples: dict[str, list[float]] = field(default_factory=dict)
     profiles: list[str] = field(default_factory=list)
     failure: Failure | None = None
+    last_execution: Execution = NOT_RUN  # for the stderr tail of a failure raised while reading it
 
 
 def measure(
@@ -71,9 +74,23 @@ def measure(
         state = states[(step.scenario.label, step.side.name)]
         report(i, total, f"{step.phase.value} {step.scenario.label} ({step.side.name})")
         if state.failure is None:
-            _run_step(executor, step, state, options, profiles_dir)
+            _guarded(step, state, partial(_run_step, executor, step, state, options, profiles_dir))
     report(total, total, "done")
     return _record(scenarios, sides, states, options, fingerprint, started)
+
+
+def _guarded(step: Step, state: _State, run: Callable[[], None]) -> None:
+    """Run one step; whatever it raises becomes this scenario's failure, never the run's end.
+
+    A scenario's output is untrusted: a 401-digit number, 100,000 `[` or a report that
+    trips a parser must cost that scenario only, not every other scenario's samples.
+    Interrupts (KeyboardInterrupt, SystemExit) are not Exceptions and still stop the run.
+    """
+    try:
+        run()
+    except Exception as exc:  # the point: nothing a scenario prints escapes its step
+        reason = f"perfpages could not read this step's result: {type(exc).__name__}: {exc}"
+        state.failure = _failure(step.scenario, step.side, step.phase.value, reason, state.last_execution)
 
 
 def _now() -> str:
@@ -166,6 +183,7 @@ def _run_step(executor: Executor, step: Step, state: _State, options: RunOptions
     except ServerError as exc:
         state.failure = _failure(scenario, side, "measure", str(exc), NOT_RUN)
         return
+    state.last_execution = execution
     if not execution.ok:
         state.failure = _failure(scenario, side, "measure", execution.reason(scenario.timeout), execution)
     elif step.phase is Phase.MEASURE:
@@ -181,6 +199,9 @@ def _execute_with_server(executor: Executor, scenario: Scenario, side: Side, opt
 
 
 def _collect(scenario: Scenario, side: Side, execution: Execution, cwd: Path, state: _State) -> None:
+    if execution.stdout_cut and any(_reads_stdout(m, scenario) for m in scenario.timed_metrics):
+        state.failure = _failure(scenario, side, "measure", _cut_reason(execution), execution)
+        return
     values: dict[str, float] = {}
     report: dict[str, float] | None = None
     for metric in scenario.timed_metrics:
@@ -210,15 +231,44 @@ def _collect(scenario: Scenario, side: Side, execution: Execution, cwd: Path, st
         state.samples.setdefault(name, []).append(value)
 
 
+def _reads_stdout(metric, scenario: Scenario) -> bool:
+    if metric.builtin:
+        return False
+    return not scenario.output_file if metric.output else not metric.file
+
+
+def _cut_reason(execution: Execution) -> str:
+    """A metric read from a cut stdout could be the wrong one (a regex takes the first match),
+    so it is a failure rather than a value that may silently differ from what was printed."""
+    return (
+        f"stdout is over {OUTPUT_LIMIT:,} bytes, of which perfpages keeps the end: its first "
+        f"{execution.stdout_cut:,} bytes were cut before the metrics were read; "
+        "print less, or write the metrics to a file (the metric's `file`, or `output_file`)"
+    )
+
+
 def _failure(scenario: Scenario, side: Side, phase: str, reason: str, execution: Execution) -> Failure:
     return Failure(
         scenario=scenario.name,
         params=scenario.params,
         commit=side.commit.sha,
         phase=phase,
-        reason=reason,
+        reason=_shortened(reason) + _tail_note(execution),
         stderr_tail=execution.stderr[-STDERR_TAIL:],
     )
+
+
+def _tail_note(execution: Execution) -> str:
+    if execution.stderr_bytes <= STDERR_TAIL:
+        return ""
+    return f" (stderr_tail is the end of {execution.stderr_bytes:,} bytes of stderr)"
+
+
+def _shortened(reason: str) -> str:
+    if len(reason) <= REASON_LIMIT:
+        return reason
+    cut = len(reason) - REASON_LIMIT
+    return f"{reason[:REASON_LIMIT]}… ({cut:,} more characters cut)"
 
 
 def _slug(label: str) -> str:
