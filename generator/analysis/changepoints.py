@@ -100,12 +100,11 @@ def detect(values) -> tuple[ChangePoint, ...]:
     return tuple(_describe(x, placed, i) for i in range(len(placed)))
 
 
-def pending(values, confirmed: tuple[ChangePoint, ...], floor: float = 0.0) -> PendingChange | None:
+def pending(values, confirmed: tuple[ChangePoint, ...]) -> PendingChange | None:
     """A shift in the last MIN_SEGMENT - 1 points that all agree, or None.
 
     One odd point is an outlier, not a change: at least two newest points must sit
-    beyond 3 * MIN_EFFECT sigmas on the same side of the current level. A shift smaller
-    than ``floor`` (relative, the metric's configured floor) is not pending either.
+    beyond 3 * MIN_EFFECT sigmas on the same side of the current level.
     """
     x = np.asarray(values, dtype=float)
     start = confirmed[-1].index if confirmed else 0
@@ -119,10 +118,7 @@ def pending(values, confirmed: tuple[ChangePoint, ...], floor: float = 0.0) -> P
         shifted = (recent - centre) / sigma
         if np.all(shifted >= 3 * MIN_EFFECT) or np.all(shifted <= -3 * MIN_EFFECT):
             after = float(median(recent))
-            change = _relative(before=centre, after=after)
-            if centre and abs(change) < floor:
-                return None
-            return PendingChange(len(x) - tail, centre, after, change, MIN_SEGMENT - tail)
+            return PendingChange(len(x) - tail, centre, after, _relative(centre, after), MIN_SEGMENT - tail)
     return None
 
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from generator import git
 from generator.analysis import changepoints
 from generator.analysis.comparison import compare as compare_series
+from generator.analysis.comparison import with_unit
 from generator.analysis.csvinput import read_csv_series
 from generator.analysis.history import analyse_history
 from generator.analysis.series import SampleIndex, build_series, comparison_inputs
@@ -29,7 +30,7 @@ from generator.cli.app import (
 from generator.config import load_config
 from generator.errors import PerfpagesError
 from generator.render.comment import CommentContext, render_comment
-from generator.render.comparison import history_json, report_json, report_markdown
+from generator.render.comparison import change_label, history_json, report_json, report_markdown
 from generator.results.check import load_valid_runs
 from generator.results.order import main_order
 
@@ -81,14 +82,28 @@ def load_comparison(config_path: str, results_dir: str, base: str, head: str, ma
     repo = git.open_repo(Path(config_path).resolve().parent)
     base_sha, head_sha = git.commit_info(repo, base).sha, git.commit_info(repo, head).sha
     runs = load_valid_runs(Path(results_dir))
-    series = build_series(runs, git.first_parent_shas(repo, config.project.main_branch))
-    inputs = comparison_inputs(series, SampleIndex.of(runs), base_sha, head_sha, machine)
+    order = git.first_parent_shas(repo, config.project.main_branch)
+    series = build_series(runs, order)
+    position = {sha: i for i, sha in enumerate(order)}
+    inputs = comparison_inputs(series, SampleIndex.of(runs), base_sha, head_sha, machine, position)
     if not any(i.base_samples and i.head_samples for i in inputs):
         raise PerfpagesError(
             f"no series has results for both {base_sha[:12]} and {head_sha[:12]}; "
             "run `perfpages run --against BASE` or measure both commits first"
         )
     return compare_series(base_sha, head_sha, inputs, dict(config.project.floors))
+
+
+def _set_aside(series, histories) -> list[str]:
+    """What the change list leaves out, and why."""
+    notes = []
+    superseded = sum(s.superseded for s in series)
+    if superseded:
+        notes.append(f"{superseded} runs set aside: a later run of the same commit disagreed with them")
+    below = sum(h.below_floor for h in histories)
+    if below:
+        notes.append(f"{below} level shifts not listed: smaller than their metric's floor")
+    return notes
 
 
 def _print_comparison(report) -> None:
@@ -101,12 +116,14 @@ def _print_comparison(report) -> None:
             escape(f"{s.label} {s.metric}"),
             escape(fmt_value(v.base, s.unit)),
             escape(fmt_value(v.head, s.unit)),
-            f"{v.change:+.2%}",
+            escape(change_label(v)),
             f"{v.mde:.2%}" if v.mde == v.mde else "n/a",
             escape(f"{v.verdict.value}: {v.reason}"),
             f"{v.fence_verdict.value} (±{v.fence.threshold:.2%})",
         )
     out.print(table)
+    for note in report.caveats:
+        err.print(escape(f"note: {note}"), highlight=False)
     err.print(
         f"{len(report.regressions)} regressions, {len(report.improvements)} improvements; false alarms held "
         f"to {report.false_alarm_rate:.0%}, the fence rule would expect {report.expected_false_alarms_fence:.2f}",
@@ -132,7 +149,10 @@ def changes(config_path: str, results_dir: str, as_json: bool) -> None:
     order, source = main_order(Path(config_path), config.project.main_branch, runs)
     if source != "git":
         err.print("no git repository here: commits are ordered by their commit dates", highlight=False)
-    histories = [analyse_history(s) for s in build_series(runs, order)]
+    series = build_series(runs, order)
+    histories = [analyse_history(s, floors=dict(config.project.floors)) for s in series]
+    for note in _set_aside(series, histories):
+        err.print(escape(f"note: {note}"), highlight=False)
     if as_json:
         emit_json([history_json(h) for h in histories if h.changes or h.pending or h.discontinuities])
         return
@@ -140,7 +160,10 @@ def changes(config_path: str, results_dir: str, as_json: bool) -> None:
     for h in histories:
         label = escape(f"{h.series.key.label} {h.series.key.metric} ({h.series.key.machine})")
         for c in h.changes:
-            table.add_row(label, f"{c.last_good[:12]}..{c.first_bad[:12]}", f"{c.change:+.2%}", c.verdict.value)
+            size = (
+                f"{c.change:+.2%}" if c.before else escape(f"{with_unit(c.after, h.series.unit, signed=True)} (from 0)")
+            )
+            table.add_row(label, f"{c.last_good[:12]}..{c.first_bad[:12]}", size, c.verdict.value)
         if h.pending:
             p = h.pending
             table.add_row(

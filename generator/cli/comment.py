@@ -65,8 +65,10 @@ def comment(pull_request, head, config_path, results_dir, site_url, out_file, as
     record = chosen.record
     repo = git.open_repo(Path(config_path).resolve().parent)
     runs = [r.record for r in loaded]
-    series = build_series(runs, git.first_parent_shas(repo, config.project.main_branch))
-    inputs = comparison_inputs(series, SampleIndex.of(runs), record.base.sha, record.head.sha)
+    order = git.first_parent_shas(repo, config.project.main_branch)
+    series = build_series(runs, order)
+    position = {sha: i for i, sha in enumerate(order)}
+    inputs = comparison_inputs(series, SampleIndex.of(runs), record.base.sha, record.head.sha, None, position)
     report = compare(record.base.sha, record.head.sha, inputs, dict(config.project.floors))
     context = _context(chosen, loaded, site_url)
     result = render_comment(report, context)

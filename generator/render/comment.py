@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from generator.analysis.comparison import ComparisonReport, SeriesVerdict
 from generator.analysis.verdict import Verdict
 from generator.model import CommitInfo, Direction, Failure, scenario_label
-from generator.render.markdown import escape, percent, plural, safe_url, table
+from generator.render.comparison import caveat_lines, change_text
+from generator.render.markdown import escape, plural, safe_url, table
 from generator.render.units import human
 
 MARKER = "<!-- perfpages-comment -->"
@@ -88,6 +89,7 @@ def render_comment(report: ComparisonReport, context: CommentContext, limit: int
 def _render(report: ComparisonReport, context: CommentContext, shape: _Shape, truncated: bool) -> str:
     parts = [MARKER, "## Benchmark results\n", f"### Overall result: {overall(report, context.failures)}\n"]
     parts.append(_summary_line(report, context))
+    parts += [f"{note}\n" for note in caveat_lines(report)]  # judged without history, or across environments
     if truncated:
         parts.append(
             "_This comment was shortened to fit GitHub's 65,536-character limit; "
@@ -156,7 +158,7 @@ def _metric_section(metric, verdicts, changed_ids, context: CommentContext, shap
 def _row(v: SeriesVerdict, context: CommentContext, marked: bool) -> list[str]:
     s = v.series
     name = escape(s.label) if len(context.machines) <= 1 else f"{escape(s.label)} ({escape(s.machine)})"
-    change = percent(v.change)
+    change = change_text(v)
     profile = (context.profile_urls or {}).get((s.machine, s.label)) if s.metric == "instructions" else None
     if profile:
         change = f"[{change}]({safe_url(profile)})"
