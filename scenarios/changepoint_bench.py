@@ -11,11 +11,12 @@ Measured on the same series for every detector:
   scored by F1 (margin 5) and segmentation covering as TCPDBench defines them. A
   separate table: its series are not benchmark histories.
 
-Plus speed: milliseconds per 1,000-point series.
+Plus speed: CPU milliseconds per 1,000-point series.
 
 Anchors run when their packages are installed (`pip install -e '.[bench]'`; E-Divisive
 needs `pip install --no-deps signal-processing-algorithms`, whose numpy<2 pin conflicts
-with Otava's). `--detectors ours --json` is what the project's own scenario runs.
+with Otava's, then `pip install more-itertools structlog`, which it imports).
+`--detectors ours --json` is what the project's own scenario runs.
 """
 
 from __future__ import annotations
