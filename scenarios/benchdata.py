@@ -67,7 +67,9 @@ def php_series(root: Path, min_len: int = 12) -> list[np.ndarray]:
     return [np.array([v for _, v in sorted(rows)]) for rows in groups.values() if len(rows) >= min_len]
 
 
-def long_table_series(path: Path, key_cols: tuple[str, ...], value_col: str, min_len: int) -> dict[tuple, np.ndarray]:
+def long_table_series(
+    path: Path, key_cols: tuple[str, ...], value_col: str, min_len: int, time_col: str = "commit_time"
+) -> dict[tuple, np.ndarray]:
     """Series from a normalised long CSV, in commit-time order; non-positive values dropped."""
     groups: dict[tuple, list] = defaultdict(list)
     with gzip.open(path, "rt") as handle:
@@ -77,8 +79,56 @@ def long_table_series(path: Path, key_cols: tuple[str, ...], value_col: str, min
             except ValueError:
                 continue
             if np.isfinite(value) and value > 0:
-                groups[tuple(row[c] for c in key_cols)].append((row["commit_time"], value))
+                groups[tuple(row[c] for c in key_cols)].append((row[time_col], value))
     return {k: np.array([v for _, v in sorted(rows)]) for k, rows in groups.items() if len(rows) >= min_len}
+
+
+# One series per benchmark and environment: asv and github-action-benchmark tables keep the
+# machine and the environment (interpreter, toolchain) in these columns, so a series never
+# spans an environment change that the data records.
+ASV_KEY = ("machine", "env", "suite", "benchmark", "params")
+ASV_TABLES = {
+    "conda": ("asv-small/conda-benchmarks/results-long.csv.gz",),
+    "django": ("django-asv/results-long.csv.gz",),
+    "metpy": ("asv-small/metpy-benchmark/results-long.csv.gz",),
+    "openblas": ("asv-small/openblas-blas-benchmarks/results-long.csv.gz",),
+    "pyo3": ("pyo3-gh-pages/results-long.csv.gz",),
+    "rich": ("asv-small/rich/results-long.csv.gz",),
+    "risc0": ("risc0-ghpages/results-long.main.csv.gz", "risc0-ghpages/results-long.dev-branch.csv.gz"),
+    "swc": ("swc-raw-data/results-long.csv.gz",),
+}
+SOURCES = (*ASV_TABLES, "deno", "enso", "mongodb", "php", "tigerbeetle")
+
+
+def real_series(root: Path, source: str, min_len: int) -> dict[str, np.ndarray]:
+    """Every series of one source with at least ``min_len`` points, by name, oldest first.
+
+    Each is cut where the data records an environment change (machine, environment,
+    kernel, benchmark settings); the level shifts of real code changes stay in."""
+    if source in ASV_TABLES:
+        found = {}
+        for table in ASV_TABLES[source]:
+            series = long_table_series(root / table, ASV_KEY, "value", min_len)
+            found |= {f"{table}:{'|'.join(k)}": v for k, v in series.items()}
+        return found
+    if source == "php":
+        return {f"php:{i}": s for i, s in enumerate(php_series(root, min_len))}
+    if source == "enso":
+        path = root / "enso-engine-benchmark-results" / "results-long.csv.gz"
+        return {"|".join(k): v for k, v in long_table_series(path, ("benchmark",), "score", min_len).items()}
+    if source == "deno":
+        path = root / "deno-benchmark-data" / "results-long.csv.gz"
+        keys = ("group", "name", "stat")
+        return {"|".join(k): v for k, v in long_table_series(path, keys, "value", min_len, "created_at").items()}
+    if source == "mongodb":
+        # mad_series.json repeats real_series.json; the profiling files repeat robust_series.json
+        names = ("long_series", "real_series", "robust_series")
+        loaded = {n: np.array(json.loads((root / "mongodb-spa-testdata" / f"{n}.json").read_text())) for n in names}
+        return {n: v for n, v in loaded.items() if len(v) >= min_len}
+    if source == "tigerbeetle":
+        values = np.array(json.loads((root / "otava-tigerbeetle" / "tigerbeetle_series.json").read_text())["values"])
+        return {"tigerbeetle": values} if len(values) >= min_len else {}
+    raise ValueError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
 
 
 def flatten(values: np.ndarray, window: int = 31) -> np.ndarray:
@@ -89,20 +139,3 @@ def flatten(values: np.ndarray, window: int = 31) -> np.ndarray:
         [np.full(half, np.median(values[: half + 1])), values, np.full(half, np.median(values[-half - 1 :]))]
     )
     return values / np.median(np.lib.stride_tricks.sliding_window_view(padded, window), axis=1)
-
-
-def noise_pool(root: Path, per_source: int, seed: int) -> list[tuple[str, np.ndarray]]:
-    """Real benchmark noise without level shifts: PHP baseline, django-asv and Enso series."""
-    rng = np.random.default_rng(seed)
-    pool = [(f"php:{i}", flatten(s)) for i, s in enumerate(php_series(root, min_len=80))]
-    django_key = ("machine", "env", "benchmark", "params")
-    sources = [
-        ("django", root / "django-asv" / "results-long.csv.gz", django_key, "value", 200),
-        ("enso", root / "enso-engine-benchmark-results" / "results-long.csv.gz", ("benchmark",), "score", 300),
-    ]
-    for name, path, keys, column, min_len in sources:
-        series = long_table_series(path, keys, column, min_len)
-        chosen = sorted(series)
-        rng.shuffle(chosen)
-        pool += [(f"{name}:{'|'.join(k)}", flatten(series[k][:1000])) for k in chosen[:per_source]]
-    return pool

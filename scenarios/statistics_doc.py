@@ -48,11 +48,20 @@ def rows() -> list[tuple[str, str, str]]:
         ("change points", "segment", f"at least {cp.MIN_SEGMENT} runs on each side"),
         (
             "change points",
-            "split",
-            f"Pettitt p < {cp.SPLIT_ALPHA:g}, shift >= {cp.MIN_EFFECT:g} sigma, local jump >= {cp.LOCAL_Z:g} sd",
+            "scan",
+            f"window-median gap >= {cp.SCAN_Z:g} sd at half-widths {', '.join(map(str, cp.SCALES))} (cut at the ends)",
         ),
-        ("change points", "window", f"{cp.TREND_WINDOW} runs a side; trend gap >= {cp.TREND_Z:g} sd"),
-        ("change points", "scan", f"window-median gap >= {cp.SCAN_Z:g} sd, Mann-Whitney p < {cp.SCAN_ALPHA:g}"),
+        (
+            "change points",
+            "step, not drift",
+            f"line gap >= {cp.STEP_RATIO:g} x median gap and >= {cp.TREND_Z:g} sd, lines of <= {cp.TREND_WINDOW} runs",
+        ),
+        (
+            "change points",
+            "confirmation",
+            f"neighbouring segments: shift >= {cp.MIN_EFFECT:g} sigma, Mann-Whitney p < {cp.CONFIRM_ALPHA:g}",
+        ),
+        ("change points", "window-median noise", f"from consecutive block medians when >= {cp.MIN_BLOCKS} blocks"),
     ]
 
 

@@ -1,9 +1,12 @@
 """Change-point detection: seeded synthetic series with known answers."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from generator.analysis.changepoints import MIN_SEGMENT, detect, pending
+from generator.analysis.csvinput import read_csv_series
 from generator.analysis.evaluation import covering, f1_score
 
 
@@ -81,3 +84,79 @@ def test_tcpd_f1_and_covering_match_the_reference_definitions():
     assert f1_score(annotations, [11]) == pytest.approx(2 * 1 * (5 / 6) / (1 + 5 / 6))
     assert covering({"a": [50]}, [50], 100) == 1.0
     assert covering({"a": [50]}, [], 100) == pytest.approx(0.5)
+
+
+# The real-world cases (../shared/cases/detection and ../shared/cases/verdicts), as right answers.
+
+CASES = Path(__file__).resolve().parent.parent.parent / "shared" / "cases"
+
+
+def openblas(machine: str) -> tuple[float, ...]:
+    path = CASES / "detection" / f"openblas-ddot-1000-{machine}.csv"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent (the shared cases folder sits beside the checkout)")
+    return read_csv_series(str(path)).values
+
+
+def test_openblas_skylake_step_beside_two_lone_outliers_is_found():
+    x = openblas("skylake")
+    (found,) = detect(x)  # the outliers at 14 and 31 are not changes
+    assert abs(found.index - 15) <= 1 and found.change == pytest.approx(0.10, abs=0.02)
+
+
+def test_openblas_graviton_three_steps_are_all_found():
+    found = detect(openblas("graviton"))
+    assert len(found) == 3
+    for change, (at, size) in zip(found, [(15, 0.058), (28, -0.03), (41, 0.037)], strict=True):
+        assert abs(change.index - at) <= 1 and change.change == pytest.approx(size, abs=0.01)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_clean_step_is_found_at_every_position_with_five_runs_a_side(seed):
+    # Case 15-edges-of-history: +30% in 40 runs with 1% noise, at every position.
+    n = 40
+    for at in range(MIN_SEGMENT, n - MIN_SEGMENT + 1):
+        x = noise(1000 * at + seed, n)
+        x[at:] *= 1.3
+        assert [c.index for c in detect(x)] == [at], f"step at {at}, seed {seed}"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_last_four_runs_are_pending_and_the_last_one_is_nothing(seed):
+    x = noise(seed, 40)
+    x[-4:] *= 1.3
+    assert detect(x) == () and pending(x, ()).index == 36
+    y = noise(seed, 40)
+    y[-1:] *= 1.3
+    assert detect(y) == () and pending(y, ()) is None
+
+
+@pytest.mark.parametrize("held", [5, 8, 12, 20])
+@pytest.mark.parametrize("seed", range(5))
+def test_a_reverted_regression_shows_both_the_regression_and_the_revert(held, seed):
+    # Case 16-reverted-regression: +20% at run 20, reverted `held` runs later.
+    x = noise(seed, 40 + held) * 10
+    x[20 : 20 + held] *= 1.2
+    found = detect(x)
+    assert [c.index for c in found] == [20, 20 + held]
+    assert [round(c.change, 2) for c in found] == [pytest.approx(0.2, abs=0.02), pytest.approx(-1 / 6, abs=0.02)]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_lone_outlier_never_hides_a_change_nor_is_one(seed):
+    rng = np.random.default_rng(seed)
+    n, at = 60, int(rng.integers(8, 52))
+    x = noise(seed, n)
+    x[at:] *= 1.1
+    for where in (at - 1, at, int(rng.integers(0, n))):
+        y = x.copy()
+        y[where] *= 0.75 if rng.random() < 0.5 else 1.3
+        found = [c.index for c in detect(y)]
+        # An outlier on the boundary may look like either level: then the split may move by one.
+        assert len(found) == 1 and abs(found[0] - at) <= (1 if where in (at - 1, at) else 0), (at, where, found)
+
+
+def test_a_change_from_zero_has_no_infinite_size():
+    x = np.concatenate([np.zeros(20), np.full(10, 0.02)])
+    (found,) = detect(x)
+    assert found.index == 20 and found.change == 0.0 and found.absolute_change == pytest.approx(0.02)

@@ -9,8 +9,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from generator.analysis.environment import environment_of
 from generator.analysis.history import analyse_history
-from generator.analysis.series import build_series, environment_of, extend_series
+from generator.analysis.series import build_series, extend_series
 from generator.analysis.steps import LARGEST_KEPT, main_steps
 from generator.model import Direction, Measurement, MeasurementTable, RunRecord, Spread
 from tests.conftest import make_commit
@@ -58,16 +59,24 @@ def reference(runs: list[RunRecord]) -> dict:
         for m in record.measurements:
             if m.commit in MAIN:
                 key = (record.machine, m.scenario)
-                pooled[key][m.commit] = pooled[key].get(m.commit, ()) + m.samples
+                pooled[key][m.commit] = [*pooled[key].get(m.commit, []), m.samples]
                 if m.spread is not None:
                     spreads[(key, m.commit)] = (m.spread.low, m.spread.high)
     return {
         key: [
             (sha, s, environment[(key[0], sha)], statistics.median(s), spreads.get((key, sha)) if len(s) == 1 else None)
-            for sha, s in sorted(by_commit.items(), key=lambda item: MAIN.index(item[0]))
+            for sha, s in (
+                (sha, agreeing(runs)) for sha, runs in sorted(by_commit.items(), key=lambda i: MAIN.index(i[0]))
+            )
         ]
         for key, by_commit in pooled.items()
     }
+
+
+def agreeing(runs: list[tuple[float, ...]]) -> tuple[float, ...]:
+    """The samples of one commit's runs (oldest first) that overlap the newest run's range, pooled."""
+    low, high = min(runs[-1]), max(runs[-1])
+    return tuple(v for r in runs if max(r) >= low and min(r) <= high for v in r)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -282,3 +282,58 @@ def test_average_ranks_match_scipy():
         for ties in (False, True):
             x = rng.integers(0, 6, n).astype(float) if ties else rng.normal(size=n)
             assert np.array_equal(rankdata(x), scipy_ranks(x))
+
+
+def instruction_runs(shas: list[str], values: list[float]) -> list:
+    return [
+        make_record(
+            run_id=f"r{i}",
+            head=make_commit(sha),
+            measurements=(Measurement("parse", "instructions", "count", Direction.LOWER, sha, (v,)),),
+        )
+        for i, (sha, v) in enumerate(zip(shas, values, strict=True))
+    ]
+
+
+def test_a_level_shift_below_the_metric_floor_is_neither_a_change_nor_pending_nor_unconfirmed():
+    from generator.analysis.history import analyse_history
+    from generator.analysis.steps import main_steps
+
+    rng = np.random.default_rng(4)
+    shas = [f"{i:040x}" for i in range(1, 61)]
+    values = 1e9 * (1 + rng.normal(0, 1e-7, 60))
+    values[30:] *= 1.00002  # +0.002%: 200 sigmas, far below the 0.2% floor of instruction counts
+    values[-3:] *= 1.00002  # and again in the newest three runs
+    (built,) = build_series(instruction_runs(shas, list(values)), shas)
+    history = analyse_history(built, floors={"instructions": 0.002})
+    assert history.changes == () and history.pending is None and history.below_floor == 2
+    assert all(step.shifted == () for step in main_steps([history], shas))
+    assert analyse_history(built).changes == ()  # rustls's floor applies without a configured one
+    finer = analyse_history(built, floors={"instructions": 0.00001})
+    assert [c.first_bad for c in finer.changes] == [shas[30]] and finer.pending is not None
+
+
+def test_pooled_commit_runs_drop_a_run_its_rerun_disagrees_with_but_pool_runs_that_agree():
+    sha = "c" * 40
+    first = make_record(
+        run_id="first",
+        started_at="2026-11-02T00:00:00Z",
+        measurements=(Measurement("parse", "wall_time", "s", Direction.LOWER, sha, (40.0, 41.0, 39.5)),),
+        head=make_commit(sha),
+    )
+    rerun = make_record(
+        run_id="rerun",
+        started_at="2026-11-03T00:00:00Z",
+        measurements=(Measurement("parse", "wall_time", "s", Direction.LOWER, sha, (20.0, 20.2, 19.9)),),
+        head=make_commit(sha),
+    )
+    again = make_record(
+        run_id="again",
+        started_at="2026-11-04T00:00:00Z",
+        measurements=(Measurement("parse", "wall_time", "s", Direction.LOWER, sha, (20.1, 19.8, 20.3)),),
+        head=make_commit(sha),
+    )
+    (series,) = build_series([again, first, rerun], [sha])
+    assert series.values == (20.05,) and series.superseded == 1
+    (pooled,) = SampleIndex.of([again, first, rerun]).pooled[sha].values()
+    assert sorted(pooled) == [19.8, 19.9, 20.0, 20.1, 20.2, 20.3]

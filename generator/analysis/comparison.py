@@ -15,6 +15,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from generator.analysis import fence as compat
+from generator.analysis.environment import environment_change
 from generator.analysis.noise import Noise, learn_noise
 from generator.analysis.verdict import (
     SAMPLE_ALPHA,
@@ -28,6 +29,7 @@ from generator.analysis.verdict import (
 from generator.model import Direction, Params, scenario_label
 
 FALSE_ALARM_RATE = 0.05  # Benjamini-Hochberg level across all series of one comparison
+_NO_SIZE = compat.Magnitude.VERY_SMALL  # the bucket of a change from 0, which has no relative size
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,8 @@ class SeriesInput:
     history: tuple[float, ...]  # point values on main up to and including the base
     base_samples: tuple[float, ...]
     head_samples: tuple[float, ...]
+    history_end: str = ""  # the nearest measured ancestor the history ends at, when the base has no run
+    environments: tuple[str, str] = ("", "")  # (base, head) environments when measured in separate runs
 
     @property
     def label(self) -> str:
@@ -52,7 +56,7 @@ class SeriesVerdict:
     series: SeriesInput
     base: float | None
     head: float | None
-    change: float | None  # head / base - 1
+    change: float | None  # head / base - 1; None from a base of exactly 0 (see absolute_change)
     fence: compat.Fence
     magnitude: compat.Magnitude
     fence_verdict: Verdict  # the rustc-perf / rustls rule
@@ -65,6 +69,16 @@ class SeriesVerdict:
     mde: float  # minimum detectable effect at this comparison's per-series level
     verdict: Verdict
     reason: str
+
+    @property
+    def used_defaults(self) -> bool:
+        """Judged by the fence's fixed defaults: too little history to learn the noise from."""
+        return self.noise is None and self.verdict is not Verdict.NO_BASELINE
+
+    @property
+    def absolute_change(self) -> float | None:
+        """head - base: the size of a change from 0, which has no relative one."""
+        return None if self.base is None or self.head is None else self.head - self.base
 
 
 @dataclass(frozen=True)
@@ -96,6 +110,31 @@ class ComparisonReport:
     @property
     def improvements(self) -> tuple[SeriesVerdict, ...]:
         return tuple(s for s in self.series if s.verdict is Verdict.IMPROVED)
+
+    @property
+    def caveats(self) -> tuple[str, ...]:
+        """What a reader must know about how the verdicts were reached, in plain sentences: series
+        judged by fixed defaults, histories that end before the base, sides in different
+        environments. Empty when every series was judged by its own history up to the base."""
+        notes = []
+        defaults = [f"{v.series.label} {v.series.metric}" for v in self.series if v.used_defaults]
+        if defaults:
+            notes.append(
+                f"{len(defaults)} series judged by the fixed default thresholds, without noise learned from "
+                f"history (it holds fewer than 3 runs with a relative change): {_listed(defaults)}."
+            )
+        for end, labels in _grouped((v.series.history_end, v) for v in self.series if v.series.history_end):
+            notes.append(
+                f"The base has no run of its own on main: noise was learned from the history up to {end[:12]}, "
+                f"its nearest measured ancestor ({_listed(labels)})."
+            )
+        split = [v for v in self.series if v.verdict is Verdict.NO_BASELINE and v.series.environments[0]]
+        for environments, labels in _grouped((v.series.environments, v) for v in split):
+            notes.append(
+                f"Base and head ran in different environments ({environment_change(*environments)}): no verdict for "
+                f"{_listed(labels)}; measure both in one session with `perfpages run --against BASE`."
+            )
+        return tuple(notes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +181,7 @@ class Prepared:
     series: SeriesInput
     base: float
     head: float
-    change: float
+    change: float | None
     fence: compat.Fence
     noise: Noise | None
     level_change: float | None
@@ -160,16 +199,26 @@ def prepare(item: SeriesInput, floors: dict[str, float] | None = None, priors: P
     return Prepared(item, base, head, _ratio(head, base), priors.fence, noise, level_change, p)
 
 
-def _ratio(head: float, base: float) -> float:
-    return head / base - 1 if base else (0.0 if head == base else float("inf"))
+def _ratio(head: float, base: float) -> float | None:
+    """head / base - 1, or None for a change from exactly 0: it has no relative size (an infinite
+    one says nothing and is not JSON), so its absolute difference is what is shown."""
+    return head / base - 1 if base else (0.0 if head == base else None)
 
 
 def _finish(prepared: Prepared, q: float | None, per_test_alpha: float) -> SeriesVerdict:
     item = prepared.series
-    fence_significant = abs(prepared.change) >= prepared.fence.threshold
-    size = compat.magnitude(prepared.change, prepared.fence.threshold, item.metric)
-    fence_verdict = direction_of(prepared.change, item.direction) if fence_significant else Verdict.UNCHANGED
-    verdict, reason, p_samples = _our_verdict(prepared, q)
+    comparable = _comparable(item)
+    relative = prepared.change is not None
+    # A change from exactly 0 crosses any relative threshold, but has no size to bucket.
+    fence_significant = comparable and (not relative or abs(prepared.change) >= prepared.fence.threshold)
+    size = compat.magnitude(prepared.change, prepared.fence.threshold, item.metric) if relative else _NO_SIZE
+    signed = prepared.change if relative else prepared.head - prepared.base
+    fence_verdict = direction_of(signed, item.direction) if fence_significant else Verdict.UNCHANGED
+    if not comparable:
+        fence_verdict = Verdict.NO_BASELINE
+        verdict, reason, p_samples = Verdict.NO_BASELINE, _environment_reason(item), None
+    else:
+        verdict, reason, p_samples = _our_verdict(prepared, q)
     return SeriesVerdict(
         series=item,
         base=prepared.base,
@@ -196,6 +245,8 @@ def _our_verdict(prepared: Prepared, q: float | None) -> tuple[Verdict, str, flo
     The Mann-Whitney test is the last gate and the slowest step, so it runs only for a
     series that passed every other gate."""
     item = prepared.series
+    if prepared.change is None:
+        return _from_zero(prepared)
     if prepared.noise is None or q is None or prepared.level_change is None:
         # Too little history to learn noise: only the fence (with its defaults) can judge.
         if abs(prepared.change) < prepared.fence.threshold:
@@ -217,6 +268,48 @@ def _our_verdict(prepared: Prepared, q: float | None) -> tuple[Verdict, str, flo
     if p_samples is not None and p_samples >= SAMPLE_ALPHA:
         return Verdict.UNCHANGED, f"raw samples overlap (Mann-Whitney p = {p_samples:.3f})", p_samples
     return direction_of(prepared.level_change, item.direction), f"beyond noise (q = {q:.2g})", p_samples
+
+
+def _from_zero(prepared: Prepared) -> tuple[Verdict, str, float | None]:
+    """A base of exactly 0 (say, no failed requests) and a head that is not: only the raw samples
+    can say whether that is noise; with too few of them to test, the change is called."""
+    item = prepared.series
+    p_samples = sample_pvalue(item.base_samples, item.head_samples)
+    moved = f"from 0 to {with_unit(prepared.head, item.unit)}"
+    if p_samples is not None and p_samples >= SAMPLE_ALPHA:
+        return Verdict.UNCHANGED, f"{moved}, but the raw samples overlap (Mann-Whitney p = {p_samples:.3f})", p_samples
+    why = "too few samples to test" if p_samples is None else f"raw samples differ (Mann-Whitney p = {p_samples:.2g})"
+    return direction_of(prepared.head - prepared.base, item.direction), f"{moved}; {why}", p_samples
+
+
+def with_unit(value: float, unit: str, signed: bool = False) -> str:
+    """A plain number with its unit, none for a dimensionless one ("1" or "")."""
+    number = f"{value:+.6g}" if signed else f"{value:.6g}"
+    return number if unit in ("", "1") else f"{number} {unit}"
+
+
+def _comparable(item: SeriesInput) -> bool:
+    """Base and head measured in one environment (or one A/B session): a CPU, kernel, governor or
+    perfpages change between separate runs moves the value by itself, so it is no verdict."""
+    before, after = item.environments
+    return not (before and after and before != after)
+
+
+def _environment_reason(item: SeriesInput) -> str:
+    return f"base and head ran in different environments ({environment_change(*item.environments)}); not comparable"
+
+
+def _listed(labels: list[str], shown: int = 5) -> str:
+    more = f" and {len(labels) - shown} more" if len(labels) > shown else ""
+    return ", ".join(labels[:shown]) + more
+
+
+def _grouped(pairs) -> list[tuple[object, list[str]]]:
+    """(group, verdict) pairs -> [(group, labels of its series)], in first-seen order."""
+    groups: dict[object, list[str]] = {}
+    for group, v in pairs:
+        groups.setdefault(group, []).append(f"{v.series.label} {v.series.metric}")
+    return list(groups.items())
 
 
 def _benjamini_hochberg(pvalues: list[float | None]) -> list[float | None]:

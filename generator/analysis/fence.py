@@ -9,6 +9,7 @@ default applies instead. Magnitude buckets follow rustc-perf's comparison.rs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -55,10 +56,16 @@ def fence(history, metric: str, floors: dict[str, float] | None = None) -> Fence
     return fence_rows(recent[None, :], metric, floors)[0]
 
 
+def floor_of(metric: str, floors: Mapping[str, float] | None = None) -> float:
+    """The smallest relative change that counts for ``metric``: the configured floor
+    (``thresholds`` in perfpages.yml), else rustls's per-metric one."""
+    return (floors or {}).get(metric, THRESHOLDS.get(metric, OTHER_METRICS)[1])
+
+
 def fence_rows(windows: np.ndarray, metric: str, floors: dict[str, float] | None = None) -> list[Fence]:
     """``fence`` for every row of a block of equal-length histories (newest point last)."""
-    default, floor = THRESHOLDS.get(metric, OTHER_METRICS)
-    floor = (floors or {}).get(metric, floor)
+    default = THRESHOLDS.get(metric, OTHER_METRICS)[0]
+    floor = floor_of(metric, floors)
     recent = windows[:, -HISTORY_RUNS:]
     rows, length = recent.shape
     fallback = Fence(max(default, floor), "default", length, floor)

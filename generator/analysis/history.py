@@ -7,9 +7,11 @@ a known discontinuity, reported as such, never as a regression.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from generator.analysis import changepoints
+from generator.analysis import fence as compat
 from generator.analysis.series import Series
 from generator.analysis.verdict import Verdict, direction_of
 
@@ -48,6 +50,7 @@ class SeriesHistory:
     changes: tuple[Change, ...]
     pending: Pending | None
     discontinuities: tuple[Discontinuity, ...]
+    below_floor: int = 0  # level shifts (confirmed or pending) left out: smaller than the metric's floor
 
 
 @dataclass(frozen=True)
@@ -72,13 +75,30 @@ def detect_changes(series: Series) -> Detected:
     return Detected(tuple(changes), pending)
 
 
-def analyse_history(series: Series, detected: Detected | None = None) -> SeriesHistory:
-    """The series' history; ``detected`` is detect_changes(series) when a worker already ran it."""
+def analyse_history(
+    series: Series, detected: Detected | None = None, floors: Mapping[str, float] | None = None
+) -> SeriesHistory:
+    """The series' history; ``detected`` is detect_changes(series) when a worker already ran it.
+
+    A level shift smaller than the metric's floor (``floors``: metric -> relative floor, the
+    configured thresholds; rustls's defaults otherwise) is neither a change nor pending: a
+    0.002% shift in instruction counts is real, but no one should act on it. Those left out
+    are counted."""
     detected = detected or detect_changes(series)
+    floor = compat.floor_of(series.key.metric, floors)
     breaks = tuple(Discontinuity(series, series.commits[g.start], g.environment) for g in series.segments[1:])
-    changes = tuple(_change(series, start, c) for start, c in detected.changes)
+    found = [_change(series, start, c) for start, c in detected.changes]
+    changes = tuple(c for c in found if not _below(c.before, c.change, floor))
     pending = _pending(series, *detected.pending) if detected.pending is not None else None
-    return SeriesHistory(series, changes, pending, breaks)
+    dropped = len(found) - len(changes)
+    if pending is not None and _below(detected.pending[1].before, pending.change, floor):
+        pending, dropped = None, dropped + 1
+    return SeriesHistory(series, changes, pending, breaks, dropped)
+
+
+def _below(before: float, change: float, floor: float) -> bool:
+    """A relative shift under the floor; a shift from 0 has no relative size and always counts."""
+    return before != 0 and abs(change) < floor
 
 
 def _change(series: Series, start: int, c: changepoints.ChangePoint) -> Change:
@@ -90,7 +110,7 @@ def _change(series: Series, start: int, c: changepoints.ChangePoint) -> Change:
         c.after,
         c.change,
         c.confidence,
-        direction_of(c.change, series.direction),
+        direction_of(c.after - c.before, series.direction),  # the sign, also for a change from 0
     )
 
 
@@ -100,5 +120,5 @@ def _pending(series: Series, start: int, tail: changepoints.PendingChange) -> Pe
         series.commits[start + tail.index],
         tail.change,
         tail.runs_to_confirm,
-        direction_of(tail.change, series.direction),
+        direction_of(tail.after - tail.before, series.direction),
     )

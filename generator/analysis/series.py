@@ -12,16 +12,15 @@ import itertools
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
 from generator.analysis.comparison import SeriesInput
+from generator.analysis.environment import environment_of
 from generator.analysis.noise import NOISE_HISTORY
 from generator.model import Direction, MeasureKind, MeasurementTable, Params, RunRecord, instant, scenario_label
-
-ENVIRONMENT_FIELDS = ("cpu_model", "kernel", "governor")
 
 
 @dataclass(frozen=True)
@@ -69,6 +68,7 @@ class Series:
     sample_ends: np.ndarray
     segments: tuple[Segment, ...]  # environment segments, oldest first; the first starts at 0
     spreads: Mapping[int, tuple[float, float]]  # point index -> interval, for single-sample imported points
+    superseded: int = 0  # runs set aside because a later run of the same commit disagreed with them
 
     def __len__(self) -> int:
         return len(self.commits)
@@ -103,26 +103,47 @@ class Series:
         return tuple(self.medians.tolist())
 
     def history_until(self, commit: str, limit: int | None = None) -> tuple[float, ...]:
-        """Point values up to and including ``commit``, within that commit's environment
-        (only the newest ``limit`` of them when given)."""
+        """Point values up to and including ``commit``, from the points measured in that commit's
+        environment (only the newest ``limit`` of them when given).
+
+        A runner that flips between CPU types comes back to an environment it knew: its earlier
+        points there say what its noise is, so they count, though other points came between."""
         index = self.positions.get(commit)
         if index is None:
             return ()
-        start = self.segment_of(index).start
+        chosen = self._same_environment(index)
         if limit is not None:
-            start = max(start, index + 1 - limit)
-        return self.values[start : index + 1]
+            chosen = chosen[-limit:]
+        return tuple(self.medians[chosen].tolist())
+
+    def _same_environment(self, index: int) -> np.ndarray:
+        """Indices of the points up to ``index`` measured in point ``index``'s environment."""
+        environment = self.segment_of(index).environment
+        bounds = [*self.segment_starts, len(self)]
+        ranges = [
+            np.arange(g.start, min(stop, index + 1))
+            for g, stop in zip(self.segments, bounds[1:], strict=True)
+            if g.environment == environment and g.start <= index
+        ]
+        return np.concatenate(ranges)
+
+    def nearest_measured(self, commit: str, main_position: Mapping[str, int]) -> str | None:
+        """``commit`` when it is a point of the series, else the newest point before it on main
+        (``main_position``: commit -> position on main), or None when neither exists."""
+        if commit in self.positions:
+            return commit
+        at = main_position.get(commit)
+        if at is None or not len(self):
+            return None
+        # Rare (a base whose push run was skipped), so the positions are not kept.
+        measured = np.fromiter(map(main_position.__getitem__, self.commits), np.int64, len(self))
+        before = int(np.searchsorted(measured, at, side="right")) - 1
+        return self.commits[before] if before >= 0 else None
 
 
 def pool(into: dict, key, samples: tuple[float, ...]) -> None:
     """Pool samples under key; one run's tuple is kept as it is (no copy), later runs extend it."""
     into[key] = into[key] + samples if key in into else samples
-
-
-def environment_of(record: RunRecord) -> str:
-    fp = record.fingerprint
-    parts = [str(fp.get(field)) for field in ENVIRONMENT_FIELDS]
-    return " | ".join([*parts, f"perfpages {record.tool_version}"])
 
 
 class _Keys:
@@ -176,6 +197,7 @@ def _appended(first: Series, then: Series) -> Series:
         np.concatenate([first.sample_ends, then.sample_ends + first.sample_ends[-1]]),
         (*first.segments, *moved),
         {**first.spreads, **{i + n: spread for i, spread in then.spreads.items()}},
+        first.superseded + then.superseded,
     )
 
 
@@ -237,6 +259,10 @@ class _Rows:
         # Stable: rows of one (series, commit) stay in the order their runs started, so pooling keeps it.
         order = np.lexsort((at, index))
         index, at, lengths, starts = index[order], at[order], lengths[order], starts[order]
+        superseded = _superseded_rows(index, at, lengths, starts, samples)
+        dropped = np.bincount(index[superseded], minlength=len(self.keys))
+        kept = ~superseded
+        index, at, lengths, starts = index[kept], at[kept], lengths[kept], starts[kept]
         first_row = np.concatenate([[True], (index[1:] != index[:-1]) | (at[1:] != at[:-1])])
         row_ends = np.cumsum(lengths)
         gathered = samples[np.repeat(starts - (row_ends - lengths), lengths) + np.arange(int(row_ends[-1]))]
@@ -247,7 +273,7 @@ class _Rows:
         columns = _Columns(gathered, ends, medians, low, high)
         bounds = np.flatnonzero(np.concatenate([[True], group_series[1:] != group_series[:-1], [True]]))
         out = [
-            self._one(int(group_series[a]), meta, group_at[a:b], columns, a, b)
+            self._one(int(group_series[a]), meta, group_at[a:b], columns, a, b, int(dropped[group_series[a]]))
             for a, b in itertools.pairwise(bounds.tolist())
         ]
         return sorted(out, key=lambda s: _sort_key(s.key))
@@ -289,7 +315,9 @@ class _Rows:
         self.environment_ids[machine] = names, ids
         return names, ids
 
-    def _one(self, series: int, meta: dict[int, MeasureKind], at, columns: _Columns, a: int, b: int) -> Series:
+    def _one(
+        self, series: int, meta: dict[int, MeasureKind], at, columns: _Columns, a: int, b: int, superseded: int
+    ) -> Series:
         """Series number ``series``: groups (points) a to b of ``columns``."""
         key, kind = self.keys[series], meta[series]
         commits = tuple(map(self.main_order.__getitem__, at.tolist()))
@@ -318,7 +346,32 @@ class _Rows:
             ends - first,
             self._segments(key.machine, at),
             spreads,
+            superseded,
         )
+
+
+def _superseded_rows(
+    index: np.ndarray, at: np.ndarray, lengths: np.ndarray, starts: np.ndarray, samples: np.ndarray
+) -> np.ndarray:
+    """Rows (sorted by series, then commit, then run start) that a later run of the same commit
+    supersedes: those whose samples' range does not overlap the newest run's.
+
+    A re-run is how a maintainer clears a run that hit a machine hiccup. Pooling the two would
+    make a point at a value neither run measured; runs that agree still pool."""
+    superseded = np.zeros(len(index), dtype=bool)
+    repeated = np.flatnonzero((index[1:] == index[:-1]) & (at[1:] == at[:-1]))  # rows with a later run
+    if not len(repeated):
+        return superseded
+
+    def run(row: int) -> np.ndarray:
+        return samples[starts[row] : starts[row] + lengths[row]]
+
+    newest = {}  # (series, commit) -> its newest row: the last of its rows
+    for row in (repeated + 1).tolist():
+        newest[(index[row], at[row])] = row
+    for row in repeated.tolist():
+        superseded[row] = _apart(run(row), run(newest[(index[row], at[row])]))
+    return superseded
 
 
 @dataclass(frozen=True)
@@ -356,12 +409,15 @@ class SampleIndex:
     """Raw samples of every run, indexed once so that many comparisons stay cheap.
 
     ``ab`` holds interleaved A/B runs by (base, head); ``pooled`` holds runs of single
-    commits by commit. Both map a series key to its samples.
+    commits by commit (runs that disagree with a later re-run of their commit left out, as
+    build_series does). Both map a series key to its samples. ``environments`` gives the
+    environment of the newest single-commit run by (machine, commit).
     """
 
     ab: dict[tuple[str, str], dict[tuple[SeriesKey, str], tuple[float, ...]]]
     pooled: dict[str, dict[SeriesKey, tuple[float, ...]]]
     meta: dict[SeriesKey, tuple[str, Direction]]
+    environments: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -369,15 +425,18 @@ class SampleIndex:
     ) -> SampleIndex:
         """Index every run, or only the runs of ``commits`` and the A/B runs of ``pairs`` when given."""
         ab: dict = defaultdict(dict)
-        pooled: dict = defaultdict(dict)
+        separate: dict = defaultdict(lambda: defaultdict(list))  # commit -> key -> each run's samples
         meta: dict[SeriesKey, tuple[str, Direction]] = {}
+        environments: dict[tuple[str, str], str] = {}
         series_key = _Keys()
-        for record in runs:
+        for record in sorted(runs, key=lambda r: r.started_at):  # as build_series: re-runs come last
             pair = (record.base.sha, record.head.sha) if record.base is not None else None
             if (pair and pairs is not None and pair not in pairs) or (
                 not pair and commits is not None and record.head.sha not in commits
             ):
                 continue
+            if not pair:
+                environments[(record.machine, record.head.sha)] = environment_of(record)
             table = MeasurementTable.of(record.measurements)
             for kind, commit, values in zip(table.kinds, table.commits, table.samples(), strict=True):
                 key = series_key(record.machine, kind)
@@ -385,8 +444,9 @@ class SampleIndex:
                 if pair:
                     pool(ab[pair], (key, commit), values)
                 else:
-                    pool(pooled[commit], key, values)
-        return cls(dict(ab), dict(pooled), meta)
+                    separate[commit][key].append(values)
+        pooled = {commit: {key: agreeing(each) for key, each in by_key.items()} for commit, by_key in separate.items()}
+        return cls(dict(ab), pooled, meta, environments)
 
     def sides(self, base: str, head: str) -> dict[tuple[SeriesKey, str], tuple[float, ...]]:
         """Samples of both commits: from an A/B run of exactly (base, head) when there is one."""
@@ -399,14 +459,43 @@ class SampleIndex:
                     sides[(key, commit)] = samples
         return sides
 
+    def separate_environments(self, key: SeriesKey, base: str, head: str) -> tuple[str, str]:
+        """(base, head) environments when the two sides come from separate runs, else ("", ""):
+        an A/B run measures both in one session, one environment."""
+        if (key, base) in self.ab.get((base, head), {}):
+            return ("", "")
+        return (self.environments.get((key.machine, base), ""), self.environments.get((key.machine, head), ""))
+
+
+def agreeing(runs: list[tuple[float, ...]]) -> tuple[float, ...]:
+    """The samples of one commit's runs (oldest first) that a point pools: every run whose range
+    overlaps the newest run's. A re-run corrects a run that hit a machine hiccup."""
+    newest = runs[-1]
+    return tuple(v for r in runs if not _apart(r, newest) for v in r)
+
+
+def _apart(run, newest) -> bool:
+    """Whether every sample of ``run`` lies below or above all of ``newest``'s (no sample: never)."""
+    return len(run) > 0 and len(newest) > 0 and (max(run) < min(newest) or min(run) > max(newest))
+
 
 def comparison_inputs(
-    series: list[Series], index: SampleIndex, base: str, head: str, machine: str | None = None
+    series: list[Series],
+    index: SampleIndex,
+    base: str,
+    head: str,
+    machine: str | None = None,
+    main_position: Mapping[str, int] | None = None,
 ) -> list[SeriesInput]:
     """What `compare` needs for each series: history up to the base and both sides' samples.
 
     An interleaved A/B run of exactly (base, head) is preferred: both sides were measured
-    together, so machine drift cancels. Otherwise each side pools its commit runs.
+    together, so machine drift cancels. Otherwise each side pools its commit runs, and each
+    side's environment is passed on, since runs in different environments do not compare.
+
+    When the base has no run of its own (its push run was skipped) but ``main_position``
+    (commit -> position on main) places it on main, the history is the one up to its nearest
+    measured ancestor, which the input names.
     """
     sides = index.sides(base, head)
     by_key = {s.key: s for s in series}
@@ -415,8 +504,10 @@ def comparison_inputs(
         if machine is not None and key.machine != machine:
             continue
         unit, direction = index.meta[key]
+        found = by_key.get(key)
+        until = found.nearest_measured(base, main_position or {}) if found is not None else None
         # The newest NOISE_HISTORY points are all a comparison learns from (the fence uses fewer).
-        history = by_key[key].history_until(base, NOISE_HISTORY) if key in by_key else ()
+        history = found.history_until(until, NOISE_HISTORY) if until is not None else ()
         inputs.append(
             SeriesInput(
                 key.scenario,
@@ -428,6 +519,8 @@ def comparison_inputs(
                 history,
                 tuple(sides.get((key, base), ())),
                 tuple(sides.get((key, head), ())),
+                history_end="" if until in (None, base) else until,
+                environments=index.separate_environments(key, base, head),
             )
         )
     return inputs

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from generator import git
 from generator.analysis import changepoints
-from generator.analysis.comparison import ComparisonReport
+from generator.analysis.comparison import ComparisonReport, with_unit
 from generator.analysis.comparison import compare as compare_series
 from generator.analysis.csvinput import read_csv_series
 from generator.analysis.history import analyse_history
@@ -31,7 +31,7 @@ from generator.cli.app import (
 from generator.config import load_config
 from generator.errors import PerfpagesError
 from generator.render.comment import CommentContext, render_comment
-from generator.render.comparison import history_json, report_json, report_markdown
+from generator.render.comparison import change_label, history_json, report_json, report_markdown
 from generator.results.check import load_valid_runs
 from generator.results.order import MainOrder, main_order, with_comparisons
 
@@ -89,13 +89,26 @@ def load_comparison(
     runs = load_valid_runs(Path(results_dir))
     order = main_order(Path(config_path), config.project.main_branch, runs)
     series = build_series(runs, order.shas)
-    inputs = comparison_inputs(series, SampleIndex.of(runs), base_sha, head_sha, machine)
+    position = {sha: i for i, sha in enumerate(order.shas)}
+    inputs = comparison_inputs(series, SampleIndex.of(runs), base_sha, head_sha, machine, position)
     if not any(i.base_samples and i.head_samples for i in inputs):
         raise PerfpagesError(
             f"no series has results for both {base_sha[:12]} and {head_sha[:12]}; "
             "run `perfpages run --against BASE` or measure both commits first"
         )
     return compare_series(base_sha, head_sha, inputs, dict(config.project.floors)), order
+
+
+def _set_aside(series, histories) -> list[str]:
+    """What the change list leaves out, and why."""
+    notes = []
+    superseded = sum(s.superseded for s in series)
+    if superseded:
+        notes.append(f"{superseded} runs set aside: a later run of the same commit disagreed with them")
+    below = sum(h.below_floor for h in histories)
+    if below:
+        notes.append(f"{below} level shifts not listed: smaller than their metric's floor")
+    return notes
 
 
 def _print_comparison(report) -> None:
@@ -108,12 +121,14 @@ def _print_comparison(report) -> None:
             escape(f"{s.label} {s.metric}"),
             escape(fmt_value(v.base, s.unit)),
             escape(fmt_value(v.head, s.unit)),
-            f"{v.change:+.2%}",
+            escape(change_label(v)),
             f"{v.mde:.2%}" if v.mde == v.mde else "n/a",
             escape(f"{v.verdict.value}: {v.reason}"),
             f"{v.fence_verdict.value} (±{v.fence.threshold:.2%})",
         )
     out.print(table)
+    for note in report.caveats:
+        err.print(escape(f"note: {note}"), highlight=False)
     err.print(
         f"{len(report.regressions)} regressions, {len(report.improvements)} improvements; false alarms held "
         f"to {report.false_alarm_rate:.0%}, the fence rule would expect {report.expected_false_alarms_fence:.2f}",
@@ -137,7 +152,10 @@ def changes(config_path: str, results_dir: str, as_json: bool) -> None:
     config = load_config(config_path)
     runs = load_valid_runs(Path(results_dir))
     order = with_comparisons(main_order(Path(config_path), config.project.main_branch, runs), runs)
-    histories = [analyse_history(s) for s in build_series(runs, order.shas)]
+    series = build_series(runs, order.shas)
+    histories = [analyse_history(s, floors=dict(config.project.floors)) for s in series]
+    for note in _set_aside(series, histories):
+        err.print(escape(f"note: {note}"), highlight=False)
     if as_json:
         shown = [history_json(h) for h in histories if h.changes or h.pending or h.discontinuities]
         emit_json({"order": order.to_json(), "series": shown})
@@ -147,7 +165,10 @@ def changes(config_path: str, results_dir: str, as_json: bool) -> None:
     for h in histories:
         label = escape(f"{h.series.key.label} {h.series.key.metric} ({h.series.key.machine})")
         for c in h.changes:
-            table.add_row(label, f"{c.last_good[:12]}..{c.first_bad[:12]}", f"{c.change:+.2%}", c.verdict.value)
+            size = (
+                f"{c.change:+.2%}" if c.before else escape(f"{with_unit(c.after, h.series.unit, signed=True)} (from 0)")
+            )
+            table.add_row(label, f"{c.last_good[:12]}..{c.first_bad[:12]}", size, c.verdict.value)
         if h.pending:
             p = h.pending
             table.add_row(

@@ -67,7 +67,8 @@ def comment(pull_request, head, config_path, results_dir, site_url, out_file, as
     runs = [r.record for r in loaded]
     order = main_order(Path(config_path), config.project.main_branch, runs)
     series = build_series(runs, order.shas)
-    inputs = comparison_inputs(series, SampleIndex.of(runs), record.base.sha, record.head.sha)
+    position = {sha: i for i, sha in enumerate(order.shas)}
+    inputs = comparison_inputs(series, SampleIndex.of(runs), record.base.sha, record.head.sha, None, position)
     report = compare(record.base.sha, record.head.sha, inputs, dict(config.project.floors))
     context = _context(chosen, loaded, site_url)
     result = render_comment(report, context)

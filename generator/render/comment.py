@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from generator.analysis.comparison import ComparisonReport, SeriesVerdict
 from generator.analysis.verdict import Verdict
 from generator.model import CommitInfo, Direction, Failure, scenario_label
+from generator.render.comparison import caveat_lines, change_text
 from generator.render.escape import comment as escape
-from generator.render.markdown import percent, plural, safe_url, table
+from generator.render.markdown import plural, safe_url, table
 from generator.render.units import human
 
 MARKER = "<!-- perfpages-comment -->"
@@ -134,6 +135,7 @@ def _cut(parts: _Parts, limit: int) -> str:
 def _render(report: ComparisonReport, context: CommentContext, shape: _Shape, truncated: bool) -> _Parts:
     head = [MARKER, "## Benchmark results\n", f"### Overall result: {overall(report, context.failures)}\n"]
     head.append(_summary_line(report, context))
+    head += [f"{note}\n" for note in caveat_lines(report)]  # judged without history, or across environments
     if truncated:
         head.append(
             "_This comment was shortened to fit GitHub's 65,536-character limit; "
@@ -216,7 +218,7 @@ def _row(v: SeriesVerdict, context: CommentContext, marked: bool) -> list[str]:
     s = v.series
     name = escape(_short(s.label))
     name = name if len(context.machines) <= 1 else f"{name} ({escape(s.machine)})"
-    change = percent(v.change)
+    change = change_text(v)
     profile = (context.profile_urls or {}).get((s.machine, s.label)) if s.metric == "instructions" else None
     if profile:
         change = f"[{change}]({safe_url(profile)})"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from generator.analysis.comparison import ComparisonReport, SeriesVerdict
+from generator.analysis.comparison import ComparisonReport, SeriesVerdict, with_unit
 from generator.analysis.history import SeriesHistory
 from generator.analysis.verdict import Verdict
 from generator.render.escape import comment as escape
@@ -34,6 +34,7 @@ def series_json(v: SeriesVerdict) -> dict:
         "base": v.base,
         "head": v.head,
         "change": _number(v.change),
+        "absolute_change": _number(v.absolute_change),
         "verdict": v.verdict.value,
         "reason": v.reason,
         "level_change": _number(v.level_change),
@@ -42,6 +43,8 @@ def series_json(v: SeriesVerdict) -> dict:
         "p_samples": v.p_samples,
         "noise_sigma": v.noise.sigma if v.noise else None,
         "history_points": v.noise.history_points if v.noise else len(s.history),
+        "history_end": s.history_end or None,
+        "used_defaults": v.used_defaults,
         "bimodal": bool(v.noise and v.noise.bimodal),
         "mde": _number(v.mde),
         "fence": {
@@ -68,8 +71,22 @@ def report_json(report: ComparisonReport) -> dict:
         "improvements": len(report.improvements),
         "missing": list(report.missing),
         "new": list(report.new),
+        "caveats": list(report.caveats),
         "series": [series_json(v) for v in report.series],
     }
+
+
+def change_label(v: SeriesVerdict) -> str:
+    """The relative change, or for a change from exactly 0 (no relative size) the absolute one;
+    plain text (the unit is untrusted: escape it for the output)."""
+    if v.change is None and v.absolute_change is not None:
+        return f"{with_unit(v.absolute_change, v.series.unit, signed=True)} (from 0)"
+    return percent(v.change)
+
+
+def change_text(v: SeriesVerdict) -> str:
+    """change_label as Markdown."""
+    return escape(change_label(v)) if v.change is None else percent(v.change)
 
 
 def _value(value: float | None, unit: str) -> str:
@@ -83,7 +100,7 @@ def _row(v: SeriesVerdict) -> list[str]:
         name,
         _value(v.base, s.unit),
         _value(v.head, s.unit),
-        percent(v.change),
+        change_text(v),
         percent(v.mde, signed=False),
         MARKS[v.verdict],
         escape(v.reason),
@@ -120,7 +137,13 @@ def report_markdown(report: ComparisonReport) -> str:
     for title, labels in (("Missing at head", report.missing), ("New at head", report.new)):
         if labels:
             lines += ["", f"{title}: " + ", ".join(escape(label) for label in labels)]
+    lines += ["", *caveat_lines(report)] if report.caveats else []
     return "\n".join(lines) + "\n"
+
+
+def caveat_lines(report: ComparisonReport) -> list[str]:
+    """The report's caveats as Markdown notes, one a line (empty when there are none)."""
+    return [f"> **Note:** {escape(note)}" for note in report.caveats]
 
 
 def history_json(history: SeriesHistory) -> dict:
@@ -136,7 +159,8 @@ def history_json(history: SeriesHistory) -> dict:
                 "first_bad": c.first_bad,
                 "before": c.before,
                 "after": c.after,
-                "change": c.change,
+                "change": c.change if c.before else None,  # a change from 0 has no relative size
+                "absolute_change": c.after - c.before,
                 "confidence": c.confidence,
                 "verdict": c.verdict.value,
             }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 
 from generator.analysis.history import SeriesHistory, analyse_history, detect_changes
 from generator.analysis.series import Series, build_series
@@ -120,7 +120,7 @@ def gather(
     measured = _measured_commits(series, main_order)
     ab_runs = _first_ab_runs(runs)
     # Judged before the histories are analysed: worker processes start with less memory to copy.
-    judged = judge_all(series, runs, floors, ab_runs, memo or NoMemo(), workers)
+    judged = judge_all(series, runs, floors, ab_runs, memo or NoMemo(), workers, main_order)
     groups = _scenario_groups(series, config, workers)
     commits = tuple(infos[sha] for sha in measured)
     specs = {s.name: s.variants for s in config.scenarios if s.variants is not None}
@@ -169,7 +169,8 @@ def _scenario_groups(series: list[Series], config: Config, workers: int) -> tupl
     members = {at: sorted(group, key=lambda s: (s.key.metric, s.key.machine)) for at, group in grouped.items()}
     ordered = [s for at in sorted(members) for s in members[at]]
     workers = long_history_workers(sum(len(s) for s in ordered), workers)
-    histories = iter(map(analyse_history, ordered, fork_map(detect_changes, ordered, workers)))
+    judge = partial(analyse_history, floors=dict(config.project.floors))
+    histories = iter(map(judge, ordered, fork_map(detect_changes, ordered, workers)))
     groups = []
     for (name, params), group in sorted(members.items()):
         label = scenario_label(name, params)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pickle
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Protocol
@@ -144,14 +145,23 @@ def judge_all(
     ab_runs: list[RunRecord],
     memo: ComparisonMemo,
     workers: int,
+    main_order: Sequence[str] = (),
 ) -> dict[tuple[str, str], Comparison]:
-    """Every A/B run's comparison by (machine, run id): kept ones from the memo, the rest judged."""
+    """Every A/B run's comparison by (machine, run id): kept ones from the memo, the rest judged.
+
+    ``main_order`` (full SHAs, oldest first) lets a base without runs of its own be judged by
+    the history up to its nearest measured ancestor."""
+    position = {sha: i for i, sha in enumerate(main_order)}
     found = {run_key(r): memo.get(r) for r in ab_runs}
     todo = [r for r in ab_runs if found[run_key(r)] is None]
     workers = max(1, min(workers, len(todo) // MIN_SHARE))
     size = max(1, min(JUDGE_BATCH, -(-len(todo) // workers)))  # every worker gets a batch at least
     batches = [todo[at : at + size] for at in range(0, len(todo), size)]
-    judged = [c for done in fork_map(lambda b: _judge_batch(series, runs, floors, b), batches, workers) for c in done]
+
+    def judge(batch: list[RunRecord]) -> list[Comparison]:
+        return _judge_batch(series, runs, floors, batch, position)
+
+    judged = [c for done in fork_map(judge, batches, workers) for c in done]
     for record, comparison in zip(todo, judged, strict=True):
         comparison = replace(comparison, inputs=memo.inputs(record))
         memo.put(record, comparison)
@@ -162,7 +172,13 @@ def judge_all(
 JUDGE_BATCH = 100  # A/B runs indexed and learned for together: vectorised enough, and bounded in memory
 
 
-def _judge_batch(series: list[Series], runs: list[RunRecord], floors: dict[str, float], todo: list[RunRecord]):
+def _judge_batch(
+    series: list[Series],
+    runs: list[RunRecord],
+    floors: dict[str, float],
+    todo: list[RunRecord],
+    position: Mapping[str, int],
+):
     """Comparisons of ``todo``, with noise and fences learned for all their bases in one pass."""
     index = SampleIndex.of(
         runs,
@@ -184,7 +200,7 @@ def _judge_batch(series: list[Series], runs: list[RunRecord], floors: dict[str, 
     out = []
     for record in todo:
         base, head = record.base.sha, record.head.sha
-        inputs = comparison_inputs(series, index, base, head)
+        inputs = comparison_inputs(series, index, base, head, None, position)
         report = compare(base, head, inputs, floors, lambda item, b=base: lookup(item, b))
         page = urls.pr_page(record.pull_request, head) if record.pull_request else urls.compare_page(base, head)
         out.append(

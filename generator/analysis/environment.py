@@ -1,0 +1,28 @@
+"""A run's environment: what, besides the code, sets a benchmark's level.
+
+Runs in different environments (another CPU, kernel, governor or perfpages version) do not
+compare: the change of environment moves the value by itself.
+"""
+
+from __future__ import annotations
+
+from generator.model import RunRecord
+
+ENVIRONMENT_FIELDS = ("cpu_model", "kernel", "governor")
+SEPARATOR = " | "
+
+
+def environment_of(record: RunRecord) -> str:
+    """The environment as one string: the fingerprint's fields, then the perfpages version."""
+    fp = record.fingerprint
+    parts = [str(fp.get(field)) for field in ENVIRONMENT_FIELDS]
+    return SEPARATOR.join([*parts, f"perfpages {record.tool_version}"])
+
+
+def environment_change(before: str, after: str) -> str:
+    """What differs between two environments, e.g. "cpu_model: Intel Xeon → AMD EPYC"."""
+    names = [*ENVIRONMENT_FIELDS, "version"]
+    old, new = before.split(SEPARATOR), after.split(SEPARATOR)
+    if len(old) != len(names) or len(new) != len(names):
+        return f"{before} → {after}"
+    return "; ".join(f"{name}: {a} → {b}" for name, a, b in zip(names, old, new, strict=True) if a != b)
