@@ -251,3 +251,17 @@ def test_post_comment_edits_in_place_and_waits_for_the_head(github):
     assert post_comment(github, 7, HEAD, "<!-- m -->two", "<!-- m -->").startswith("updated")
     assert [c.body for c in github.comments[7]] == ["<!-- m -->two"]
     assert post_comment(github, 7, OLD, "<!-- m -->old", "<!-- m -->").startswith("not commented")
+
+
+def test_run_summary_escapes_and_lists_failures():
+    from generator.cli.app import fmt_value
+    from generator.model import Failure
+    from generator.workflow.summary import run_summary
+
+    record = make_record(
+        head=make_commit(subject="<b>x</b> | y"),
+        failures=(Failure("serve", SHA_A, "measure", "exit 1"),),
+    )
+    text = run_summary(record, fmt_value)
+    assert "&lt;b&gt;x&lt;/b&gt; \\| y" in text and "| parse | head | wall\\_time ↓ | 3 | 500.000 ms |" in text
+    assert "- **failed:** serve (measure): exit 1" in text

@@ -135,6 +135,8 @@ def test_a_push_to_main_is_measured_and_recorded(actions):
     assert gate(bench)["run"] == "true" and gate(bench)["sha"] == sha
     assert bench.jobs["bench/bench"].result == "success"
     assert bench.run.display_title == "bench: push pr=none"
+    assert "### perfpages run on bare-metal-1" in bench.summary
+    assert "| quick | head | wall\\_time ↓ | 2 |" in bench.summary, bench.summary
     done = publish(actions, bench)
     assert done.jobs["publish/record"].result == "success", done.summary
     assert [(d["run"]["head"], d["run"].get("base")) for d in recorded(actions)] == [(sha, None)]
@@ -152,6 +154,7 @@ def test_a_same_repository_pull_request_by_a_member_runs_and_is_commented(action
     assert done.jobs["publish/comment"].result == "success", done.jobs["publish/comment"].steps[-1].log
     (posted,) = actions.github.comments[7]
     assert posted.body.startswith("<!-- perfpages-comment -->")
+    assert "## Benchmark results" in done.jobs["publish/comment"].summary  # `comment` writes the job summary
 
 
 def test_a_fork_pull_request_without_approval_does_not_run(actions):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from generator.model import RunRecord, scenario_label
 from generator.render.markdown import escape, plural, table
+from generator.runner.summary import summarize
 from generator.workflow.gate import Decision
 from generator.workflow.publish import PublishReport
 
@@ -41,3 +45,28 @@ def publish_summary(report: PublishReport) -> str:
     if report.skipped:
         lines += ["", "Skipped:", "", *(f"- run {r}: {escape(why)}" for r, why in report.skipped)]
     return "\n".join(lines)
+
+
+def run_summary(record: RunRecord, value: Callable[[float, str], str]) -> str:
+    """One run's table for the job summary: what `perfpages run` prints, with failures, as Markdown."""
+    title = f"`{record.head.sha[:12]}` {escape(record.head.subject)}"
+    if record.base:
+        title = f"`{record.base.sha[:12]}` (base) vs {title}"
+    rows = [
+        [
+            escape(row.scenario),
+            row.side,
+            escape(f"{row.metric} {'↑' if row.direction == 'higher' else '↓'}"),
+            str(row.n),
+            escape(value(row.median, row.unit)),
+            "-" if row.cv is None else f"{row.cv:.2%}",
+        ]
+        for row in summarize(record)
+    ]
+    lines = [f"### perfpages run on {escape(record.machine)}: {title}", ""]
+    lines.append(table(["scenario", "side", "metric", "n", "median", "CV"], rows) if rows else "No measurements.")
+    failures = [
+        f"- **failed:** {escape(scenario_label(f.scenario, f.params))} ({escape(f.phase)}): {escape(f.reason)}"
+        for f in record.failures
+    ]
+    return "\n".join([*lines, *(["", *failures] if failures else [])])
