@@ -32,6 +32,7 @@ from tests.fakegithub import FakeGitHub, zip_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
+PACKAGE = WorkflowRun.__module__.split(".")[0]  # the import package's name, whatever it is called
 
 
 # Expressions -----------------------------------------------------------------------------------
@@ -448,6 +449,6 @@ def perfpages_wrapper(folder: Path) -> Path:
     """`perfpages` on PATH running this checkout's code with this Python."""
     folder.mkdir(parents=True, exist_ok=True)
     script = folder / "perfpages"
-    script.write_text(f'#!/bin/sh\nexec {sys.executable} -m generator "$@"\n')
+    script.write_text(f'#!/bin/sh\nexec {sys.executable} -m {PACKAGE} "$@"\n')
     script.chmod(0o755)
     return script
