@@ -19,7 +19,7 @@ from generator.analysis.profiles import (
     diff_profiles,
     self_costs,
 )
-from generator.config import load_config
+from generator.config import load_settings
 from generator.errors import PerfpagesError
 from generator.results.check import load_valid_files
 from generator.results.order import main_order
@@ -120,7 +120,7 @@ def generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings, jobs:
 
 def _generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings, jobs: int) -> GenerateReport:
     started = time.perf_counter()
-    config = load_config(str(config_path))
+    config = load_settings(config_path)
     cache_dir = config_path.resolve().parent / CACHE_DIR
     run_cache = RunCache(cache_dir / "runs.pickle")
     loaded = load_valid_files(results_dir, run_cache, jobs)
