@@ -132,7 +132,7 @@ class FakeGitHub:
         if m := re.fullmatch(r"pulls/(\d+)/commits", rest):
             return 200, [{"sha": s} for s in self.commits[int(m[1])]] if page == 1 else []
         if m := re.fullmatch(r"actions/workflows/([^/]+)/runs", rest):
-            return 200, {"workflow_runs": [_run_json(r) for r in self.workflow_runs(m[1], 100)]}
+            return 200, {"workflow_runs": [run_json(r) for r in self.workflow_runs(m[1], 100)]}
         if m := re.fullmatch(r"actions/runs/(\d+)/artifacts", rest):
             listed = self.artifacts(int(m[1]))
             return 200, {"artifacts": [{"id": a.id, "name": a.name, "expired": a.expired} for a in listed]}
@@ -150,7 +150,22 @@ class FakeGitHub:
         raise KeyError(path)
 
 
-def _run_json(run: WorkflowRun) -> dict:
+def pull_request_payload(number: int, head: str, base: str, head_repo: str, association: str, action="synchronize"):
+    """A pull_request_target event's payload, as far as the gate reads it."""
+    return {
+        "action": action,
+        "number": number,
+        "pull_request": {
+            "number": number,
+            "author_association": association,
+            "head": {"sha": head, "repo": {"full_name": head_repo}},
+            "base": {"sha": base},
+        },
+    }
+
+
+def run_json(run: WorkflowRun) -> dict:
+    """A workflow run as the API (and the workflow_run payload) gives it."""
     return {
         "id": run.id,
         "path": run.path,

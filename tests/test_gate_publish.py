@@ -14,7 +14,7 @@ from generator.workflow.gate import decide
 from generator.workflow.github import PullRequest, RestGitHub, WorkflowRun
 from generator.workflow.publish import collect
 from tests.conftest import SHA_A, SHA_B, make_commit, make_record
-from tests.fakegithub import FakeGitHub, zip_folder
+from tests.fakegithub import FakeGitHub, pull_request_payload, zip_folder
 
 HEAD = "c" * 40
 OLD = "d" * 40
@@ -23,16 +23,7 @@ BENCH = ".github/workflows/bench.yml"
 
 
 def pr_event(action="synchronize", head_repo=REPO, association="MEMBER", number=7) -> dict:
-    return {
-        "action": action,
-        "number": number,
-        "pull_request": {
-            "number": number,
-            "author_association": association,
-            "head": {"sha": HEAD, "repo": {"full_name": head_repo}},
-            "base": {"sha": SHA_A},
-        },
-    }
+    return pull_request_payload(number, HEAD, SHA_A, head_repo, association, action)
 
 
 def comment_event(body: str, association="MEMBER", number=7, action="created") -> dict:

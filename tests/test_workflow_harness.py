@@ -14,7 +14,7 @@ import pytest
 from generator.workflow.github import PullRequest
 from tests.actions_harness import Actions, RunResult, perfpages_wrapper
 from tests.conftest import git
-from tests.fakegithub import FakeGitHub, zip_folder
+from tests.fakegithub import FakeGitHub, pull_request_payload, run_json, zip_folder
 
 pytestmark = pytest.mark.slow
 
@@ -79,19 +79,6 @@ def open_pull(actions: Actions, number: int, head_repo: str, association: str) -
     return base, head
 
 
-def pr_payload(number: int, head: str, base: str, head_repo: str, association: str) -> dict:
-    return {
-        "action": "synchronize",
-        "number": number,
-        "pull_request": {
-            "number": number,
-            "author_association": association,
-            "head": {"sha": head, "repo": {"full_name": head_repo}},
-            "base": {"sha": base},
-        },
-    }
-
-
 def approval(actions: Actions, number: int, sha: str, association: str = "MEMBER") -> RunResult:
     payload = {
         "action": "created",
@@ -105,17 +92,7 @@ def approval(actions: Actions, number: int, sha: str, association: str = "MEMBER
 def publish(actions: Actions, bench: RunResult) -> RunResult:
     """The workflow_run event GitHub sends when a bench run completes."""
     run = bench.run
-    payload = {
-        "workflow_run": {
-            "id": run.id,
-            "path": run.path,
-            "repository": {"full_name": run.repository},
-            "event": run.event,
-            "conclusion": run.conclusion,
-            "head_sha": run.head_sha,
-            "display_title": run.display_title,
-        }
-    }
+    payload = {"workflow_run": run_json(run)}
     return actions.trigger("publish.yml", "workflow_run", payload, run.head_sha)
 
 
@@ -145,7 +122,9 @@ def test_a_push_to_main_is_measured_and_recorded(actions):
 
 def test_a_same_repository_pull_request_by_a_member_runs_and_is_commented(actions):
     base, head = open_pull(actions, 7, "o/r", "MEMBER")
-    bench = actions.trigger("bench.yml", "pull_request_target", pr_payload(7, head, base, "o/r", "MEMBER"), base)
+    bench = actions.trigger(
+        "bench.yml", "pull_request_target", pull_request_payload(7, head, base, "o/r", "MEMBER"), base
+    )
     assert (gate(bench)["run"], gate(bench)["sha"], gate(bench)["pr"]) == ("true", head, "7")
     done = publish(actions, bench)
     assert done.jobs["publish/record"].result == "success", done.summary
@@ -159,7 +138,9 @@ def test_a_same_repository_pull_request_by_a_member_runs_and_is_commented(action
 
 def test_a_fork_pull_request_without_approval_does_not_run(actions):
     base, head = open_pull(actions, 8, FORK, "CONTRIBUTOR")
-    bench = actions.trigger("bench.yml", "pull_request_target", pr_payload(8, head, base, FORK, "CONTRIBUTOR"), base)
+    bench = actions.trigger(
+        "bench.yml", "pull_request_target", pull_request_payload(8, head, base, FORK, "CONTRIBUTOR"), base
+    )
     assert gate(bench)["run"] == "false"
     assert bench.jobs["bench/bench"].result == "skipped"
     assert f"/benchmark {head}" in bench.summary
