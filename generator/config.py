@@ -130,6 +130,16 @@ def load_config(path: str | Path) -> Config:
     return Config(project=project, scenarios=tuple(scenarios), path=str(path))
 
 
+def load_settings(path: str | Path) -> Config:
+    """For commands that only read results (build, changes, compare, comment): the perfpages.yml
+    when there is one, else the defaults (main branch ``main``, the built-in floors) and no
+    scenarios. A file that exists is read and validated as ``load_config`` does: never skipped."""
+    path = Path(path)
+    if not path.exists():
+        return Config(project=ProjectSettings(), scenarios=(), path=str(path))
+    return load_config(path)
+
+
 def _parse(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")

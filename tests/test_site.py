@@ -152,13 +152,13 @@ def test_slugs_are_safe_and_distinct():
     assert re.fullmatch(r"[0-9a-f]{8}", urls.slugify("<>"))
 
 
-def test_build_needs_the_script_and_style_in_mkdocs_yml(project):
+def test_build_layers_the_script_and_style_over_an_mkdocs_yml_without_them(project):
     yml = project / "mkdocs.yml"
     yml.write_text(yml.read_text().replace("extra_javascript: [perf/assets/perfpages.js]\n", ""))
-    with pytest.raises(
-        PerfpagesError, match=r"mkdocs.yml: extra_javascript/extra_css must list perf/assets/perfpages.js"
-    ):
-        mkdocs_settings(yml)
+    before = yml.read_text()
+    settings = mkdocs_settings(yml)
+    assert settings.config_file == project / ".perfpages-cache" / "mkdocs.yml"
+    assert "perf/assets/perfpages.js" in settings.config_file.read_text() and yml.read_text() == before
 
 
 def test_build_command_makes_the_site_and_reports_json(project, monkeypatch):

@@ -28,8 +28,14 @@ def tool_missing(what: str) -> None:
     pytest.skip(f"{what} is not installed; .ci/run installs it")
 
 
-def test_the_three_workflows_exist():
-    assert [p.name for p in WORKFLOWS] == ["bench.yml", "ci.yml", "publish.yml"]
+def test_the_workflows_exist():
+    assert [p.name for p in WORKFLOWS] == [
+        "bench.yml",
+        "ci.yml",
+        "perfpages-bench.yml",
+        "perfpages-publish.yml",
+        "publish.yml",
+    ]
 
 
 def test_actionlint_finds_nothing():
@@ -63,83 +69,86 @@ def test_actionlint_runner_does_report_problems(tmp_path):
     assert [f["kind"] for f in json.loads(done.stdout)] == ["expression"]
 
 
-def test_zizmor_finds_nothing():
+@pytest.mark.parametrize("persona", ["regular", "pedantic"])
+def test_zizmor_finds_nothing(persona):
+    """Every suppression in the workflows is an inline `zizmor: ignore[...]` with its reason beside it."""
     if shutil.which("zizmor") is None:
         tool_missing("zizmor")
     done = subprocess.run(
-        ["zizmor", "--offline", "--format", "json", *map(str, WORKFLOWS)], capture_output=True, text=True, timeout=120
+        ["zizmor", "--offline", "--persona", persona, "--format", "json", *map(str, WORKFLOWS)],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert json.loads(done.stdout) == [], done.stdout
     assert done.returncode == 0, done.stderr
 
 
+def test_every_zizmor_suppression_says_why():
+    for path in WORKFLOWS:
+        lines = path.read_text().splitlines()
+        for i, line in enumerate(lines):
+            if "zizmor: ignore[" in line:
+                reason = line.split("]", 1)[1].strip() + (lines[i - 1] if i else "")
+                assert len(reason) > 20, f"{path.name}:{i + 1}: a suppression without its reason"
+
+
 def test_every_action_is_pinned_to_a_commit():
     for path in WORKFLOWS:
         for line in path.read_text().splitlines():
-            if "uses:" in line:
+            if "uses:" in line and "uses: ./.github/workflows/" not in line:  # this repository's own
                 assert re.search(r"uses: [\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d", line), f"{path.name}: {line.strip()}"
 
 
-def test_pull_request_target_is_never_used():
-    for path in WORKFLOWS:
-        assert "pull_request_target" not in path.read_text(), path.name
+def checkouts(name: str) -> dict[str, str]:
+    """The ref each job of a workflow checks out."""
+    return {
+        job_name: step["with"]["ref"]
+        for job_name, job in load(name)["jobs"].items()
+        for step in job.get("steps", [])
+        if str(step.get("uses", "")).startswith("actions/checkout@")
+    }
+
+
+def test_only_the_gates_sha_or_the_default_branch_is_ever_checked_out():
+    default = "${{ github.event.repository.default_branch }}"
+    assert checkouts("perfpages-bench.yml") == {"gate": default, "bench": "${{ needs.gate.outputs.sha }}"}
+    assert set(checkouts("perfpages-publish.yml").values()) == {default}
+
+
+def test_pull_requests_reach_bench_only_through_default_branch_triggers():
+    on = load("bench.yml")["on"]
+    assert set(on) == {"push", "pull_request_target", "issue_comment", "workflow_dispatch"}
+    assert set(on["workflow_dispatch"]["inputs"]) == {"ref", "base", "scenarios", "repetitions", "publish"}
+    assert load("bench.yml")["jobs"]["bench"]["uses"] == "./.github/workflows/perfpages-bench.yml"
+    assert "pr=${{ github.event.pull_request.number || github.event.issue.number" in load("bench.yml")["run-name"]
+    assert list(load("publish.yml")["on"]) == ["workflow_run"]
+    assert load("publish.yml")["jobs"]["publish"]["uses"] == "./.github/workflows/perfpages-publish.yml"
+    for name in ("perfpages-bench.yml", "perfpages-publish.yml"):
+        assert list(load(name)["on"]) == ["workflow_call"]
+
+
+def test_the_gate_and_publish_decide_in_perfpages_not_in_shell():
+    gate = load("perfpages-bench.yml")["jobs"]["gate"]["steps"][-1]
+    assert gate["run"] == "perfpages gate"
+    verify = next(s for s in load("perfpages-publish.yml")["jobs"]["record"]["steps"] if s.get("id") == "verify")
+    assert verify["run"].startswith("perfpages publish-verify ")
 
 
 def test_bench_job_holds_no_write_token_and_shares_each_machine():
-    bench = load("bench.yml")
+    bench = load("perfpages-bench.yml")
     assert bench["permissions"] == {}
     job = bench["jobs"]["bench"]
     assert job["permissions"] == {"contents": "read"}
     assert job["runs-on"][0] == "self-hosted" and "matrix.runner" in job["runs-on"][1]
     assert "matrix.runner" in job["concurrency"]["group"] and job["concurrency"]["cancel-in-progress"] is False
-    checkout = job["steps"][0]
-    assert checkout["with"]["persist-credentials"] is False
-    assert checkout["with"]["ref"].startswith("${{ github.event.pull_request.head.sha")
-    assert set(bench["on"]["workflow_dispatch"]["inputs"]) == {"ref", "base", "scenarios", "repetitions", "publish"}
+    assert job["steps"][0]["with"]["persist-credentials"] is False
+    assert bench["jobs"]["gate"]["permissions"] == {"contents": "read", "pull-requests": "read"}
 
 
-def test_publish_never_checks_out_pull_request_code():
-    publish = load("publish.yml")
-    assert list(publish["on"]) == ["workflow_run"]
+def test_no_publish_is_cancelled_and_no_workflow_wide_group_drops_one():
+    publish = load("perfpages-publish.yml")
+    assert "concurrency" not in publish and "concurrency" not in load("publish.yml")
     for job in publish["jobs"].values():
-        for step in job["steps"]:
-            if str(step.get("uses", "")).startswith("actions/checkout@"):
-                assert step["with"]["ref"] == "main"
+        assert job.get("concurrency", {}).get("cancel-in-progress", False) is False
     assert publish["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
-
-
-def _gate(**event: str) -> str:
-    """Run the gate step's own script with an event's values; returns its `run` output."""
-    step = load("bench.yml")["jobs"]["gate"]["steps"][0]
-    env = {"PATH": os.environ["PATH"], "GITHUB_OUTPUT": event.pop("output")}
-    env.update({k: "" for k in step["env"]})
-    env.update(event)
-    subprocess.run(["bash", "-e", "-c", step["run"]], env=env, check=True, capture_output=True)
-    return Path(env["GITHUB_OUTPUT"]).read_text().strip()
-
-
-@pytest.mark.parametrize(
-    ("event", "expected"),
-    [
-        ({"EVENT": "push"}, "true"),
-        ({"EVENT": "workflow_dispatch"}, "true"),
-        # A branch of this repository by a trusted author.
-        ({"EVENT": "pull_request", "ACTION": "synchronize", "HEAD_REPO": "o/r", "ASSOCIATION": "MEMBER"}, "true"),
-        ({"EVENT": "pull_request", "ACTION": "opened", "HEAD_REPO": "o/r", "ASSOCIATION": "OWNER"}, "true"),
-        # A branch of this repository by someone else (possible for a bot or a former member).
-        ({"EVENT": "pull_request", "ACTION": "opened", "HEAD_REPO": "o/r", "ASSOCIATION": "CONTRIBUTOR"}, "false"),
-        # A fork, even by a collaborator: only the label approves its code.
-        ({"EVENT": "pull_request", "ACTION": "opened", "HEAD_REPO": "x/r", "ASSOCIATION": "COLLABORATOR"}, "false"),
-        ({"EVENT": "pull_request", "ACTION": "synchronize", "HEAD_REPO": "x/r", "ASSOCIATION": "NONE"}, "false"),
-        ({"EVENT": "pull_request", "ACTION": "labeled", "LABEL": "benchmark", "HEAD_REPO": "x/r"}, "true"),
-        (
-            {"EVENT": "pull_request", "ACTION": "labeled", "LABEL": "bug", "HEAD_REPO": "o/r", "ASSOCIATION": "OWNER"},
-            "false",
-        ),
-        ({"EVENT": "issue_comment"}, "false"),
-    ],
-)
-def test_gate_runs_only_trusted_code_on_bare_metal(tmp_path, event, expected):
-    output = tmp_path / "out"
-    output.touch()
-    assert _gate(REPO="o/r", output=str(output), **event) == f"run={expected}"

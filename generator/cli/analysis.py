@@ -28,7 +28,7 @@ from generator.cli.app import (
     results_option,
     say_order,
 )
-from generator.config import load_config
+from generator.config import load_settings
 from generator.errors import PerfpagesError
 from generator.render.comment import CommentContext, render_comment
 from generator.render.comparison import change_label, history_json, report_json, report_markdown
@@ -83,7 +83,7 @@ def compare(base, head, config_path, results_dir, machine, fmt, fail_on) -> None
 def load_comparison(
     config_path: str, results_dir: str, base: str, head: str, machine: str | None
 ) -> tuple[ComparisonReport, MainOrder]:
-    config = load_config(config_path)
+    config = load_settings(config_path)
     repo = git.open_repo(Path(config_path).resolve().parent)
     base_sha, head_sha = git.commit_info(repo, base).sha, git.commit_info(repo, head).sha
     runs = load_valid_runs(Path(results_dir))
@@ -149,7 +149,7 @@ def changes(config_path: str, results_dir: str, as_json: bool) -> None:
     environment (CPU, kernel, governor, perfpages version) starts a new segment and
     is listed as a discontinuity, never as a regression.
     """
-    config = load_config(config_path)
+    config = load_settings(config_path)
     runs = load_valid_runs(Path(results_dir))
     order = with_comparisons(main_order(Path(config_path), config.project.main_branch, runs), runs)
     series = build_series(runs, order.shas)

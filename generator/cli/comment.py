@@ -11,7 +11,7 @@ import click
 from generator.analysis.comparison import compare
 from generator.analysis.series import SampleIndex, build_series, comparison_inputs
 from generator.cli.app import EXIT_REGRESSION, cli, config_option, emit_json, err, fail_on_option, results_option
-from generator.config import load_config
+from generator.config import load_settings
 from generator.errors import PerfpagesError
 from generator.model import instant
 from generator.render.comment import MARKER, CommentContext, render_comment
@@ -60,7 +60,7 @@ def comment(pull_request, head, config_path, results_dir, site_url, out_file, as
     """
     if pull_request is None and head is None:
         raise click.UsageError("pass --pr N (the PR's newest A/B run) or --head SHA (a specific A/B run)")
-    config = load_config(config_path)
+    config = load_settings(config_path)
     loaded = load_valid_files(Path(results_dir))
     chosen = _choose_run(loaded, pull_request, head)
     record = chosen.record

@@ -38,6 +38,8 @@ from generator.runner.fingerprint import fingerprint
 from generator.runner.jobs import Job, JobResult, new_run_id, run_backfill, run_comparison, run_here
 from generator.runner.session import RunOptions
 from generator.runner.summary import summarize
+from generator.workflow.actions import append_summary
+from generator.workflow.summary import run_summary
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
@@ -273,6 +275,7 @@ def _report(results: list[JobResult], as_json: bool, announced: bool) -> None:
         return
     for result in results:
         _print_table(result)
+        append_summary(run_summary(result.record, fmt_value))  # in Actions: the job summary too
         if not announced:  # a backfill said where each file went as it was written
             _announce(result)
 

@@ -1,0 +1,1 @@
+"""`perfpages init`: find the benchmark tools a repository already uses and write what adopting perfpages takes."""
