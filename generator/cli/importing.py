@@ -29,7 +29,10 @@ from generator.model import CommitInfo
 )
 @click.option("--strict", is_flag=True, help="Stop at the first problem with exit 1 (files written so far stay).")
 @click.option(
-    "--json", "as_json", is_flag=True, help="Print {written, already_imported, empty_runs, points, problems}."
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print {written, already_imported, empty_runs, points, failures, skipped, problems, warnings}.",
 )
 def import_(fmt, paths, machine, commit_rev, out_dir, strict, as_json) -> None:
     """Convert another tool's output into results files, one per run.
@@ -76,6 +79,8 @@ def import_(fmt, paths, machine, commit_rev, out_dir, strict, as_json) -> None:
     else:
         for problem in tally.problems:
             err.print(f"[yellow]problem:[/] {escape(str(problem))}", highlight=False, soft_wrap=True)
+        for warning in tally.warnings:
+            err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
         err.print(f"{tally} → {out_dir}/", highlight=False)
     if strict and tally.problems:
         sys.exit(1)

@@ -26,6 +26,7 @@ class ImportTally:
     failures: int = 0  # benchmarks the source tool reported as failed, written as failures[] records
     skipped: int = 0  # benchmarks the source tool skipped on purpose: neither samples nor failures
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what the written series look like, see SeriesShapes
 
     def to_json(self) -> dict:
         return {
@@ -36,6 +37,7 @@ class ImportTally:
             "failures": self.failures,
             "skipped": self.skipped,
             "problems": [{"file": p.file, "place": p.place, "message": p.message} for p in self.problems],
+            "warnings": self.warnings,
         }
 
     def __str__(self) -> str:
@@ -57,16 +59,78 @@ def import_items(
     """Stream ``items`` into results files; memory holds one source run at a time."""
     tally = ImportTally()
     ids = RunIds.of(out_dir)
+    shapes = SeriesShapes()
     with Writer(tally) as writer:
         for item in items:
-            problem = _take(item, options, out_dir, lookup, tally, ids, writer)
+            problem = _take(item, options, out_dir, lookup, tally, ids, writer, shapes)
             if problem is not None:
                 tally.problems.append(problem)
                 if strict:
                     break
             if progress:
                 progress(tally)
+    tally.warnings.extend(shapes.warnings())
     return tally
+
+
+@dataclass
+class _Shape:
+    runs: int = 0
+    low: float = float("inf")
+    high: float = 0.0
+
+
+class SeriesShapes:
+    """How many runs each imported series got and the range of its positive values, kept as three
+    numbers a series so that a 400 x 2,000 import stays small. Two shapes mean the import read its
+    source wrongly more often than they mean real data: most series with a single point (a run id
+    or commit that changes inside what should be one series, such as a timestamp in a name), and a
+    series whose values span orders of magnitude (units mixed, or configurations pooled)."""
+
+    ONE_POINT_SHARE = 0.5  # warn when more than half of the series have one point ...
+    ONE_POINT_MIN = 10  # ... and there are at least this many of them
+    SPAN = 100.0  # highest / lowest positive value within one series
+
+    def __init__(self) -> None:
+        self.series: dict[tuple, _Shape] = {}
+        self.runs = 0
+
+    def add(self, record: RunRecord) -> None:
+        self.runs += 1
+        for m in record.measurements:
+            shape = self.series.setdefault((m.scenario, m.params, m.metric, record.machine), _Shape())
+            shape.runs += 1
+            positive = [x for x in m.samples if x > 0]
+            if positive:
+                shape.low = min(shape.low, min(positive))
+                shape.high = max(shape.high, max(positive))
+
+    def warnings(self) -> list[str]:
+        found = []
+        # An import of one run (one commit in CI) gives one point a series by design.
+        single = [key for key, shape in self.series.items() if shape.runs == 1] if self.runs > 1 else []
+        if len(single) >= self.ONE_POINT_MIN and len(single) > self.ONE_POINT_SHARE * len(self.series):
+            found.append(
+                f"{len(single)} of {len(self.series)} series have a single point (e.g. {_label(single[0])}): "
+                "a trend needs several runs of the same series; check that names and parameters do not "
+                "change from run to run (a date or counter in a benchmark name starts a new series each time)"
+            )
+        wide = [key for key, shape in self.series.items() if shape.high > self.SPAN * shape.low]
+        if wide:
+            key = wide[0]
+            shape = self.series[key]
+            found.append(
+                f"{len(wide)} series pool values more than {self.SPAN:.0f}x apart (e.g. {_label(key)}: "
+                f"{shape.low:.4g} to {shape.high:.4g}): mixed units or configurations in one series? "
+                "check the source's units and the parameters that tell configurations apart"
+            )
+        return found
+
+
+def _label(key: tuple) -> str:
+    scenario, params, metric, machine = key
+    shown = ",".join(f"{k}={v}" for k, v in params)
+    return f"{scenario}[{shown}] {metric} on {machine}" if shown else f"{scenario} {metric} on {machine}"
 
 
 class Writer:
@@ -135,6 +199,7 @@ def _take(
     tally: ImportTally,
     ids: RunIds,
     writer: Writer,
+    shapes: SeriesShapes,
 ):
     if isinstance(item, Problem):
         return item
@@ -167,6 +232,7 @@ def _take(
     dest.parent.mkdir(parents=True, exist_ok=True)
     writer.create(dest, dumps(doc).encode(), len(record.measurements))
     ids.add(record, dest)
+    shapes.add(record)
     tally.written += 1
     tally.points += len(record.measurements)
     tally.failures += len(record.failures)
