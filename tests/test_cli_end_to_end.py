@@ -43,7 +43,7 @@ def test_minimal_config_writes_one_valid_file_with_identical_instruction_counts(
 
     check = perfpages(git_repo, "check", "--json")
     assert check.returncode == 0, check.stderr
-    assert json.loads(check.stdout) == {"runs": 2, "series": 5, "points": 5, "problems": []}
+    assert json.loads(check.stdout) == {"runs": 2, "series": 5, "points": 5, "problems": [], "left_out": 0}
 
     # A damaged copy makes check fail and name the file and the field.
     broken = files[0].with_name(files[0].name.replace("-one", "-three"))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.analysis.series import build_series
+from generator.analysis.series import SampleIndex, build_series
 from generator.model import Direction, Measurement
 from generator.results.check import check_results, load_valid_runs
 from generator.results.order import by_commit_date, main_order
@@ -53,15 +53,19 @@ def test_dates_in_different_time_zones_order_as_instants():
     assert by_commit_date(heads, "why").shas == ["c" * 40, "b" * 40, "a" * 40]
 
 
-def test_runs_of_one_commit_pool_in_the_order_they_started_as_instants():
+def test_the_newest_run_of_a_commit_is_found_by_instant_not_by_text():
     def run(run_id: str, started: str, value: float):
         m = Measurement("parse", "wall_time", "s", Direction.LOWER, "a" * 40, (value,))
         return make_record(run_id=run_id, started_at=started, measurements=(m,))
 
-    # As text "…20T17" < "…21T01", but 01:00+09:00 is 16:00 UTC on the 20th: run "tokyo" started first.
+    # As text "…20T17" < "…21T01", but 01:00+09:00 is 16:00 UTC on the 20th: run "tokyo" started first,
+    # so "utc" is the re-run, and its value stands (the two disagree, so they do not pool).
     runs = [run("utc", "2026-11-20T17:00:00Z", 2.0), run("tokyo", "2026-11-21T01:00:00+09:00", 1.0)]
-    (series,) = build_series(runs, ["a" * 40])
-    assert series.sample_values.tolist() == [1.0, 2.0]
+    for given in (runs, runs[::-1]):
+        (series,) = build_series(given, ["a" * 40])
+        assert series.sample_values.tolist() == [2.0]
+        (pooled,) = SampleIndex.of(given).pooled["a" * 40].values()
+        assert pooled == (2.0,)
 
 
 def test_a_time_that_is_not_one_is_a_problem_naming_the_field(tmp_path):
@@ -175,9 +179,7 @@ def commit_all(repo: Path, message: str) -> str:
 
 def _mkdocs(repo: Path) -> Path:
     (repo / "docs").mkdir(exist_ok=True)
-    (repo / "mkdocs.yml").write_text(
-        "site_name: t\nextra_css: [perf/assets/perfpages.css]\nextra_javascript: [perf/assets/perfpages.js]\n"
-    )
+    (repo / "mkdocs.yml").write_text("site_name: t\ntheme:\n  name: material\n")
     return repo / "mkdocs.yml"
 
 

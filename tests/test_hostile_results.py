@@ -88,7 +88,7 @@ def _mkfifo(path: Path) -> None:
 
 def _outside_file(path: Path) -> None:
     outside = path.parents[4] / "outside.json"  # beside the project, outside its repository
-    outside.write_text(path.with_name("good.json.txt").read_text())
+    outside.write_text(min(path.parent.glob("*.json")).read_text())  # a good run's text
     path.symlink_to(outside)
 
 
@@ -266,7 +266,6 @@ def _project(tmp_path: Path, good: tuple[Path, dict]) -> tuple[Path, Path]:
     root = make_project(tmp_path / "demo", commits=3, with_pr=False)
     folder = next((root / "results" / MACHINE).iterdir())
     path = folder / f"{doc['run']['head'][:12]}-bad-1.json"
-    path.with_name("good.json.txt").write_text(json.dumps(doc))  # for the symlink kinds; not a results file
     return root, path
 
 

@@ -130,7 +130,7 @@ def changes_after_import(fmt: str, source: str, case: str, tmp_path: Path, monke
     assert done.exit_code == 0, done.output
     done = runner.invoke(cli, ["changes", "--json"])
     assert done.exit_code == 0, done.output
-    return json.loads(done.stdout[done.stdout.index("[") :])
+    return json.loads(done.stdout)["series"]
 
 
 def test_07_catch2_unit_switch_changes_reports_the_true_regression(tmp_path, monkeypatch):

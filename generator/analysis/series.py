@@ -162,7 +162,9 @@ class _Keys:
 def build_series(runs: Iterable[RunRecord], main_order: list[str]) -> list[Series]:
     """Series along ``main_order`` (full SHAs, oldest first) from the runs of single commits.
 
-    Several runs of one commit pool their samples, in the order the runs started."""
+    Runs of one commit are taken in the order they started (as instants): the newest run's
+    samples stand, and an earlier run's are pooled with them only when they agree (see
+    ``agreeing``), so a re-run corrects a run that hit a machine hiccup."""
     rows = _Rows(main_order)
     for record in sorted(runs, key=lambda r: instant(r.started_at)):
         if record.kind == "commit":  # A/B runs are judged as comparisons, not as main history
@@ -429,7 +431,7 @@ class SampleIndex:
         meta: dict[SeriesKey, tuple[str, Direction]] = {}
         environments: dict[tuple[str, str], str] = {}
         series_key = _Keys()
-        for record in sorted(runs, key=lambda r: r.started_at):  # as build_series: re-runs come last
+        for record in sorted(runs, key=lambda r: instant(r.started_at)):  # as build_series: re-runs come last
             pair = (record.base.sha, record.head.sha) if record.base is not None else None
             if (pair and pairs is not None and pair not in pairs) or (
                 not pair and commits is not None and record.head.sha not in commits
