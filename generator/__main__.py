@@ -1,6 +1,6 @@
-"""``python -m generator`` behaves exactly like the ``perfpages`` console script."""
+"""``python -m perfpages`` behaves exactly like the ``perfpages`` console script."""
 
-from generator.cli import main
+from perfpages.cli import main
 
 if __name__ == "__main__":
     main()

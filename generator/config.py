@@ -19,10 +19,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import MarkedYAMLError
 
-from generator.errors import ConfigError, Location
-from generator.importers import k6, wrk
-from generator.importers.base import is_number
-from generator.model import (
+from perfpages.errors import ConfigError, Location
+from perfpages.importers import k6, wrk
+from perfpages.importers.base import is_number
+from perfpages.model import (
     BUILTIN_METRICS,
     Command,
     Config,

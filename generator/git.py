@@ -15,9 +15,9 @@ from pathlib import Path
 import git
 from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
-from generator.errors import GitError
-from generator.model import CommitInfo
-from generator.processes import identity, still_running
+from perfpages.errors import GitError
+from perfpages.model import CommitInfo
+from perfpages.processes import identity, still_running
 
 FALLBACK_IDENTITY = {"name": "perfpages", "email": "perfpages@users.noreply.github.com"}
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from generator.errors import Location
+from perfpages.errors import Location
 
 
 class Direction(StrEnum):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from generator.model import Direction
+from perfpages.model import Direction
 
 SECONDS = {
     "ns": 1e-9,

@@ -156,7 +156,7 @@ def main() -> int:
         asv_conf(project)
         ours = timed(
             "perfpages import asv",
-            [sys.executable, "-m", "generator", "import", "asv", "results", "--out", str(Path(tmp) / "out"), "--json"],
+            [sys.executable, "-m", "perfpages", "import", "asv", "results", "--out", str(Path(tmp) / "out"), "--json"],
             project,
         )
         theirs = timed("asv publish", [sys.executable, "-m", "asv", "publish", "--no-pull"], project)

@@ -34,8 +34,8 @@ import numpy as np
 import stepsuite
 from statistics_doc import replace_block
 
-from generator.analysis import changepoints
-from generator.analysis.evaluation import covering, f1_score, true_positives
+from perfpages.analysis import changepoints
+from perfpages.analysis.evaluation import covering, f1_score, true_positives
 
 Detector = Callable[[np.ndarray], list[int]]
 DOC_START, DOC_END = "<!-- changepoint-bench:start -->", "<!-- changepoint-bench:end -->"

@@ -25,13 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchdata import data_dir
 
-from generator.analysis.history import analyse_history
-from generator.analysis.series import build_series
-from generator.importers import FORMATS
-from generator.importers.convert import ImportOptions
-from generator.importers.session import import_items
-from generator.results.check import check_results, load_valid_runs
-from generator.results.order import main_order
+from perfpages.analysis.history import analyse_history
+from perfpages.analysis.series import build_series
+from perfpages.importers import FORMATS
+from perfpages.importers.convert import ImportOptions
+from perfpages.importers.session import import_items
+from perfpages.results.check import check_results, load_valid_runs
+from perfpages.results.order import main_order
 
 
 @dataclass(frozen=True)

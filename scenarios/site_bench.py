@@ -35,10 +35,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from generator.model import CommitInfo, Direction, Measurement, RunRecord
-from generator.results.store import write_run
-from generator.runner.executor import Execution, Invocation, SubprocessExecutor
-from generator.site.build import MINIMAL_MKDOCS_YML
+from perfpages.model import CommitInfo, Direction, Measurement, RunRecord
+from perfpages.results.store import write_run
+from perfpages.runner.executor import Execution, Invocation, SubprocessExecutor
+from perfpages.site.build import MINIMAL_MKDOCS_YML
 
 METRICS = (
     ("wall_time", "s", Direction.LOWER, 0.02),
@@ -138,7 +138,7 @@ def make_history(root: Path, shape: Shape, seed: int = 1) -> None:
 
 def perfpages(root: Path, *args: str, timeout: float = 7200) -> tuple[dict, Execution]:
     """Run `perfpages ARGS --json` in a fresh process; its own peak memory is sampled from /proc."""
-    argv = (sys.executable, "-m", "generator", *args, "--json")
+    argv = (sys.executable, "-m", "perfpages", *args, "--json")
     done = SubprocessExecutor().execute(Invocation(argv, root, dict(os.environ), timeout))
     if not done.ok:
         raise SystemExit(f"perfpages {' '.join(args)} failed in {root}:\n{done.stderr[-2000:]}")

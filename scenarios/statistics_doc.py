@@ -11,12 +11,12 @@ import re
 import sys
 from pathlib import Path
 
-from generator.analysis import bimodal as bm
-from generator.analysis import changepoints as cp
-from generator.analysis import comparison
-from generator.analysis import fence as fe
-from generator.analysis import noise as nz
-from generator.analysis import verdict as vd
+from perfpages.analysis import bimodal as bm
+from perfpages.analysis import changepoints as cp
+from perfpages.analysis import comparison
+from perfpages.analysis import fence as fe
+from perfpages.analysis import noise as nz
+from perfpages.analysis import verdict as vd
 
 START, END = "<!-- constants:start -->", "<!-- constants:end -->"
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "statistics.md"

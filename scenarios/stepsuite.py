@@ -24,7 +24,7 @@ from pathlib import Path
 import benchdata
 import numpy as np
 
-from generator.analysis.robust import spread
+from perfpages.analysis.robust import spread
 
 SHORT, LONG = 70, 400
 MIN_SHORT = 44  # most of OpenBLAS's histories have 44 points; one step still has 14 places to go

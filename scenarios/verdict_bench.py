@@ -25,10 +25,10 @@ import benchdata
 import numpy as np
 from statistics_doc import replace_block
 
-from generator.analysis.comparison import FALSE_ALARM_RATE, Prepared, SeriesInput, judge, prepare
-from generator.analysis.robust import spread
-from generator.analysis.verdict import Verdict
-from generator.model import Direction
+from perfpages.analysis.comparison import FALSE_ALARM_RATE, Prepared, SeriesInput, judge, prepare
+from perfpages.analysis.robust import spread
+from perfpages.analysis.verdict import Verdict
+from perfpages.model import Direction
 
 STEPS = (2, 3, 5, 10)
 SUITE = 150  # 50 scenarios x 3 metrics

@@ -27,7 +27,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from generator.workflow.github import WorkflowRun
+from perfpages.workflow.github import WorkflowRun
 from tests.fakegithub import FakeGitHub, zip_folder
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.model import Command, CommitInfo, Direction, Measurement, MetricSpec, RunRecord, Scenario
-from generator.runner.executor import Execution, Invocation
+from perfpages.model import Command, CommitInfo, Direction, Measurement, MetricSpec, RunRecord, Scenario
+from perfpages.runner.executor import Execution, Invocation
 
 SHA_A = "a" * 40
 SHA_B = "b" * 40
@@ -56,7 +56,7 @@ def make_record(**over) -> RunRecord:
 
 
 def make_scenario(name: str = "s", metrics: tuple[str, ...] = ("wall_time",), **over) -> Scenario:
-    from generator.model import BUILTIN_METRICS
+    from perfpages.model import BUILTIN_METRICS
 
     specs = tuple(MetricSpec(m, BUILTIN_METRICS[m].unit, BUILTIN_METRICS[m].direction) for m in metrics)
     values = dict(name=name, command=Command(argv=("true",)), metrics=specs, warmup=0, repetitions=3)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from generator.workflow.github import Artifact, IssueComment, PullRequest, WorkflowRun
+from perfpages.workflow.github import Artifact, IssueComment, PullRequest, WorkflowRun
 
 
 def zip_folder(folder: Path) -> bytes:

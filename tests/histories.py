@@ -9,11 +9,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from generator import git as gitlib
-from generator.cli import cli
-from generator.importers import FORMATS
-from generator.importers.convert import ImportOptions
-from generator.importers.session import ImportTally, import_items
+from perfpages import git as gitlib
+from perfpages.cli import cli
+from perfpages.importers import FORMATS
+from perfpages.importers.convert import ImportOptions
+from perfpages.importers.session import ImportTally, import_items
 
 CASES = Path(__file__).resolve().parents[1] / ".." / "shared" / "cases" / "importers-and-history"
 PROJECT = "project:\n  name: tz\n  main_branch: main\nscenarios: []\n"

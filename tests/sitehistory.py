@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from generator.model import CommitInfo, Direction, Measurement, RunRecord
-from generator.results.store import write_run
-from generator.site.build import MINIMAL_MKDOCS_YML
+from perfpages.model import CommitInfo, Direction, Measurement, RunRecord
+from perfpages.results.store import write_run
+from perfpages.site.build import MINIMAL_MKDOCS_YML
 
 MACHINE = "bench-1"
 COMMITS = 40

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sitehistory import COMMITS, HOSTILE_PARAM, HOSTILE_SUBJECT, PR_NUMBER, STEP_AT, make_project, sha
 
-from generator.site.build import generate, mkdocs_build, mkdocs_settings
+from perfpages.site.build import generate, mkdocs_build, mkdocs_settings
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
@@ -190,8 +190,8 @@ def test_overview_works_on_a_phone(browser, site_url):
 
 def serve_variants(root: Path, matrix: str, records) -> Iterator[str]:
     """Build a project of one variant matrix from ``records`` and serve it; yields the variants page URL."""
-    from generator.results.store import write_run
-    from generator.site.build import MINIMAL_MKDOCS_YML
+    from perfpages.results.store import write_run
+    from perfpages.site.build import MINIMAL_MKDOCS_YML
 
     (root / "docs").mkdir(parents=True)
     (root / "docs" / "index.md").write_text("# Demo\n")

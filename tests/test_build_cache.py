@@ -15,18 +15,18 @@ import pytest
 from sitehistory import COMMITS, PR_NUMBER, main_run, make_project, pr_run, sha
 from test_site import generated, run_generate
 
-from generator.analysis.series import build_series
-from generator.config import load_config
-from generator.results.check import load_valid_files
-from generator.results.order import main_order
-from generator.results.store import load_all, write_run
-from generator.site import urls
-from generator.site.build import CACHE_DIR, generate, mkdocs_settings
-from generator.site.cache import ComparisonCache, RunCache, comparison_keys
-from generator.site.charts import trend_text
-from generator.site.gather import gather
-from generator.site.judging import OTHERS_SHOWN
-from generator.site.kept import code_version, read_kept
+from perfpages.analysis.series import build_series
+from perfpages.config import load_config
+from perfpages.results.check import load_valid_files
+from perfpages.results.order import main_order
+from perfpages.results.store import load_all, write_run
+from perfpages.site import urls
+from perfpages.site.build import CACHE_DIR, generate, mkdocs_settings
+from perfpages.site.cache import ComparisonCache, RunCache, comparison_keys
+from perfpages.site.charts import trend_text
+from perfpages.site.gather import gather
+from perfpages.site.judging import OTHERS_SHOWN
+from perfpages.site.kept import code_version, read_kept
 
 
 @pytest.fixture
@@ -42,9 +42,9 @@ def test_a_warm_build_parses_and_judges_nothing_and_writes_the_same_bytes(projec
     run_generate(project)
     cold = generated(project)
     shutil.rmtree(project / "docs" / "perf")  # every file must be made again, from the cache
-    monkeypatch.setattr("generator.results.store.parse_and_validate", _refuse)
-    monkeypatch.setattr("generator.site.judging.compare", _refuse)
-    monkeypatch.setattr("generator.site.pages.comparison_page", _refuse)  # a PR page's text is kept too
+    monkeypatch.setattr("perfpages.results.store.parse_and_validate", _refuse)
+    monkeypatch.setattr("perfpages.site.judging.compare", _refuse)
+    monkeypatch.setattr("perfpages.site.pages.comparison_page", _refuse)  # a PR page's text is kept too
     report = run_generate(project)
     assert report.stats.written == report.files
     assert generated(project) == cold
@@ -58,7 +58,7 @@ def test_a_warm_build_does_not_read_results_files_unchanged_since_the_last_one(p
         def sha1(self, data):
             raise AssertionError("an unchanged results file was read and hashed again")
 
-    monkeypatch.setattr("generator.results.store.hashlib", NoHashing())
+    monkeypatch.setattr("perfpages.results.store.hashlib", NoHashing())
     run_generate(project)
     assert generated(project) == cold
 
@@ -152,7 +152,7 @@ def test_new_runs_on_main_extend_the_last_builds_series_and_an_old_commits_rerun
     built = []
     real = build_series
     monkeypatch.setattr(
-        "generator.site.kept.build_series", lambda runs, order: built.append(len(runs)) or real(runs, order)
+        "perfpages.site.kept.build_series", lambda runs, order: built.append(len(runs)) or real(runs, order)
     )
     write_run(project / "results", main_run(COMMITS, np.random.default_rng(1)))
     run_generate(project)
@@ -294,12 +294,12 @@ def _many_prs(root: Path, count: int) -> Path:
 
 
 def test_worker_processes_give_the_same_site_as_one_process(tmp_path, monkeypatch):
-    import generator.forked
-    import generator.site.gather
+    import perfpages.forked
+    import perfpages.site.gather
 
     pools = []
 
-    class Counted(generator.forked.ProcessPoolExecutor):
+    class Counted(perfpages.forked.ProcessPoolExecutor):
         def __init__(self, *args, **kwargs):
             pools.append(args)
             super().__init__(*args, **kwargs)
@@ -308,8 +308,8 @@ def test_worker_processes_give_the_same_site_as_one_process(tmp_path, monkeypatc
     settings = mkdocs_settings(one / "mkdocs.yml")
     generate(one / "perfpages.yml", one / "results", settings, jobs=1)
     # Change points and chart data go to workers only for long histories: make this one count as long.
-    monkeypatch.setattr(generator.site.gather, "MIN_POINTS_FORKED", 1)
-    monkeypatch.setattr(generator.forked, "ProcessPoolExecutor", Counted)
+    monkeypatch.setattr(perfpages.site.gather, "MIN_POINTS_FORKED", 1)
+    monkeypatch.setattr(perfpages.forked, "ProcessPoolExecutor", Counted)
     settings = mkdocs_settings(two / "mkdocs.yml")
     report = generate(two / "perfpages.yml", two / "results", settings, jobs=2)
     assert report.runs == 110

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.runner.callgrind import count_instructions, valgrind_path
-from generator.runner.executor import Invocation, SubprocessExecutor
+from perfpages.runner.callgrind import count_instructions, valgrind_path
+from perfpages.runner.executor import Invocation, SubprocessExecutor
 from tests.conftest import PYTHON
 
 pytestmark = pytest.mark.skipif(valgrind_path() is None, reason="valgrind is not installed")

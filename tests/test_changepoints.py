@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from generator.analysis.changepoints import MIN_SEGMENT, detect, pending
-from generator.analysis.csvinput import read_csv_series
-from generator.analysis.evaluation import covering, f1_score
+from perfpages.analysis.changepoints import MIN_SEGMENT, detect, pending
+from perfpages.analysis.csvinput import read_csv_series
+from perfpages.analysis.evaluation import covering, f1_score
 
 
 def noise(seed: int, n: int, sigma: float = 0.01) -> np.ndarray:

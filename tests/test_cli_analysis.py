@@ -6,14 +6,14 @@ from pathlib import Path
 
 import numpy as np
 
-from generator.model import Direction, Measurement
-from generator.results.store import write_run
+from perfpages.model import Direction, Measurement
+from perfpages.results.store import write_run
 from tests.conftest import PYTHON, commit_file, git, make_commit, make_record
 from tests.test_config import MINIMAL
 
 
 def perfpages(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([PYTHON, "-m", "generator", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    return subprocess.run([PYTHON, "-m", "perfpages", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 def record_for(repo: Path, sha: str, run_id: str, values: dict[str, float], rng) -> None:

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from generator.runner.callgrind import valgrind_path
+from perfpages.runner.callgrind import valgrind_path
 from tests.conftest import PYTHON, commit_file
 from tests.test_config import MINIMAL
 
 
 def perfpages(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([PYTHON, "-m", "generator", *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+    return subprocess.run([PYTHON, "-m", "perfpages", *args], cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
 def result_files(repo: Path) -> list[Path]:
@@ -156,7 +156,7 @@ def test_help_teaches_every_command():
     root = Path(__file__).resolve().parent.parent
     for command in ("run", "check", "record", "scenarios"):
         shown = perfpages(root, command, "--help")
-        assert shown.returncode == 0 and "Usage: python -m generator" in shown.stdout
+        assert shown.returncode == 0 and "Usage: python -m perfpages" in shown.stdout
     assert "--against" in perfpages(root, "run", "--help").stdout
 
 

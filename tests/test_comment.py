@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from generator.analysis.comparison import SeriesInput, compare
-from generator.model import Direction, Failure
-from generator.render.comment import LIMIT, MARKER, CommentContext, render_comment
+from perfpages.analysis.comparison import SeriesInput, compare
+from perfpages.model import Direction, Failure
+from perfpages.render.comment import LIMIT, MARKER, CommentContext, render_comment
 from tests.conftest import make_commit
 
 HOSTILE = "<img src=x onerror=alert(1)> [link](javascript:x) | {{secret}}"

@@ -11,10 +11,10 @@ from dataclasses import replace
 
 import pytest
 
-from generator.analysis.comparison import compare
-from generator.analysis.verdict import Verdict
-from generator.model import Failure
-from generator.render.comment import LIMIT, render_comment
+from perfpages.analysis.comparison import compare
+from perfpages.analysis.verdict import Verdict
+from perfpages.model import Failure
+from perfpages.render.comment import LIMIT, render_comment
 from tests.histories import CASES, perfpages_json
 from tests.test_comment import context, series
 

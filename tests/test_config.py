@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import load_config
-from generator.errors import ConfigError
-from generator.model import Direction
+from perfpages.config import load_config
+from perfpages.errors import ConfigError
+from perfpages.model import Direction
 
 MINIMAL = """\
 scenarios:

@@ -3,9 +3,9 @@
 import re
 from pathlib import Path
 
-from generator.cli import cli
-from generator.model import BUILTIN_METRICS
-from generator.results.schema import parse_and_validate
+from perfpages.cli import cli
+from perfpages.model import BUILTIN_METRICS
+from perfpages.results.schema import parse_and_validate
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -21,7 +21,7 @@ def test_results_format_example_is_a_valid_results_file():
 
 
 def test_getting_started_example_is_a_valid_config(tmp_path):
-    from generator.config import load_config
+    from perfpages.config import load_config
 
     example = code_blocks("getting-started.md", "yaml")[0]  # the second block is the mkdocs.yml snippet
     (tmp_path / "perfpages.yml").write_text(example)

@@ -6,8 +6,8 @@ import json
 
 from click.testing import CliRunner
 
-from generator.cli import cli
-from generator.runner.doctor import Status, Tools, diagnose, noise_warnings
+from perfpages.cli import cli
+from perfpages.runner.doctor import Status, Tools, diagnose, noise_warnings
 
 TUNED = {
     "governor": "performance",

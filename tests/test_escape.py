@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 import pytest
 import yaml
 
-from generator.render import escape
-from generator.site.html import front_matter
+from perfpages.render import escape
+from perfpages.site.html import front_matter
 
 # What a contributor can put in a commit subject, author, branch, PR title, parameter name or value,
 # unit, machine (in a fingerprint) or failure reason.
@@ -103,10 +103,10 @@ SINK_PAYLOAD = "x\r- item\u2028y\u202erev @everyone @org/team <b>b</b>\x00 🚀"
 def test_the_pr_comment_has_no_mention_break_or_bidi_from_any_field():
     from test_comment import series
 
-    from generator.analysis.comparison import compare
-    from generator.model import Failure
-    from generator.render.comment import CommentContext, render_comment
-    from generator.render.comparison import report_markdown
+    from perfpages.analysis.comparison import compare
+    from perfpages.model import Failure
+    from perfpages.render.comment import CommentContext, render_comment
+    from perfpages.render.comparison import report_markdown
     from tests.conftest import make_commit
 
     report = compare("a" * 40, "b" * 40, [series(SINK_PAYLOAD, "instructions", 0.3, seed=5)])
@@ -131,9 +131,9 @@ def test_every_page_front_matter_and_the_feed_parse_with_payloads_in_every_field
     import numpy as np
     from sitehistory import STEP_AT, main_run, make_project
 
-    from generator.model import CommitInfo
-    from generator.results.store import write_run
-    from generator.site.build import generate, mkdocs_settings
+    from perfpages.model import CommitInfo
+    from perfpages.results.store import write_run
+    from perfpages.site.build import generate, mkdocs_settings
 
     root = make_project(tmp_path / "demo", commits=0, with_pr=False)
     for i in range(STEP_AT + 8):  # past the step, so the change list and feed have an entry

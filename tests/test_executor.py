@@ -4,7 +4,7 @@ import os
 import time
 from pathlib import Path
 
-from generator.runner.executor import Invocation, SubprocessExecutor
+from perfpages.runner.executor import Invocation, SubprocessExecutor
 from tests.conftest import PYTHON
 
 

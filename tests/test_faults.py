@@ -17,20 +17,20 @@ from pathlib import Path
 
 import pytest
 
-from generator import git as perf_git
-from generator.errors import RunNotSavedError
-from generator.model import Command, Direction, MetricSpec
-from generator.results import store
-from generator.results.check import check_results
-from generator.results.codec import record_commits, to_document
-from generator.results.schema import validate_document
-from generator.results.staging import leftovers, remove_stale
-from generator.results.store import write_run
-from generator.runner import executor, jobs, session
-from generator.runner.executor import Execution, Invocation, SubprocessExecutor
-from generator.runner.jobs import Job, run_here
-from generator.runner.plan import Side
-from generator.runner.session import RunOptions, measure
+from perfpages import git as perf_git
+from perfpages.errors import RunNotSavedError
+from perfpages.model import Command, Direction, MetricSpec
+from perfpages.results import store
+from perfpages.results.check import check_results
+from perfpages.results.codec import record_commits, to_document
+from perfpages.results.schema import validate_document
+from perfpages.results.staging import leftovers, remove_stale
+from perfpages.results.store import write_run
+from perfpages.runner import executor, jobs, session
+from perfpages.runner.executor import Execution, Invocation, SubprocessExecutor
+from perfpages.runner.jobs import Job, run_here
+from perfpages.runner.plan import Side
+from perfpages.runner.session import RunOptions, measure
 from tests.conftest import (
     PYTHON,
     SHA_A,
@@ -171,7 +171,7 @@ def test_a_write_that_fails_half_way_leaves_nothing(tmp_path, monkeypatch):
 
 def _record_cli(repo: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [PYTHON, "-m", "generator", "record", "--json", *args], cwd=repo, capture_output=True, text=True
+        [PYTHON, "-m", "perfpages", "record", "--json", *args], cwd=repo, capture_output=True, text=True
     )
 
 
@@ -248,7 +248,7 @@ def _project(repo: Path) -> None:
 
 def _perfpages(cwd: Path, *args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
     full = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.run([PYTHON, "-m", "generator", *args], cwd=cwd, capture_output=True, text=True, env=full, **kw)
+    return subprocess.run([PYTHON, "-m", "perfpages", *args], cwd=cwd, capture_output=True, text=True, env=full, **kw)
 
 
 def test_a_full_disk_keeps_the_run_elsewhere_and_says_where(git_repo, tmp_path, monkeypatch):
@@ -340,7 +340,7 @@ def test_eight_clones_pushing_at_once_lose_no_run(tmp_path, git_repo):
 KILLED_WHILE_WRITING = """
 import os, signal, sys
 from pathlib import Path
-from generator.results.store import write_run
+from perfpages.results.store import write_run
 from tests.conftest import make_record
 profiles = Path(sys.argv[2])
 os.link = lambda *a: os.kill(os.getpid(), signal.SIGKILL)  # dies at the worst moment: all staged, not linked
@@ -367,7 +367,7 @@ def test_kill_9_between_staging_and_the_final_name_leaves_nothing_the_next_run_k
 KILLED_IN_WORKTREE = """
 import os, signal, sys
 from pathlib import Path
-from generator import git
+from perfpages import git
 repo = git.open_repo(Path(sys.argv[1]))
 with git.worktree(repo, repo.head.commit.hexsha) as path:
     os.kill(os.getpid(), signal.SIGKILL)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.results.store import write_run
-from generator.workflow.comments import post_comment
-from generator.workflow.gate import decide
-from generator.workflow.github import PullRequest, RestGitHub, WorkflowRun
-from generator.workflow.publish import collect
+from perfpages.results.store import write_run
+from perfpages.workflow.comments import post_comment
+from perfpages.workflow.gate import decide
+from perfpages.workflow.github import PullRequest, RestGitHub, WorkflowRun
+from perfpages.workflow.publish import collect
 from tests.conftest import SHA_A, SHA_B, make_commit, make_record
 from tests.fakegithub import FakeGitHub, pull_request_payload, zip_folder
 
@@ -245,9 +245,9 @@ def test_post_comment_edits_in_place_and_waits_for_the_head(github):
 
 
 def test_run_summary_escapes_and_lists_failures():
-    from generator.cli.app import fmt_value
-    from generator.model import Failure
-    from generator.workflow.summary import run_summary
+    from perfpages.cli.app import fmt_value
+    from perfpages.model import Failure
+    from perfpages.workflow.summary import run_summary
 
     record = make_record(
         head=make_commit(subject="<b>x</b> | y"),

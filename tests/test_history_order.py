@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.analysis.series import SampleIndex, build_series
-from generator.model import Direction, Measurement
-from generator.results.check import check_results, load_valid_runs
-from generator.results.order import by_commit_date, main_order
-from generator.results.store import write_run
+from perfpages.analysis.series import SampleIndex, build_series
+from perfpages.model import Direction, Measurement
+from perfpages.results.check import check_results, load_valid_runs
+from perfpages.results.order import by_commit_date, main_order
+from perfpages.results.store import write_run
 from tests.conftest import make_commit, make_record
 from tests.histories import (
     CASES,

@@ -19,10 +19,10 @@ import pytest
 from click.testing import CliRunner
 from sitehistory import MACHINE, make_project, sha
 
-from generator.cli import cli
-from generator.results import limits
-from generator.results.check import check_results
-from generator.site.build import generate, mkdocs_settings
+from perfpages.cli import cli
+from perfpages.results import limits
+from perfpages.results.check import check_results
+from perfpages.site.build import generate, mkdocs_settings
 
 NEW_HEAD = sha("hostile")
 

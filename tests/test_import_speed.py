@@ -8,11 +8,11 @@ import re
 import sys
 from pathlib import Path
 
-from generator.importers import FORMATS
-from generator.importers.convert import ImportOptions
-from generator.importers.session import import_items
-from generator.results.check import check_results
-from generator.results.store import dumps
+from perfpages.importers import FORMATS
+from perfpages.importers.convert import ImportOptions
+from perfpages.importers.session import import_items
+from perfpages.results.check import check_results
+from perfpages.results.store import dumps
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scenarios"))
 from asv_import_bench import make_repo, write_history

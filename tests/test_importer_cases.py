@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.importers import FORMATS
-from generator.importers.convert import ImportOptions
-from generator.importers.session import import_items
-from generator.model import CommitInfo, Direction
-from generator.results.check import load_valid_runs
+from perfpages.importers import FORMATS
+from perfpages.importers.convert import ImportOptions
+from perfpages.importers.session import import_items
+from perfpages.model import CommitInfo, Direction
+from perfpages.results.check import load_valid_runs
 
 CASES = Path(__file__).resolve().parent.parent.parent / "shared" / "cases" / "importers-and-history"
 pytestmark = pytest.mark.skipif(not CASES.is_dir(), reason=f"{CASES} is not here (shared real-world cases)")
@@ -120,7 +120,7 @@ def changes_after_import(fmt: str, source: str, case: str, tmp_path: Path, monke
 
     from click.testing import CliRunner
 
-    from generator.cli import cli
+    from perfpages.cli import cli
 
     shutil.copy(CASES / case / "perfpages.yml", tmp_path / "perfpages.yml")
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from generator.importers import FORMATS, k6, wrk
-from generator.importers.base import scenario_name, stable_text
-from generator.importers.convert import ImportOptions
-from generator.importers.session import import_items
-from generator.model import CommitInfo, Direction
-from generator.results.check import check_results, load_valid_runs
-from generator.runner.metrics import reported
-from generator.units import canonical, direction, normalise
+from perfpages.importers import FORMATS, k6, wrk
+from perfpages.importers.base import scenario_name, stable_text
+from perfpages.importers.convert import ImportOptions
+from perfpages.importers.session import import_items
+from perfpages.model import CommitInfo, Direction
+from perfpages.results.check import check_results, load_valid_runs
+from perfpages.runner.metrics import reported
+from perfpages.units import canonical, direction, normalise
 
 SHA = "c" * 40
 
@@ -322,8 +322,8 @@ def test_req_per_s_is_higher_in_every_importer_that_reads_a_custom_unit(tmp_path
 
 
 def test_check_reports_a_unit_change_inside_a_series_naming_file_and_series(tmp_path):
-    from generator.results.codec import record_commits, to_document
-    from generator.results.store import dumps, run_path
+    from perfpages.results.codec import record_commits, to_document
+    from perfpages.results.store import dumps, run_path
     from tests.conftest import make_record
 
     out = tmp_path / "results"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.importers import FORMATS
-from generator.importers.convert import ImportOptions
-from generator.importers.session import import_items
-from generator.model import CommitInfo, Direction, Spread
-from generator.results.check import load_valid_runs
+from perfpages.importers import FORMATS
+from perfpages.importers.convert import ImportOptions
+from perfpages.importers.session import import_items
+from perfpages.model import CommitInfo, Direction, Spread
+from perfpages.results.check import load_valid_runs
 from tests.conftest import PYTHON, commit_file
 
 SHA = "c" * 40
@@ -455,7 +455,7 @@ def test_cli_import_with_commit_from_git_and_strict(git_repo):
 
     def cli(*args):
         return subprocess.run(
-            [PYTHON, "-m", "generator", "import", *args], cwd=git_repo, capture_output=True, text=True, timeout=120
+            [PYTHON, "-m", "perfpages", "import", *args], cwd=git_repo, capture_output=True, text=True, timeout=120
         )
 
     done = cli("hyperfine", "bench.json", "--commit", "HEAD", "--machine", "ci", "--json")
@@ -469,7 +469,7 @@ def test_cli_import_with_commit_from_git_and_strict(git_repo):
 
 
 def test_an_imported_interval_is_the_charts_band_when_there_are_no_samples(tmp_path):
-    from generator.analysis.series import build_series
+    from perfpages.analysis.series import build_series
 
     root = _asv_tree(tmp_path)
     _, runs = run_import("asv", root, tmp_path)

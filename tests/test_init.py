@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.adopt.detect import detect
-from generator.config import load_config
+from perfpages.adopt.detect import detect
+from perfpages.config import load_config
 from tests.test_cli_end_to_end import perfpages
 
 TOOLS = {

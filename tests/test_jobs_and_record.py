@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from generator import git as perf_git
-from generator.errors import GitError
-from generator.runner.jobs import Job, run_here
-from generator.runner.session import RunOptions
+from perfpages import git as perf_git
+from perfpages.errors import GitError
+from perfpages.runner.jobs import Job, run_here
+from perfpages.runner.session import RunOptions
 from tests.conftest import FakeExecutor, commit_file, git, make_record, make_scenario, ok_execution
 
 
@@ -36,7 +36,7 @@ def test_run_here_attributes_results_to_head(git_repo):
 
 
 def write_result(clone: Path, run_id: str) -> Path:
-    from generator.results.store import write_run
+    from perfpages.results.store import write_run
 
     head = perf_git.commit_info(perf_git.open_repo(clone), "HEAD")
     return write_run(clone / "results", make_record(run_id=run_id, head=head, measurements=()))
@@ -108,7 +108,7 @@ def test_cli_record_commits_only_new_results_files(git_repo):
     (git_repo / "stray.txt").write_text("not a result")
     path = write_result(git_repo, "r9")
     done = subprocess.run(
-        [__import__("sys").executable, "-m", "generator", "record", "--json"],
+        [__import__("sys").executable, "-m", "perfpages", "record", "--json"],
         cwd=git_repo,
         capture_output=True,
         text=True,
@@ -132,7 +132,7 @@ def test_commit_range_is_first_parent_oldest_first_and_a_single_rev_includes_the
 
 
 def test_run_ids_in_actions_name_run_attempt_and_job(monkeypatch):
-    from generator.runner.jobs import new_run_id
+    from perfpages.runner.jobs import new_run_id
 
     monkeypatch.setenv("GITHUB_RUN_ID", "7712345")
     monkeypatch.setenv("GITHUB_RUN_ATTEMPT", "2")

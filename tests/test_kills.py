@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.results.check import check_results
-from generator.results.staging import leftovers
+from perfpages.results.check import check_results
+from perfpages.results.staging import leftovers
 from tests.conftest import PYTHON, commit_file, git
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +51,7 @@ def project(repo: Path, pids: Path) -> None:
 
 def start_run(repo: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [PYTHON, "-m", "generator", "run", "--against", "main", "--machine", "m"]
+    command = [PYTHON, "-m", "perfpages", "run", "--against", "main", "--machine", "m"]
     return subprocess.Popen(command, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

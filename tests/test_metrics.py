@@ -1,7 +1,7 @@
 import pytest
 
-from generator.model import Direction, MetricSpec
-from generator.runner.metrics import extract
+from perfpages.model import Direction, MetricSpec
+from perfpages.runner.metrics import extract
 
 
 def metric(**kw) -> MetricSpec:

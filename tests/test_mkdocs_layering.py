@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import PerfpagesError
-from generator.results.store import write_run
-from generator.site.build import mkdocs_settings
+from perfpages.errors import PerfpagesError
+from perfpages.results.store import write_run
+from perfpages.site.build import mkdocs_settings
 from tests.conftest import git, make_commit, make_record
 from tests.test_cli_end_to_end import perfpages
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.site.build import MINIMAL_MKDOCS_YML
+from perfpages.site.build import MINIMAL_MKDOCS_YML
 from tests.conftest import PYTHON, commit_file, git
 from tests.test_cli_end_to_end import perfpages
 
@@ -63,7 +63,7 @@ def program(parse: int, render: int) -> str:
 
 def cli(repo: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [PYTHON, "-m", "generator", *args],
+        [PYTHON, "-m", "perfpages", *args],
         cwd=repo,
         capture_output=True,
         text=True,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.analysis.profiles import (
+from perfpages.analysis.profiles import (
     FunctionKey,
     diff_profiles,
     diff_text,

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import PerfpagesError
-from generator.results.check import check_results
-from generator.results.codec import SCHEMA_VERSION, from_document, record_commits, to_document
-from generator.results.store import iter_result_files, load_run, run_path, write_run
+from perfpages.errors import PerfpagesError
+from perfpages.results.check import check_results
+from perfpages.results.codec import SCHEMA_VERSION, from_document, record_commits, to_document
+from perfpages.results.store import iter_result_files, load_run, run_path, write_run
 from tests.conftest import SHA_A, make_record
 
 
@@ -172,7 +172,7 @@ def test_codec_rejects_nothing_it_wrote(tmp_path):
 
 
 def test_samples_are_written_on_one_line_and_parse_back_exactly():
-    from generator.results.store import dumps
+    from perfpages.results.store import dumps
 
     doc = {"samples": [0.5, -1e-07, 12345678901, 2.5e20], "nested": {"x": [1]}, "names": ["a", "b"]}
     text = dumps(doc)
@@ -185,8 +185,8 @@ def test_the_compiled_entry_check_agrees_with_the_json_schema_on_mutated_entries
     import copy
     import random
 
-    from generator.results.fastcheck import entry_check
-    from generator.results.schema import _validator
+    from perfpages.results.fastcheck import entry_check
+    from perfpages.results.schema import _validator
 
     schema = _validator().schema
     check = entry_check(schema)

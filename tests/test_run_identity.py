@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from generator.importers import FORMATS
-from generator.importers.convert import ImportOptions, legacy_run_id, run_id
-from generator.importers.session import import_items
-from generator.results.check import check_results
+from perfpages.importers import FORMATS
+from perfpages.importers.convert import ImportOptions, legacy_run_id, run_id
+from perfpages.importers.session import import_items
+from perfpages.results.check import check_results
 from tests.conftest import make_commit
 from tests.histories import CASES, commits_at, import_for
 

@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from generator.model import Command, Direction, MetricSpec
-from generator.runner.executor import Execution
-from generator.runner.plan import Phase, Side, plan
-from generator.runner.session import RunOptions, measure
+from perfpages.model import Command, Direction, MetricSpec
+from perfpages.runner.executor import Execution
+from perfpages.runner.plan import Phase, Side, plan
+from perfpages.runner.session import RunOptions, measure
 from tests.conftest import SHA_A, SHA_B, FakeExecutor, make_commit, make_scenario, ok_execution
 
 HEAD = Side("head", make_commit(SHA_A), Path("/head"))

@@ -9,11 +9,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from generator.analysis.environment import environment_of
-from generator.analysis.history import analyse_history
-from generator.analysis.series import build_series, extend_series
-from generator.analysis.steps import LARGEST_KEPT, main_steps
-from generator.model import Direction, Measurement, MeasurementTable, RunRecord, Spread
+from perfpages.analysis.environment import environment_of
+from perfpages.analysis.history import analyse_history
+from perfpages.analysis.series import build_series, extend_series
+from perfpages.analysis.steps import LARGEST_KEPT, main_steps
+from perfpages.model import Direction, Measurement, MeasurementTable, RunRecord, Spread
 from tests.conftest import make_commit
 
 SHAS = [f"{i:040x}" for i in range(1, 41)]

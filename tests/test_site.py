@@ -13,12 +13,12 @@ import pytest
 from click.testing import CliRunner
 from sitehistory import HOSTILE_PARAM, PR_NUMBER, STEP_AT, add_main_runs, make_project, pr_run, sha
 
-from generator.cli import cli
-from generator.errors import PerfpagesError
-from generator.results.store import write_run
-from generator.site import urls, writer
-from generator.site.build import generate, mkdocs_settings
-from generator.site.writer import MARKER_TEXT, write_tree
+from perfpages.cli import cli
+from perfpages.errors import PerfpagesError
+from perfpages.results.store import write_run
+from perfpages.site import urls, writer
+from perfpages.site.build import generate, mkdocs_settings
+from perfpages.site.writer import MARKER_TEXT, write_tree
 
 GOLDEN = Path(__file__).parent / "golden" / "site"
 
@@ -212,11 +212,11 @@ def test_golden_pages(project):
     ("directory_urls", "root", "suffix"), [(True, "../../compare/", "/"), (False, "../compare/", ".html")]
 )
 def test_chart_clicks_lead_to_compare_pages_for_both_url_styles(project, directory_urls, root, suffix):
-    from generator.config import load_config
-    from generator.results.check import load_valid_runs
-    from generator.results.order import main_order
-    from generator.site.gather import gather
-    from generator.site.scenario import scenario_page
+    from perfpages.config import load_config
+    from perfpages.results.check import load_valid_runs
+    from perfpages.results.order import main_order
+    from perfpages.site.gather import gather
+    from perfpages.site.scenario import scenario_page
 
     config = load_config(str(project / "perfpages.yml"))
     runs = load_valid_runs(project / "results")

@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import load_config
-from generator.errors import ConfigError
-from generator.model import CommitInfo, Direction, Measurement, RunRecord, Variants
-from generator.runner.executor import SubprocessExecutor
-from generator.runner.plan import Side
-from generator.runner.session import RunOptions, cpus_for, measure
-from generator.site import urls
-from generator.site.gather import gather
-from generator.site.pages import render_site
-from generator.site.variants import summary_table, variants_document
+from perfpages.config import load_config
+from perfpages.errors import ConfigError
+from perfpages.model import CommitInfo, Direction, Measurement, RunRecord, Variants
+from perfpages.runner.executor import SubprocessExecutor
+from perfpages.runner.plan import Side
+from perfpages.runner.session import RunOptions, cpus_for, measure
+from perfpages.site import urls
+from perfpages.site.gather import gather
+from perfpages.site.pages import render_site
+from perfpages.site.variants import summary_table, variants_document
 
 MATRIX = """\
 scenarios:
@@ -165,7 +165,7 @@ def test_document_and_pages_link_both_ways(site):
 
 
 def test_cores_pin_to_the_first_allowed_cpus():
-    from generator.model import Command, Scenario
+    from perfpages.model import Command, Scenario
 
     allowed = tuple(sorted(os.sched_getaffinity(0)))
     one = Scenario("s", Command(("true",)), (), params=(("cores", "1"),))

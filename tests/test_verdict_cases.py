@@ -36,7 +36,7 @@ def build(case: str, tmp_path: Path, *args: str) -> Path:
 
 
 def perfpages(repo: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([PYTHON, "-m", "generator", *args], cwd=repo, capture_output=True, text=True, timeout=300)
+    return subprocess.run([PYTHON, "-m", "perfpages", *args], cwd=repo, capture_output=True, text=True, timeout=300)
 
 
 def verdict_of(repo: Path, base: str, head: str) -> dict:

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from generator.analysis import fence
-from generator.analysis.comparison import SeriesInput, compare
-from generator.analysis.series import SampleIndex, build_series, comparison_inputs
-from generator.analysis.verdict import Verdict
-from generator.model import Direction, Measurement
+from perfpages.analysis import fence
+from perfpages.analysis.comparison import SeriesInput, compare
+from perfpages.analysis.series import SampleIndex, build_series, comparison_inputs
+from perfpages.analysis.verdict import Verdict
+from perfpages.model import Direction, Measurement
 from tests.conftest import make_commit, make_record
 
 
@@ -106,7 +106,7 @@ def test_overlapping_raw_samples_veto_a_change():
 
 
 def test_the_sample_test_only_speaks_when_it_can_reach_significance():
-    from generator.analysis.verdict import sample_pvalue
+    from perfpages.analysis.verdict import sample_pvalue
 
     assert sample_pvalue((1.0, 2.0, 3.0), (4.0, 5.0, 6.0)) is None  # 3 v 3: p >= 0.1 at best
     assert sample_pvalue((1.0, 2.0, 3.0, 4.0), (5.0, 6.0, 7.0, 8.0)) == pytest.approx(2 / 70)
@@ -163,7 +163,7 @@ def test_a_permalinked_comparison_does_not_change_when_later_runs_land_on_main()
 
 
 def test_history_attributes_changes_to_commit_ranges_and_environment_changes_are_discontinuities():
-    from generator.analysis.history import analyse_history
+    from perfpages.analysis.history import analyse_history
 
     rng = np.random.default_rng(12)
     shas = [f"{i:040x}" for i in range(1, 61)]
@@ -215,7 +215,7 @@ def _mixed_windows(rng: np.random.Generator, rows: int = 60, length: int = 40) -
 
 
 def test_noise_learned_for_a_block_equals_noise_learned_one_history_at_a_time():
-    from generator.analysis.noise import learn_noise, learn_noise_rows
+    from perfpages.analysis.noise import learn_noise, learn_noise_rows
 
     block = _mixed_windows(np.random.default_rng(3))
     together = learn_noise_rows(block)
@@ -230,9 +230,9 @@ def test_fences_learned_for_a_block_equal_fences_one_at_a_time():
 
 
 def test_comparisons_with_priors_learned_ahead_equal_comparisons_that_learn_them():
-    from generator.analysis.comparison import compare
-    from generator.analysis.priors import PriorRequest, learn_priors
-    from generator.analysis.series import SampleIndex, SeriesKey
+    from perfpages.analysis.comparison import compare
+    from perfpages.analysis.priors import PriorRequest, learn_priors
+    from perfpages.analysis.series import SampleIndex, SeriesKey
 
     rng = np.random.default_rng(5)
     shas = [f"{i:040x}" for i in range(30)]
@@ -261,7 +261,7 @@ def test_comparisons_with_priors_learned_ahead_equal_comparisons_that_learn_them
 def test_mann_whitney_matches_scipy_with_and_without_ties():
     from scipy.stats import mannwhitneyu
 
-    from generator.analysis.mannwhitney import mann_whitney_p
+    from perfpages.analysis.mannwhitney import mann_whitney_p
 
     rng = np.random.default_rng(0)
     for i in range(600):
@@ -275,7 +275,7 @@ def test_mann_whitney_matches_scipy_with_and_without_ties():
 def test_average_ranks_match_scipy():
     from scipy.stats import rankdata as scipy_ranks
 
-    from generator.analysis.mannwhitney import rankdata
+    from perfpages.analysis.mannwhitney import rankdata
 
     rng = np.random.default_rng(3)
     for n in (1, 2, 7, 60, 2000):
@@ -296,8 +296,8 @@ def instruction_runs(shas: list[str], values: list[float]) -> list:
 
 
 def test_a_level_shift_below_the_metric_floor_is_neither_a_change_nor_pending_nor_unconfirmed():
-    from generator.analysis.history import analyse_history
-    from generator.analysis.steps import main_steps
+    from perfpages.analysis.history import analyse_history
+    from perfpages.analysis.steps import main_steps
 
     rng = np.random.default_rng(4)
     shas = [f"{i:040x}" for i in range(1, 61)]

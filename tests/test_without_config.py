@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import load_settings
-from generator.errors import ConfigError
-from generator.model import ProjectSettings
-from generator.results.store import write_run
+from perfpages.config import load_settings
+from perfpages.errors import ConfigError
+from perfpages.model import ProjectSettings
+from perfpages.results.store import write_run
 from tests.conftest import git, make_commit, make_record
 from tests.test_cli_end_to_end import perfpages
 

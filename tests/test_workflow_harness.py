@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.workflow.github import PullRequest
+from perfpages.workflow.github import PullRequest
 from tests.actions_harness import Actions, RunResult, perfpages_wrapper
 from tests.conftest import git
 from tests.fakegithub import FakeGitHub, pull_request_payload, run_json, zip_folder

@@ -10,8 +10,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import __version__
-from generator.adopt.detect import Tool
+from perfpages import __version__
+from perfpages.adopt.detect import Tool
 
 IGNORED = ("/docs/perf/", "/site/", "/.perfpages-cache/")
 REUSABLE = "perfpages/perfpages/.github/workflows"

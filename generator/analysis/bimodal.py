@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generator.analysis.robust import MAD_TO_SD
-from generator.analysis.rows import masked_median
+from perfpages.analysis.robust import MAD_TO_SD
+from perfpages.analysis.rows import masked_median
 
 MIN_SHARE = 0.15  # each level holds at least this share of the points
 MIN_SEPARATION = 6.0  # gap between the levels, in within-level spreads

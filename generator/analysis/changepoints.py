@@ -35,8 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from generator.analysis.mannwhitney import EXACT_UP_TO, mann_whitney_p
-from generator.analysis.robust import MAD_TO_SD, median, noise_sigma
+from perfpages.analysis.mannwhitney import EXACT_UP_TO, mann_whitney_p
+from perfpages.analysis.robust import MAD_TO_SD, median, noise_sigma
 
 MIN_SEGMENT = 5  # points needed on each side of a confirmed change
 MIN_EFFECT = 1.0  # median shift between neighbouring segments, in noise sigmas

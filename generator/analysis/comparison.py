@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr
 
-from generator.analysis import fence as compat
-from generator.analysis.environment import environment_change
-from generator.analysis.noise import Noise, learn_noise
-from generator.analysis.verdict import (
+from perfpages.analysis import fence as compat
+from perfpages.analysis.environment import environment_change
+from perfpages.analysis.noise import Noise, learn_noise
+from perfpages.analysis.verdict import (
     SAMPLE_ALPHA,
     Verdict,
     direction_of,
@@ -26,7 +26,7 @@ from generator.analysis.verdict import (
     minimum_detectable_effect,
     sample_pvalue,
 )
-from generator.model import Direction, Params, scenario_label
+from perfpages.model import Direction, Params, scenario_label
 
 FALSE_ALARM_RATE = 0.05  # Benjamini-Hochberg level across all series of one comparison
 _NO_SIZE = compat.Magnitude.VERY_SMALL  # the bucket of a change from 0, which has no relative size

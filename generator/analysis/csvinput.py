@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.errors import PerfpagesError
+from perfpages.errors import PerfpagesError
 
 ECHOED = ("commit", "label")
 

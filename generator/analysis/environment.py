@@ -6,7 +6,7 @@ compare: the change of environment moves the value by itself.
 
 from __future__ import annotations
 
-from generator.model import RunRecord
+from perfpages.model import RunRecord
 
 ENVIRONMENT_FIELDS = ("cpu_model", "kernel", "governor")
 SEPARATOR = " | "

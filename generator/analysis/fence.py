@@ -15,7 +15,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from generator.analysis.rows import relative_change_rows
+from perfpages.analysis.rows import relative_change_rows
 
 HISTORY_RUNS = 30
 MIN_HISTORY = 10

@@ -10,10 +10,10 @@ import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from generator.analysis import changepoints
-from generator.analysis import fence as compat
-from generator.analysis.series import Series
-from generator.analysis.verdict import Verdict, direction_of
+from perfpages.analysis import changepoints
+from perfpages.analysis import fence as compat
+from perfpages.analysis.series import Series
+from perfpages.analysis.verdict import Verdict, direction_of
 
 
 @dataclass(frozen=True)

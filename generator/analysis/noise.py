@@ -23,10 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from generator.analysis.bimodal import Bimodal, find_bimodal_rows
-from generator.analysis.changepoints import MEDIAN_SD
-from generator.analysis.robust import MAD_TO_SD
-from generator.analysis.rows import masked_median, relative_change_rows
+from perfpages.analysis.bimodal import Bimodal, find_bimodal_rows
+from perfpages.analysis.changepoints import MEDIAN_SD
+from perfpages.analysis.robust import MAD_TO_SD
+from perfpages.analysis.rows import masked_median, relative_change_rows
 
 NOISE_HISTORY = 60  # points the noise estimate may use
 BASE_LEVEL_POINTS = 10  # recent points of the base's segment pooled into the base level

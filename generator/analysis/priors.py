@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generator.analysis import fence as compat
-from generator.analysis.comparison import Priors
-from generator.analysis.noise import NOISE_HISTORY, learn_noise_rows
-from generator.analysis.series import Series, SeriesKey
+from perfpages.analysis import fence as compat
+from perfpages.analysis.comparison import Priors
+from perfpages.analysis.noise import NOISE_HISTORY, learn_noise_rows
+from perfpages.analysis.series import Series, SeriesKey
 
 CHUNK_ROWS = 8192  # 8192 x 60 doubles: 4 MB a temporary
 

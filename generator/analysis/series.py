@@ -17,10 +17,10 @@ from functools import cached_property
 
 import numpy as np
 
-from generator.analysis.comparison import SeriesInput
-from generator.analysis.environment import environment_of
-from generator.analysis.noise import NOISE_HISTORY
-from generator.model import Direction, MeasureKind, MeasurementTable, Params, RunRecord, instant, scenario_label
+from perfpages.analysis.comparison import SeriesInput
+from perfpages.analysis.environment import environment_of
+from perfpages.analysis.noise import NOISE_HISTORY
+from perfpages.model import Direction, MeasureKind, MeasurementTable, Params, RunRecord, instant, scenario_label
 
 
 @dataclass(frozen=True)

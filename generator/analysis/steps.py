@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generator.analysis.history import SeriesHistory
-from generator.analysis.series import Point
+from perfpages.analysis.history import SeriesHistory
+from perfpages.analysis.series import Point
 
 LARGEST_KEPT = 5  # unchanged series a step keeps, those with the largest single-run difference
 

@@ -21,9 +21,9 @@ from enum import StrEnum
 
 from scipy.special import stdtr, stdtrit
 
-from generator.analysis.mannwhitney import mann_whitney_p
-from generator.analysis.noise import Noise
-from generator.model import Direction
+from perfpages.analysis.mannwhitney import mann_whitney_p
+from perfpages.analysis.noise import Noise
+from perfpages.model import Direction
 
 SAMPLE_ALPHA = 0.05  # the raw-sample test must agree at this level
 MIN_SAMPLES = 3

@@ -7,7 +7,7 @@ git failure); 2 wrong usage; 3 the run finished but at least one scenario failed
 machine not ready.
 """
 
-from generator.cli import analysis, comment, doctor, importing, init, results, run, site, workflow  # noqa: F401  (each module registers its commands)
-from generator.cli.app import cli, main
+from perfpages.cli import analysis, comment, doctor, importing, init, results, run, site, workflow  # noqa: F401  (each module registers its commands)
+from perfpages.cli.app import cli, main
 
 __all__ = ["cli", "main"]

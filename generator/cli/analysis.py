@@ -9,14 +9,14 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from generator import git
-from generator.analysis import changepoints
-from generator.analysis.comparison import ComparisonReport, with_unit
-from generator.analysis.comparison import compare as compare_series
-from generator.analysis.csvinput import read_csv_series
-from generator.analysis.history import analyse_history
-from generator.analysis.series import SampleIndex, build_series, comparison_inputs
-from generator.cli.app import (
+from perfpages import git
+from perfpages.analysis import changepoints
+from perfpages.analysis.comparison import ComparisonReport, with_unit
+from perfpages.analysis.comparison import compare as compare_series
+from perfpages.analysis.csvinput import read_csv_series
+from perfpages.analysis.history import analyse_history
+from perfpages.analysis.series import SampleIndex, build_series, comparison_inputs
+from perfpages.cli.app import (
     EXIT_REGRESSION,
     cli,
     config_option,
@@ -28,12 +28,12 @@ from generator.cli.app import (
     results_option,
     say_order,
 )
-from generator.config import load_settings
-from generator.errors import PerfpagesError
-from generator.render.comment import CommentContext, render_comment
-from generator.render.comparison import change_label, history_json, report_json, report_markdown
-from generator.results.check import load_valid_runs
-from generator.results.order import MainOrder, main_order, with_comparisons
+from perfpages.config import load_settings
+from perfpages.errors import PerfpagesError
+from perfpages.render.comment import CommentContext, render_comment
+from perfpages.render.comparison import change_label, history_json, report_json, report_markdown
+from perfpages.results.check import load_valid_runs
+from perfpages.results.order import MainOrder, main_order, with_comparisons
 
 
 @cli.command()

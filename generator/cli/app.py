@@ -1,6 +1,6 @@
 """The ``perfpages`` command group, shared options and output helpers.
 
-The ``generator.cli`` package is the only code that prints or exits.
+The ``perfpages.cli`` package is the only code that prints or exits.
 
 Exit codes: 0 success; 1 an error perfpages explains (bad config, invalid results,
 git failure); 2 wrong usage; 3 the run finished but at least one scenario failed
@@ -23,11 +23,11 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from generator import __version__
-from generator.errors import PerfpagesError, RunStopped
+from perfpages import __version__
+from perfpages.errors import PerfpagesError, RunStopped
 
 if TYPE_CHECKING:
-    from generator.results.order import MainOrder
+    from perfpages.results.order import MainOrder
 
 EXIT_SCENARIO_FAILED = 3
 EXIT_REGRESSION = 4

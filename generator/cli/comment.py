@@ -8,19 +8,19 @@ from pathlib import Path
 
 import click
 
-from generator.analysis.comparison import compare
-from generator.analysis.series import SampleIndex, build_series, comparison_inputs
-from generator.cli.app import EXIT_REGRESSION, cli, config_option, emit_json, err, fail_on_option, results_option
-from generator.config import load_settings
-from generator.errors import PerfpagesError
-from generator.model import instant
-from generator.render.comment import MARKER, CommentContext, render_comment
-from generator.results.check import load_valid_files
-from generator.results.order import main_order
-from generator.results.store import LoadedRun, profiles_dir_for
-from generator.site import urls
-from generator.site.judging import profile_pairs
-from generator.site.writer import replace_file
+from perfpages.analysis.comparison import compare
+from perfpages.analysis.series import SampleIndex, build_series, comparison_inputs
+from perfpages.cli.app import EXIT_REGRESSION, cli, config_option, emit_json, err, fail_on_option, results_option
+from perfpages.config import load_settings
+from perfpages.errors import PerfpagesError
+from perfpages.model import instant
+from perfpages.render.comment import MARKER, CommentContext, render_comment
+from perfpages.results.check import load_valid_files
+from perfpages.results.order import main_order
+from perfpages.results.store import LoadedRun, profiles_dir_for
+from perfpages.site import urls
+from perfpages.site.judging import profile_pairs
+from perfpages.site.writer import replace_file
 
 
 @cli.command()

@@ -8,10 +8,10 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from generator.cli.app import EXIT_NOT_READY, cli, emit_json, err, out
-from generator.runner.callgrind import aslr_prefix, valgrind_path
-from generator.runner.doctor import Status, Tools, diagnose
-from generator.runner.fingerprint import fingerprint
+from perfpages.cli.app import EXIT_NOT_READY, cli, emit_json, err, out
+from perfpages.runner.callgrind import aslr_prefix, valgrind_path
+from perfpages.runner.doctor import Status, Tools, diagnose
+from perfpages.runner.fingerprint import fingerprint
 
 STYLES = {Status.OK: "green", Status.WARN: "yellow", Status.UNKNOWN: "dim"}
 

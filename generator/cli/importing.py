@@ -10,13 +10,13 @@ import click
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from generator import git
-from generator.cli.app import cli, emit_json, err
-from generator.errors import GitError, PerfpagesError
-from generator.importers import FORMATS
-from generator.importers.convert import ImportOptions
-from generator.importers.session import import_items
-from generator.model import CommitInfo
+from perfpages import git
+from perfpages.cli.app import cli, emit_json, err
+from perfpages.errors import GitError, PerfpagesError
+from perfpages.importers import FORMATS
+from perfpages.importers.convert import ImportOptions
+from perfpages.importers.session import import_items
+from perfpages.model import CommitInfo
 
 
 @cli.command("import")

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from generator.adopt.detect import detect
-from generator.adopt.files import plan
-from generator.cli.app import cli, err, out
-from generator.errors import PerfpagesError
+from perfpages.adopt.detect import detect
+from perfpages.adopt.files import plan
+from perfpages.cli.app import cli, err, out
+from perfpages.errors import PerfpagesError
 
 
 @cli.command()

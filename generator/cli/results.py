@@ -9,8 +9,8 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from generator import git
-from generator.cli.app import (
+from perfpages import git
+from perfpages.cli.app import (
     cli,
     config_option,
     emit_json,
@@ -18,10 +18,10 @@ from generator.cli.app import (
     out,
     results_option,
 )
-from generator.config import load_config
-from generator.errors import PerfpagesError
-from generator.results.check import check_results
-from generator.results.recordable import select
+from perfpages.config import load_config
+from perfpages.errors import PerfpagesError
+from perfpages.results.check import check_results
+from perfpages.results.recordable import select
 
 
 @cli.command()

@@ -17,8 +17,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from generator import git
-from generator.cli.app import (
+from perfpages import git
+from perfpages.cli.app import (
     EXIT_SCENARIO_FAILED,
     cli,
     config_option,
@@ -28,18 +28,18 @@ from generator.cli.app import (
     out,
     results_option,
 )
-from generator.config import load_config
-from generator.errors import PerfpagesError, RunNotSavedError, RunStopped
-from generator.model import Config, Scenario, scenario_label
-from generator.results.staging import remove_stale
-from generator.runner.doctor import noise_warnings
-from generator.runner.executor import SubprocessExecutor
-from generator.runner.fingerprint import fingerprint
-from generator.runner.jobs import Job, JobResult, new_run_id, run_backfill, run_comparison, run_here
-from generator.runner.session import RunOptions
-from generator.runner.summary import summarize
-from generator.workflow.actions import append_summary
-from generator.workflow.summary import run_summary
+from perfpages.config import load_config
+from perfpages.errors import PerfpagesError, RunNotSavedError, RunStopped
+from perfpages.model import Config, Scenario, scenario_label
+from perfpages.results.staging import remove_stale
+from perfpages.runner.doctor import noise_warnings
+from perfpages.runner.executor import SubprocessExecutor
+from perfpages.runner.fingerprint import fingerprint
+from perfpages.runner.jobs import Job, JobResult, new_run_id, run_backfill, run_comparison, run_here
+from perfpages.runner.session import RunOptions
+from perfpages.runner.summary import summarize
+from perfpages.workflow.actions import append_summary
+from perfpages.workflow.summary import run_summary
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from generator.cli.app import cli, config_option, emit_json, err, results_option, say_order
-from generator.errors import PerfpagesError
-from generator.site.build import GenerateReport, generate, mkdocs_build, mkdocs_settings
+from perfpages.cli.app import cli, config_option, emit_json, err, results_option, say_order
+from perfpages.errors import PerfpagesError
+from perfpages.site.build import GenerateReport, generate, mkdocs_build, mkdocs_settings
 
 mkdocs_option = click.option(
     "--mkdocs",

@@ -15,15 +15,15 @@ from pathlib import Path
 
 import click
 
-from generator.cli.app import cli, emit_json, err, results_option
-from generator.errors import PerfpagesError
-from generator.render.comment import MARKER
-from generator.workflow.actions import append_summary, event_payload, set_outputs
-from generator.workflow.comments import post_comment
-from generator.workflow.gate import decide
-from generator.workflow.github import RestGitHub, WorkflowRun
-from generator.workflow.publish import collect
-from generator.workflow.summary import gate_summary, publish_summary
+from perfpages.cli.app import cli, emit_json, err, results_option
+from perfpages.errors import PerfpagesError
+from perfpages.render.comment import MARKER
+from perfpages.workflow.actions import append_summary, event_payload, set_outputs
+from perfpages.workflow.comments import post_comment
+from perfpages.workflow.gate import decide
+from perfpages.workflow.github import RestGitHub, WorkflowRun
+from perfpages.workflow.publish import collect
+from perfpages.workflow.summary import gate_summary, publish_summary
 
 event_option = click.option(
     "--event", "event_path", type=click.Path(dir_okay=False), help="Event payload [default: $GITHUB_EVENT_PATH]."

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from generator.importers import (
+from perfpages.importers import (
     asv,
     bmf,
     criterion,
@@ -22,7 +22,7 @@ from generator.importers import (
     pytest_benchmark,
     wrk,
 )
-from generator.importers.base import Item
+from perfpages.importers.base import Item
 
 Reader = Callable[[list[Path]], Iterator[Item]]
 

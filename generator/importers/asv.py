@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from generator.importers.base import (
+from perfpages.importers.base import (
     Failed,
     FormatError,
     Item,
@@ -33,7 +33,7 @@ from generator.importers.base import (
     scenario_name,
     stable_text,
 )
-from generator.model import CommitInfo, Direction, Spread
+from perfpages.model import CommitInfo, Direction, Spread
 
 VERSION_CHARS = 12  # of the benchmark version hash: enough to tell one benchmark's versions apart
 METRICS = {"time": ("time", "s"), "memory": ("memory", "bytes"), "peakmemory": ("peak_memory", "bytes")}

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from generator.model import CommitInfo, Direction, Params, Spread
-from generator.units import direction
+from perfpages.model import CommitInfo, Direction, Params, Spread
+from perfpages.units import direction
 
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/]+")
 # Text that changes from run to run though the configuration does not: a Python repr's memory

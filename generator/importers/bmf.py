@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from generator.importers.base import (
+from perfpages.importers.base import (
     Item,
     Point,
     SourceRun,
@@ -21,8 +21,8 @@ from generator.importers.base import (
     scenario_name,
     single_runs,
 )
-from generator.model import Spread
-from generator.units import canonical, direction
+from perfpages.model import Spread
+from perfpages.units import canonical, direction
 
 UNITS = {"latency": "ns", "throughput": "ops/s", "instructions": "instructions", "file-size": "bytes"}
 

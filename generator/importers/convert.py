@@ -14,8 +14,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from generator.importers.base import Point, Problem, SourceRun, machine_name
-from generator.model import CommitInfo, Failure, Measurement, RunRecord
+from perfpages.importers.base import Point, Problem, SourceRun, machine_name
+from perfpages.model import CommitInfo, Failure, Measurement, RunRecord
 
 EPOCH = "1970-01-01T00:00:00Z"  # a run with no time at all still needs one; it never decides an order
 

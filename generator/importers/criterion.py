@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from generator.importers.base import (
+from perfpages.importers.base import (
     FormatError,
     Item,
     Point,
@@ -22,7 +22,7 @@ from generator.importers.base import (
     require,
     scenario_name,
 )
-from generator.model import Direction, Spread
+from perfpages.model import Direction, Spread
 
 
 def read(paths: list[Path]) -> Iterator[Item]:

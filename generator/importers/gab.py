@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from generator.importers.base import (
+from perfpages.importers.base import (
     FormatError,
     Item,
     Point,
@@ -32,8 +32,8 @@ from generator.importers.base import (
     require_member,
     scenario_name,
 )
-from generator.model import CommitInfo, Direction, Spread
-from generator.units import canonical, direction, in_seconds
+from perfpages.model import CommitInfo, Direction, Spread
+from perfpages.units import canonical, direction, in_seconds
 
 CUSTOM = {"customBiggerIsBetter": Direction.HIGHER, "customSmallerIsBetter": Direction.LOWER}
 TIME_TOOLS = {"cargo", "go", "googlecpp", "catch2", "julia", "jmh", "benchmarkdotnet", "benchmarkluau"}

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.importers.base import (
+from perfpages.importers.base import (
     Failed,
     Item,
     Point,
@@ -25,8 +25,8 @@ from generator.importers.base import (
     scenario_name,
     single_runs,
 )
-from generator.model import Direction
-from generator.units import direction, in_seconds
+from perfpages.model import Direction
+from perfpages.units import direction, in_seconds
 
 RATES = {"bytes_per_second": "bytes/s", "items_per_second": "items/s"}
 OLD_AGGREGATES = ("mean", "median", "stddev", "cv")

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.importers.base import (
+from perfpages.importers.base import (
     Failed,
     FormatError,
     Item,
@@ -35,7 +35,7 @@ from generator.importers.base import (
     read_text,
     scenario_name,
 )
-from generator.units import canonical, direction
+from perfpages.units import canonical, direction
 
 LINE = re.compile(r"^(Benchmark\S+)\s+(\d+)\s+(.*)$")
 SUFFIX = re.compile(r"^(.+)-([1-9]\d*)$")

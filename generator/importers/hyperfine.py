@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from generator.importers.base import (
+from perfpages.importers.base import (
     Failed,
     Item,
     Point,
@@ -17,7 +17,7 @@ from generator.importers.base import (
     scenario_name,
     single_runs,
 )
-from generator.model import Direction
+from perfpages.model import Direction
 
 
 def read(paths: list[Path]) -> Iterator[Item]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from generator.importers.base import (
+from perfpages.importers.base import (
     Failed,
     FormatError,
     Item,
@@ -31,7 +31,7 @@ from generator.importers.base import (
     scenario_name,
     single_runs,
 )
-from generator.units import direction, in_seconds
+from perfpages.units import direction, in_seconds
 
 LATENCY = {
     "avg": "latency_avg",

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from generator.importers.base import (
+from perfpages.importers.base import (
     Item,
     Point,
     SourceRun,
@@ -22,7 +22,7 @@ from generator.importers.base import (
     scenario_name,
     single_runs,
 )
-from generator.model import CommitInfo, Direction
+from perfpages.model import CommitInfo, Direction
 
 UNITS = {"second": ("time", "s"), "byte": ("memory", "bytes"), "integer": ("value", "count")}
 

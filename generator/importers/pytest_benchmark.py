@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from generator.importers.base import (
+from perfpages.importers.base import (
     Failed,
     FormatError,
     Item,
@@ -29,7 +29,7 @@ from generator.importers.base import (
     scenario_name,
     stable_text,
 )
-from generator.model import CommitInfo, Direction, Spread
+from perfpages.model import CommitInfo, Direction, Spread
 
 
 def read(paths: list[Path]) -> Iterator[Item]:

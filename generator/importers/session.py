@@ -8,13 +8,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from generator.errors import PerfpagesError
-from generator.importers.base import Item, Problem, SourceRun
-from generator.importers.convert import CommitLookup, ImportOptions, legacy_run_id, to_record
-from generator.model import RunRecord
-from generator.results.codec import record_commits, to_document
-from generator.results.schema import validate_document
-from generator.results.store import atomic_create, dumps, iter_result_files, run_path
+from perfpages.errors import PerfpagesError
+from perfpages.importers.base import Item, Problem, SourceRun
+from perfpages.importers.convert import CommitLookup, ImportOptions, legacy_run_id, to_record
+from perfpages.model import RunRecord
+from perfpages.results.codec import record_commits, to_document
+from perfpages.results.schema import validate_document
+from perfpages.results.store import atomic_create, dumps, iter_result_files, run_path
 
 
 @dataclass

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from generator.importers.base import (
+from perfpages.importers.base import (
     Failed,
     FormatError,
     Item,
@@ -33,8 +33,8 @@ from generator.importers.base import (
     scenario_name,
     single_runs,
 )
-from generator.model import Direction
-from generator.units import direction, in_seconds, normalise
+from perfpages.model import Direction
+from perfpages.units import direction, in_seconds, normalise
 
 # What a scenario with `output: wrk` can list as metrics, with their units.
 UNITS = {

@@ -14,13 +14,13 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from generator.analysis.comparison import ComparisonReport, SeriesVerdict
-from generator.analysis.verdict import Verdict
-from generator.model import CommitInfo, Direction, Failure, scenario_label
-from generator.render.comparison import caveat_lines, change_text
-from generator.render.escape import comment as escape
-from generator.render.markdown import plural, safe_url, table
-from generator.render.units import human
+from perfpages.analysis.comparison import ComparisonReport, SeriesVerdict
+from perfpages.analysis.verdict import Verdict
+from perfpages.model import CommitInfo, Direction, Failure, scenario_label
+from perfpages.render.comparison import caveat_lines, change_text
+from perfpages.render.escape import comment as escape
+from perfpages.render.markdown import plural, safe_url, table
+from perfpages.render.units import human
 
 MARKER = "<!-- perfpages-comment -->"
 LIMIT = 65_536  # GitHub's maximum comment length, in characters

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 
-from generator.analysis.comparison import ComparisonReport, SeriesVerdict, with_unit
-from generator.analysis.history import SeriesHistory
-from generator.analysis.verdict import Verdict
-from generator.render.escape import comment as escape
-from generator.render.markdown import percent, table
+from perfpages.analysis.comparison import ComparisonReport, SeriesVerdict, with_unit
+from perfpages.analysis.history import SeriesHistory
+from perfpages.analysis.verdict import Verdict
+from perfpages.render.escape import comment as escape
+from perfpages.render.markdown import percent, table
 
 MARKS = {
     Verdict.REGRESSED: "❌ regressed",

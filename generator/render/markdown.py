@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from generator.render.escape import markdown
+from perfpages.render.escape import markdown
 
 escape = markdown  # the Markdown layer of generator/render/escape.py, under the name its callers use
 

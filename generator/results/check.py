@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.errors import ResultsError
-from generator.model import MeasureKind, MeasurementTable, RunRecord, scenario_label
-from generator.results.schema import Problem
-from generator.results.staging import leftovers
-from generator.results.store import LoadedRun, load_all
+from perfpages.errors import ResultsError
+from perfpages.model import MeasureKind, MeasurementTable, RunRecord, scenario_label
+from perfpages.results.schema import Problem
+from perfpages.results.staging import leftovers
+from perfpages.results.store import LoadedRun, load_all
 
 if TYPE_CHECKING:
-    from generator.site.cache import RunCache
+    from perfpages.site.cache import RunCache
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from sys import intern
 from typing import Any
 
-from generator.model import (
+from perfpages.model import (
     CommitInfo,
     Direction,
     Failure,

@@ -12,9 +12,9 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from generator import git
-from generator.errors import GitError
-from generator.model import RunRecord, instant
+from perfpages import git
+from perfpages.errors import GitError
+from perfpages.model import RunRecord, instant
 
 FULL_HISTORY_HINT = (
     "for git's order, fetch the whole history (actions/checkout with `fetch-depth: 0`, or `git fetch --unshallow`)"

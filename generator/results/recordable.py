@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.results.schema import Problem
-from generator.results.staging import PROFILES_SUFFIX
+from perfpages.results.schema import Problem
+from perfpages.results.staging import PROFILES_SUFFIX
 
 
 @dataclass(frozen=True)

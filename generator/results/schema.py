@@ -21,10 +21,10 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from generator.model import instant
-from generator.results import limits
-from generator.results.codec import SCHEMA_VERSION
-from generator.results.fastcheck import entry_check
+from perfpages.model import instant
+from perfpages.results import limits
+from perfpages.results.codec import SCHEMA_VERSION
+from perfpages.results.fastcheck import entry_check
 
 TIME_UNITS = {"s", "ms", "us", "µs", "ns"}
 BUILTIN_NON_NEGATIVE = {"wall_time", "cpu_time", "max_rss", "instructions"}
@@ -51,7 +51,7 @@ class Problem:
 
 @cache
 def _validator() -> Draft202012Validator:
-    text = resources.files("generator.results").joinpath(f"results-v{SCHEMA_VERSION}.schema.json").read_text()
+    text = resources.files("perfpages.results").joinpath(f"results-v{SCHEMA_VERSION}.schema.json").read_text()
     return Draft202012Validator(json.loads(text))
 
 

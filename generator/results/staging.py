@@ -21,8 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.errors import PerfpagesError
-from generator.processes import pid_alive
+from perfpages.errors import PerfpagesError
+from perfpages.processes import pid_alive
 
 PROFILES_SUFFIX = ".profiles"
 STAGING = re.compile(r"\.perfpages-(?P<pid>[0-9]+)-(?P<stem>.+)\.tmp")

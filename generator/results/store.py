@@ -3,7 +3,7 @@
 Layout: ``results/<machine>/<YYYY-MM>/<sha12>-<run-id>.json``, with an optional
 ``<sha12>-<run-id>.profiles/`` folder beside it for callgrind outputs. Files are
 created once and never rewritten: the final name is made with a hard link,
-which fails rather than replace an existing file (see generator.results.staging).
+which fails rather than replace an existing file (see perfpages.results.staging).
 """
 
 from __future__ import annotations
@@ -19,16 +19,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.errors import PerfpagesError
-from generator.forked import fork_map
-from generator.model import RunRecord
-from generator.results.codec import adopt, from_document, record_commits, to_document
-from generator.results.limits import MAX_FILE_BYTES
-from generator.results.schema import Problem, parse_and_validate
-from generator.results.staging import PROFILES_SUFFIX, atomic_create
+from perfpages.errors import PerfpagesError
+from perfpages.forked import fork_map
+from perfpages.model import RunRecord
+from perfpages.results.codec import adopt, from_document, record_commits, to_document
+from perfpages.results.limits import MAX_FILE_BYTES
+from perfpages.results.schema import Problem, parse_and_validate
+from perfpages.results.staging import PROFILES_SUFFIX, atomic_create
 
 if TYPE_CHECKING:
-    from generator.site.cache import RunCache
+    from perfpages.site.cache import RunCache
 
 
 @dataclass(frozen=True)

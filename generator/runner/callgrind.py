@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from generator.runner.executor import Execution, Executor, Invocation
+from perfpages.runner.executor import Execution, Executor, Invocation
 
 SUMMARY_RE = re.compile(rb"^(?:summary|totals):\s+(\d+)", re.MULTILINE)
 SLOWDOWN = 60  # callgrind runs roughly this many times slower; the timeout grows with it

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from generator.runner.reaper import REAPER
+from perfpages.runner.reaper import REAPER
 
 OUTPUT_LIMIT = 16 * 1024 * 1024  # bytes kept of each output stream: its last 16 MiB
 

@@ -15,15 +15,15 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from generator import git
-from generator.errors import GitError, RunNotSavedError
-from generator.model import RunRecord, Scenario
-from generator.results.codec import record_commits, to_document
-from generator.results.store import dumps, rescue_run, run_path, write_run
-from generator.runner.executor import Executor
-from generator.runner.fingerprint import fingerprint
-from generator.runner.plan import Side
-from generator.runner.session import ProgressFn, RunOptions, measure
+from perfpages import git
+from perfpages.errors import GitError, RunNotSavedError
+from perfpages.model import RunRecord, Scenario
+from perfpages.results.codec import record_commits, to_document
+from perfpages.results.store import dumps, rescue_run, run_path, write_run
+from perfpages.runner.executor import Executor
+from perfpages.runner.fingerprint import fingerprint
+from perfpages.runner.plan import Side
+from perfpages.runner.session import ProgressFn, RunOptions, measure
 
 
 @dataclass(frozen=True)

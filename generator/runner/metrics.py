@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.importers import k6, wrk
-from generator.importers.base import FormatError
-from generator.model import MetricSpec
+from perfpages.importers import k6, wrk
+from perfpages.importers.base import FormatError
+from perfpages.model import MetricSpec
 
 
 @dataclass(frozen=True)

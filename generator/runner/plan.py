@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from generator.model import CommitInfo, Scenario
+from perfpages.model import CommitInfo, Scenario
 
 
 class Phase(StrEnum):

@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 
-from generator.runner.executor import Invocation, start, stop_group
+from perfpages.runner.executor import Invocation, start, stop_group
 
 STDERR_TAIL = 600
 STOP_GRACE = 2.0  # seconds between SIGTERM and SIGKILL

@@ -16,13 +16,13 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from generator import __version__
-from generator.model import Command, Failure, Measurement, RunRecord, Scenario
-from generator.runner.callgrind import count_instructions
-from generator.runner.executor import OUTPUT_LIMIT, Execution, Executor, Invocation
-from generator.runner.metrics import extract, reported
-from generator.runner.plan import Phase, Side, Step, plan
-from generator.runner.server import ServerError, running
+from perfpages import __version__
+from perfpages.model import Command, Failure, Measurement, RunRecord, Scenario
+from perfpages.runner.callgrind import count_instructions
+from perfpages.runner.executor import OUTPUT_LIMIT, Execution, Executor, Invocation
+from perfpages.runner.metrics import extract, reported
+from perfpages.runner.plan import Phase, Side, Step, plan
+from perfpages.runner.server import ServerError, running
 
 STDERR_TAIL = 2000  # characters of stderr kept with a failure
 REASON_LIMIT = 1000  # characters of a failure's reason: a reason may quote the scenario's own output

@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from generator.model import RunRecord, scenario_label
+from perfpages.model import RunRecord, scenario_label
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from importlib import resources
 
-from generator.site import urls
+from perfpages.site import urls
 
 
 def static_files() -> dict[str, bytes]:
     import plotly.offline
 
-    here = resources.files("generator.site") / "static"
+    here = resources.files("perfpages.site") / "static"
     return {
         urls.SCRIPT: (here / "perfpages.js").read_bytes(),
         urls.STYLE: (here / "perfpages.css").read_bytes(),

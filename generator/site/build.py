@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from generator.analysis.profiles import (
+from perfpages.analysis.profiles import (
     FILE_RULES,
     FUNCTION_RULES,
     FunctionKey,
@@ -19,18 +19,18 @@ from generator.analysis.profiles import (
     diff_profiles,
     self_costs,
 )
-from generator.config import load_settings
-from generator.errors import PerfpagesError
-from generator.results.check import load_valid_files
-from generator.results.order import MainOrder, main_order
-from generator.results.store import profiles_dir_for, read_profile
-from generator.site import urls
-from generator.site.cache import ComparisonCache, RunCache, comparison_keys
-from generator.site.gather import Site, gather
-from generator.site.judging import RunRef, run_key
-from generator.site.kept import RenderCache, SeriesCache, read_kept, write_kept
-from generator.site.pages import render_site
-from generator.site.writer import WriteStats, replace_file, write_tree
+from perfpages.config import load_settings
+from perfpages.errors import PerfpagesError
+from perfpages.results.check import load_valid_files
+from perfpages.results.order import MainOrder, main_order
+from perfpages.results.store import profiles_dir_for, read_profile
+from perfpages.site import urls
+from perfpages.site.cache import ComparisonCache, RunCache, comparison_keys
+from perfpages.site.gather import Site, gather
+from perfpages.site.judging import RunRef, run_key
+from perfpages.site.kept import RenderCache, SeriesCache, read_kept, write_kept
+from perfpages.site.pages import render_site
+from perfpages.site.writer import WriteStats, replace_file, write_tree
 
 CACHE_DIR = ".perfpages-cache"  # derived data kept between builds; gitignored, safe to delete
 WRITTEN_VERSION = "written-1"  # of the writer's manifest of generated files, as kept
@@ -283,6 +283,7 @@ def mkdocs_build(mkdocs: MkdocsSettings) -> float:
             found = "".join(f"\n  {w}" for w in quiet.warnings)
             raise PerfpagesError(f"mkdocs build --strict failed: {exc}{found}") from None
     return time.perf_counter() - started
+
 
 
 class _quiet_mkdocs(logging.Handler):

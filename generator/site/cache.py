@@ -20,10 +20,10 @@ from collections import defaultdict
 from functools import cache
 from pathlib import Path
 
-from generator.model import RunRecord
-from generator.results.store import file_stamp
-from generator.site.judging import Comparison, run_key
-from generator.site.kept import KeptEntries, read_kept, write_kept
+from perfpages.model import RunRecord
+from perfpages.results.store import file_stamp
+from perfpages.site.judging import Comparison, run_key
+from perfpages.site.kept import KeptEntries, read_kept, write_kept
 
 # Parsed records change shape when these sources do; their bytes are part of the format's name.
 _SOURCES = (

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.analysis.history import Change
-from generator.render.comparison import history_json
-from generator.render.escape import xml_text as xml_escape
-from generator.render.markdown import escape, table
-from generator.site import urls
-from generator.site.gather import ScenarioGroup, Site
-from generator.site.html import front_matter, repository_link
+from perfpages.analysis.history import Change
+from perfpages.render.comparison import history_json
+from perfpages.render.escape import xml_text as xml_escape
+from perfpages.render.markdown import escape, table
+from perfpages.site import urls
+from perfpages.site.gather import ScenarioGroup, Site
+from perfpages.site.html import front_matter, repository_link
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generator.analysis.comparison import FALSE_ALARM_RATE
-from generator.analysis.history import SeriesHistory
-from generator.analysis.noise import learn_noise
-from generator.analysis.series import Series, SeriesKey
-from generator.analysis.verdict import minimum_detectable_effect
-from generator.site.gather import MainStep, ScenarioGroup, Site
-from generator.site.judging import Comparison
+from perfpages.analysis.comparison import FALSE_ALARM_RATE
+from perfpages.analysis.history import SeriesHistory
+from perfpages.analysis.noise import learn_noise
+from perfpages.analysis.series import Series, SeriesKey
+from perfpages.analysis.verdict import minimum_detectable_effect
+from perfpages.site.gather import MainStep, ScenarioGroup, Site
+from perfpages.site.judging import Comparison
 
 
 def dumps(document) -> bytes:

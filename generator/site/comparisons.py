@@ -6,18 +6,18 @@ base): nothing on it mentions later runs, so it never changes once published.
 
 from __future__ import annotations
 
-from generator.analysis.comparison import SeriesVerdict
-from generator.analysis.profiles import ProfileDiff
-from generator.analysis.verdict import Verdict
-from generator.model import CommitInfo, Direction
-from generator.render.comparison import MARKS
-from generator.render.markdown import escape, percent, plural, safe_url, table
-from generator.render.units import human
-from generator.site import urls
-from generator.site.gather import MainStep, PullRequest, Site
-from generator.site.html import front_matter, repository_link, text
-from generator.site.judging import OTHERS_SHOWN, Comparison
-from generator.site.profiles import profile_links
+from perfpages.analysis.comparison import SeriesVerdict
+from perfpages.analysis.profiles import ProfileDiff
+from perfpages.analysis.verdict import Verdict
+from perfpages.model import CommitInfo, Direction
+from perfpages.render.comparison import MARKS
+from perfpages.render.markdown import escape, percent, plural, safe_url, table
+from perfpages.render.units import human
+from perfpages.site import urls
+from perfpages.site.gather import MainStep, PullRequest, Site
+from perfpages.site.html import front_matter, repository_link, text
+from perfpages.site.judging import OTHERS_SHOWN, Comparison
+from perfpages.site.profiles import profile_links
 
 
 def headline(c: Comparison) -> str:

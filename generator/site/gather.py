@@ -12,14 +12,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property, partial
 
-from generator.analysis.history import SeriesHistory, analyse_history, detect_changes
-from generator.analysis.series import Series, build_series
-from generator.analysis.steps import Step, main_steps
-from generator.forked import fork_map
-from generator.model import CommitInfo, Config, Params, RunRecord, instant, scenario_label
-from generator.site import urls
-from generator.site.judging import Comparison, ComparisonMemo, NoMemo, judge_all, run_key
-from generator.site.variants import VariantSet, variant_sets
+from perfpages.analysis.history import SeriesHistory, analyse_history, detect_changes
+from perfpages.analysis.series import Series, build_series
+from perfpages.analysis.steps import Step, main_steps
+from perfpages.forked import fork_map
+from perfpages.model import CommitInfo, Config, Params, RunRecord, instant, scenario_label
+from perfpages.site import urls
+from perfpages.site.judging import Comparison, ComparisonMemo, NoMemo, judge_all, run_key
+from perfpages.site.variants import VariantSet, variant_sets
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ placeholder in a commit subject or scenario name.
 
 from __future__ import annotations
 
-from generator.render.escape import html_text, yaml_string
-from generator.render.markdown import safe_url
+from perfpages.render.escape import html_text, yaml_string
+from perfpages.render.markdown import safe_url
 
 text = html_text  # the HTML layer of generator/render/escape.py, under the name its callers use
 

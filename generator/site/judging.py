@@ -14,12 +14,12 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Protocol
 
-from generator.analysis.comparison import ComparisonReport, Priors, SeriesInput, compare
-from generator.analysis.priors import PriorRequest, learn_priors
-from generator.analysis.series import SampleIndex, Series, SeriesKey, comparison_inputs
-from generator.forked import fork_map
-from generator.model import CommitInfo, RunRecord, scenario_label
-from generator.site import urls
+from perfpages.analysis.comparison import ComparisonReport, Priors, SeriesInput, compare
+from perfpages.analysis.priors import PriorRequest, learn_priors
+from perfpages.analysis.series import SampleIndex, Series, SeriesKey, comparison_inputs
+from perfpages.forked import fork_map
+from perfpages.model import CommitInfo, RunRecord, scenario_label
+from perfpages.site import urls
 
 
 @dataclass(frozen=True)

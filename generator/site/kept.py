@@ -16,11 +16,11 @@ from dataclasses import fields
 from functools import cache
 from pathlib import Path
 
-from generator.analysis.series import Series, SeriesKey, build_series, extend_series
-from generator.model import MeasurementTable, RunRecord, instant
-from generator.site.charts import TrendText
-from generator.site.judging import run_key
-from generator.site.writer import replace_file
+from perfpages.analysis.series import Series, SeriesKey, build_series, extend_series
+from perfpages.model import MeasurementTable, RunRecord, instant
+from perfpages.site.charts import TrendText
+from perfpages.site.judging import run_key
+from perfpages.site.writer import replace_file
 
 
 def read_kept(path: Path | None, version: str):

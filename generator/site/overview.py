@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from generator.analysis.history import SeriesHistory
-from generator.render.units import human
-from generator.site import urls
-from generator.site.gather import ScenarioGroup, Site
-from generator.site.html import front_matter, link, text
-from generator.site.sparkline import sparkline
+from perfpages.analysis.history import SeriesHistory
+from perfpages.render.units import human
+from perfpages.site import urls
+from perfpages.site.gather import ScenarioGroup, Site
+from perfpages.site.html import front_matter, link, text
+from perfpages.site.sparkline import sparkline
 
 LOOKBACK = 30  # "change" compares the newest run with the run this many commits earlier
 RECENT = 30  # a change point among the newest this-many points still sets the status

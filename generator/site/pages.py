@@ -6,14 +6,14 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
-from generator.analysis.profiles import ProfileDiff, diff_text
-from generator.analysis.series import SeriesKey
-from generator.analysis.steps import StepChange
-from generator.forked import fork_map
-from generator.site import urls
-from generator.site.assets import static_files
-from generator.site.changes import atom_feed, changes_document, changes_page, series_document
-from generator.site.charts import (
+from perfpages.analysis.profiles import ProfileDiff, diff_text
+from perfpages.analysis.series import SeriesKey
+from perfpages.analysis.steps import StepChange
+from perfpages.forked import fork_map
+from perfpages.site import urls
+from perfpages.site.assets import static_files
+from perfpages.site.changes import atom_feed, changes_document, changes_page, series_document
+from perfpages.site.charts import (
     TrendText,
     commits_document,
     dumps,
@@ -21,13 +21,13 @@ from generator.site.charts import (
     scenario_chart,
     step_samples_document,
 )
-from generator.site.comparisons import comparison_page, pr_index_page, pr_list_page, step_page
-from generator.site.gather import MainStep, Site, long_history_workers
-from generator.site.judging import Comparison
-from generator.site.overview import overview_page
-from generator.site.profiles import profile_page, profile_title
-from generator.site.scenario import scenario_page
-from generator.site.variants import variants_document, variants_page
+from perfpages.site.comparisons import comparison_page, pr_index_page, pr_list_page, step_page
+from perfpages.site.gather import MainStep, Site, long_history_workers
+from perfpages.site.judging import Comparison
+from perfpages.site.overview import overview_page
+from perfpages.site.profiles import profile_page, profile_title
+from perfpages.site.scenario import scenario_page
+from perfpages.site.variants import variants_document, variants_page
 
 
 def render_site(

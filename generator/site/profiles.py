@@ -6,11 +6,11 @@ callgrind outputs, so it is as permanent as the page that links to it.
 
 from __future__ import annotations
 
-from generator.analysis.profiles import ProfileDiff
-from generator.render.markdown import escape, plural, table
-from generator.site import urls
-from generator.site.html import front_matter
-from generator.site.judging import Comparison, ProfilePair
+from perfpages.analysis.profiles import ProfileDiff
+from perfpages.render.markdown import escape, plural, table
+from perfpages.site import urls
+from perfpages.site.html import front_matter
+from perfpages.site.judging import Comparison, ProfilePair
 
 ROWS_SHOWN = 200  # the downloadable text has every function
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from generator.analysis.history import SeriesHistory
-from generator.render.markdown import escape, table
-from generator.site import urls
-from generator.site.gather import ScenarioGroup, Site
-from generator.site.html import front_matter, repository_link, text
+from perfpages.analysis.history import SeriesHistory
+from perfpages.render.markdown import escape, table
+from perfpages.site import urls
+from perfpages.site.gather import ScenarioGroup, Site
+from perfpages.site.html import front_matter, repository_link, text
 
 
 def scenario_page(site: Site, group: ScenarioGroup, links: urls.Links) -> str:

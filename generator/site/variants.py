@@ -15,12 +15,12 @@ import statistics
 from dataclasses import dataclass
 from itertools import product
 
-from generator.analysis.series import Series
-from generator.model import CommitInfo, Direction, Params, Variants, scenario_label
-from generator.render.markdown import escape
-from generator.render.units import human
-from generator.site import urls
-from generator.site.html import front_matter, text
+from perfpages.analysis.series import Series
+from perfpages.model import CommitInfo, Direction, Params, Variants, scenario_label
+from perfpages.render.markdown import escape
+from perfpages.render.units import human
+from perfpages.site import urls
+from perfpages.site.html import front_matter, text
 
 COMMITS_SHOWN = 30  # the commit selector offers the newest measured commits on main
 PERCENTILE = re.compile(r"(?:^|_)p(\d{2}(?:_\d+)?)$")

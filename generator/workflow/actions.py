@@ -12,7 +12,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from generator.errors import PerfpagesError
+from perfpages.errors import PerfpagesError
 
 
 def event_payload(path: str | None = None) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.workflow.github import GitHub
+from perfpages.workflow.github import GitHub
 
 BOT = "github-actions[bot]"  # the author of comments made with the workflow's own token
 

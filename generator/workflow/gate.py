@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from generator.workflow.github import GitHub
+from perfpages.workflow.github import GitHub
 
 TRUSTED = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 PR_ACTIONS = frozenset({"opened", "synchronize", "reopened"})

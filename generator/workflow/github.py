@@ -15,7 +15,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from generator.errors import PerfpagesError
+from perfpages.errors import PerfpagesError
 
 PAGE = 100  # the API's largest page
 

@@ -28,8 +28,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from generator.results.store import PROFILES_SUFFIX, load_run
-from generator.workflow.github import GitHub, WorkflowRun
+from perfpages.results.store import PROFILES_SUFFIX, load_run
+from perfpages.workflow.github import GitHub, WorkflowRun
 
 ARTIFACT_PREFIX = "results-"
 PR_EVENTS = frozenset({"pull_request_target", "issue_comment"})

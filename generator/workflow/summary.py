@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from generator.model import RunRecord, scenario_label
-from generator.render.markdown import escape, plural, table
-from generator.runner.summary import summarize
-from generator.workflow.gate import Decision
-from generator.workflow.publish import PublishReport
+from perfpages.model import RunRecord, scenario_label
+from perfpages.render.markdown import escape, plural, table
+from perfpages.runner.summary import summarize
+from perfpages.workflow.gate import Decision
+from perfpages.workflow.publish import PublishReport
 
 
 def gate_summary(event_name: str, decision: Decision) -> str:
