@@ -282,8 +282,21 @@ def mkdocs_build(mkdocs: MkdocsSettings) -> float:
         except (Abort, ConfigurationError) as exc:
             found = "".join(f"\n  {w}" for w in quiet.warnings)
             raise PerfpagesError(f"mkdocs build --strict failed: {exc}{found}") from None
+    _entry_page(mkdocs)
     return time.perf_counter() - started
 
+
+def _entry_page(mkdocs: MkdocsSettings) -> None:
+    """A site whose docs have no index.md (the minimal one, or a user's without a home page) would
+    answer its own address with a 404: a small page there sends the reader to the overview."""
+    entry = mkdocs.site_dir / "index.html"
+    if entry.exists():
+        return
+    target = "perf/" if mkdocs.directory_urls else "perf/index.html"
+    entry.write_text(
+        '<!doctype html><meta charset="utf-8"><title>Benchmarks</title>'
+        f'<meta http-equiv="refresh" content="0; url={target}"><a href="{target}">Benchmarks overview</a>\n'
+    )
 
 
 class _quiet_mkdocs(logging.Handler):
