@@ -34,6 +34,7 @@ STEP_FREE = 0.25  # share of windows with no step
 MAX_STEPS = 4
 SHORT_PER_SOURCE, LONG_PER_SOURCE = 40, 12  # so that large sources do not drown small ones
 MIN_DISTINCT = 0.5  # share of distinct values a window needs (quantised counts carry no noise)
+PLATEAU, PLATEAU_Z = 5, 4.0  # a real level shift the rolling median left: 5 runs in a row 4 spreads off
 SEED = 2026
 
 # Fixed before any score was seen: sorted source names, alternately tuning and held-out.
@@ -83,7 +84,25 @@ def _source_cases(source: str, series: dict[str, np.ndarray], rng: np.random.Gen
 
 
 def _usable(window: np.ndarray) -> bool:
-    return spread(window) > 0 and len(np.unique(window)) >= MIN_DISTINCT * len(window)
+    return (
+        spread(window) > 0
+        and len(np.unique(window)) >= MIN_DISTINCT * len(window)
+        and not _residual_shift(window)
+    )
+
+
+def _residual_shift(window: np.ndarray) -> bool:
+    """A centred rolling median cannot remove a level that lasts fewer than half its width, nor
+    one that starts within half a width of the series' end. Such a window is not noise: a step
+    in it would be scored as a false alarm of every detector that sees it. The rule looks only
+    at the window (PLATEAU runs in a row all PLATEAU_Z robust spreads off, on one side), never
+    at any detector's output."""
+    z = (window - np.median(window)) / spread(window)
+    for side in (z > PLATEAU_Z, z < -PLATEAU_Z):
+        run = np.convolve(side.astype(int), np.ones(PLATEAU, dtype=int), mode="valid")
+        if np.any(run == PLATEAU):
+            return True
+    return False
 
 
 def _inject(source: str, name: str, length: str, window: np.ndarray, rng: np.random.Generator) -> Case:
