@@ -84,11 +84,7 @@ def _source_cases(source: str, series: dict[str, np.ndarray], rng: np.random.Gen
 
 
 def _usable(window: np.ndarray) -> bool:
-    return (
-        spread(window) > 0
-        and len(np.unique(window)) >= MIN_DISTINCT * len(window)
-        and not _residual_shift(window)
-    )
+    return spread(window) > 0 and len(np.unique(window)) >= MIN_DISTINCT * len(window) and not _residual_shift(window)
 
 
 def _residual_shift(window: np.ndarray) -> bool:
