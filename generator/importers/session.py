@@ -100,10 +100,13 @@ class SeriesShapes:
         for m in record.measurements:
             shape = self.series.setdefault((m.scenario, m.params, m.metric, record.machine), _Shape())
             shape.runs += 1
-            positive = [x for x in m.samples if x > 0]
-            if positive:
-                shape.low = min(shape.low, min(positive))
-                shape.high = max(shape.high, max(positive))
+            if not m.samples:
+                continue
+            low, high = min(m.samples), max(m.samples)  # in C; the filtered walk only when one is <= 0
+            if low <= 0:
+                positive = [x for x in m.samples if x > 0]
+                low, high = (min(positive), max(positive)) if positive else (shape.low, shape.high)
+            shape.low, shape.high = min(shape.low, low), max(shape.high, high)
 
     def warnings(self) -> list[str]:
         found = []
