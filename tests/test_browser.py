@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -291,3 +292,67 @@ def test_a_hostile_matrix_value_shows_as_text_in_the_variants_chart(page, hostil
     assert article.locator("a[href='https://example.com/']").count() == 0
     assert "\u202e" not in article.inner_text()
     shot(page, "variants-hostile")
+
+
+# Pages with comparison tables, and the viewports a maintainer reads them at.
+TABLE_PAGES = {
+    "pr": f"perf/pr/{PR_NUMBER}/{sha('pr-head')[:12]}/",
+    "pr-heads": f"perf/pr/{PR_NUMBER}/",
+    "pr-list": "perf/pr/",
+    "compare": f"perf/compare/{sha(STEP_AT - 1)[:12]}..{sha(STEP_AT)[:12]}/",
+    "changes": "perf/changes/",
+}
+# Pictographs, dingbats and symbols that need an emoji font (❌ U+274C, ✅ U+2705, ⚠ U+26A0...).
+EMOJI = re.compile("[\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f]")
+
+
+@pytest.mark.parametrize(("name", "rows"), [("pr", 1), ("compare", 2)])
+def test_other_differences_render_as_a_table(page, site_url, name, rows):
+    page.goto(site_url + TABLE_PAGES[name])
+    details = page.locator("details.pp-other")
+    details.locator("summary").click()
+    table = details.locator("table")
+    assert table.count() == 1
+    assert table.locator("tbody tr").count() == rows
+    assert table.locator("thead th").first.inner_text() == "verdict"
+    shown = details.inner_text()
+    assert "|" not in shown and "\\_" not in shown and "](" not in shown, shown
+    assert "render[template=<script>alert('param')</script>{{ x }}]" in shown  # the hostile name, as text
+    table.get_by_role("link", name="render[template=", exact=False).click()
+    page.wait_for_url("**/perf/scenarios/render-*/")  # the raw-HTML link resolves to the trend page
+
+
+def _fits(tab) -> list[str]:
+    """What does not fit: tables wider than the content column at this width, and verdict cells
+    outside the viewport."""
+    return tab.evaluate(
+        """() => {
+          const column = document.querySelector('article');
+          const limit = column.getBoundingClientRect().right + 1;
+          const wide = [...column.querySelectorAll('table')]
+            .filter(t => t.getBoundingClientRect().right > limit
+                         || (t.closest('.md-typeset__scrollwrap') || t).scrollWidth
+                            > (t.closest('.md-typeset__scrollwrap') || t).clientWidth + 1)
+            .map(t => 'table ' + t.rows[0].innerText.replace(/\\s+/g, ' '));
+          const hidden = [...column.querySelectorAll('.pp-verdict')]
+            .filter(v => v.getBoundingClientRect().right > window.innerWidth + 1)
+            .map(v => 'verdict ' + v.innerText);
+          return window.innerWidth > 1000 ? [...wide, ...hidden] : hidden;
+        }"""
+    )
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (390, 844)])
+def test_comparison_tables_fit_and_show_text_verdicts(browser, site_url, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    tab = context.new_page()
+    for name, path in TABLE_PAGES.items():
+        tab.goto(site_url + path)
+        tab.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        assert tab.locator("article .pp-verdict").count() > 0, name
+        assert _fits(tab) == [], name
+        marks = tab.locator("article .pp-verdict").all_inner_texts()
+        assert not [m for m in marks if EMOJI.search(m)], (name, marks)
+        assert not EMOJI.search(tab.locator("article").inner_text()), name
+        shot(tab, f"{name}-{width}")
+    context.close()

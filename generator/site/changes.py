@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from perfpages.analysis.history import Change
+from perfpages.model import CommitInfo
 from perfpages.render.comparison import history_json
 from perfpages.render.escape import xml_text as xml_escape
 from perfpages.render.markdown import escape, table
 from perfpages.site import urls
 from perfpages.site.gather import ScenarioGroup, Site
-from perfpages.site.html import front_matter, repository_link
+from perfpages.site.html import front_matter, link, repository_link, secondary, status, text
+from perfpages.site.html import table as html_table
 
 
 @dataclass(frozen=True)
@@ -36,25 +38,7 @@ def listed_changes(site: Site) -> list[Listed]:
 
 def changes_page(site: Site, links: urls.Links) -> str:
     infos = {c.sha: c for c in site.commits}
-    rows = []
-    for item in listed_changes(site):
-        c, key = item.change, item.change.series.key
-        page = site.compare_page(c.last_good, c.first_bad)
-        commits = f"{c.last_good[:12]}..{c.first_bad[:12]}"
-        repo = repository_link(site.repository, "compare", f"{c.last_good}...{c.first_bad}")
-        rows.append(
-            [
-                escape(infos[c.first_bad].committer_date[:10]),
-                f"[{escape(item.group.label)}]({links.md(urls.scenario_page(item.group.slug))})",
-                escape(key.metric),
-                escape(key.machine),
-                f"{c.change:+.2%}",
-                c.verdict.value,
-                f"[{commits}]({links.md(page)})" if page else commits,
-                escape(infos[c.first_bad].subject),
-                f"[diff]({repo})" if repo else "",
-            ]
-        )
+    rows = [_change_row(site, item, infos[item.change.first_bad], links) for item in listed_changes(site)]
     pending = [
         [
             f"[{escape(g.label)}]({links.md(urls.scenario_page(g.slug))})",
@@ -74,7 +58,9 @@ def changes_page(site: Site, links: urls.Links) -> str:
         "Level shifts found by change-point detection, newest first: each needs 5 runs on each side, "
         "and the culprit lies in the commit range shown. Also as an [Atom feed](changes.xml) and "
         "[JSON](api/changes.json).\n",
-        table(["date", "scenario", "metric", "machine", "change", "verdict", "commits", "subject", "source"], rows)
+        html_table(
+            ["verdict", "change", "series", "commits", "date"], rows, wrap=(2, 3), classes="pp-table pp-verdicts"
+        )
         if rows
         else "No change points yet.",
         "",
@@ -87,6 +73,26 @@ def changes_page(site: Site, links: urls.Links) -> str:
             "",
         ]
     return "\n".join(parts)
+
+
+def _change_row(site: Site, item: Listed, first_bad: CommitInfo, links: urls.Links) -> list[str]:
+    """One change point as HTML cells. Five columns, the verdict first and the subject under its commit
+    range, so the table fits the content column and a phone shows the verdict without scrolling."""
+    c, key = item.change, item.change.series.key
+    page = site.compare_page(c.last_good, c.first_bad)
+    commits = f"{c.last_good[:12]}..{c.first_bad[:12]}"
+    repo = repository_link(site.repository, "compare", f"{c.last_good}...{c.first_bad}")
+    scenario = link(links.to(urls.scenario_page(item.group.slug)), item.group.label)
+    commit_cell = link(links.to(page), commits) if page else text(commits)
+    commit_cell += f" ({link(repo, 'diff')})" if repo else ""
+    subject = first_bad.subject.strip()
+    return [
+        status(c.verdict.value),
+        f"{c.change:+.2%}",
+        scenario + secondary(f"{text(key.metric)} · {text(key.machine)}"),
+        commit_cell + (secondary(text(subject)) if subject else ""),
+        text(first_bad.committer_date[:10]),
+    ]
 
 
 def atom_feed(site: Site, links: urls.Links) -> bytes:
