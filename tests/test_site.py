@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from sitehistory import HOSTILE_PARAM, PR_NUMBER, STEP_AT, add_main_runs, make_project, pr_run, sha
+from sitehistory import HOSTILE_PARAM, PR_NUMBER, STEP_AT, add_main_runs, main_run, make_project, pr_run, sha
 
 from perfpages.cli import cli
 from perfpages.errors import PerfpagesError
@@ -239,3 +239,22 @@ def test_relative_links_agree_with_relpath():
     paths = ["", "perf", "index.md", "perf/index.md", "perf/pr", "perf/pr/7/abc.md", "perf/api/samples/pr/7/a.json"]
     for target, start in itertools.product(paths, repeat=2):
         assert urls.relative(target, start) == posixpath.relpath(target or ".", start or "."), (target, start)
+
+
+def test_an_environment_change_says_what_changed(tmp_path):
+    project = make_project(tmp_path / "demo", commits=30, with_pr=False)
+    for i in range(30, 36):  # a kernel upgrade; the governor is not recorded any more
+        run = main_run(i, np.random.default_rng(i))
+        write_run(project / "results", replace(run, fingerprint={"cpu_model": "Test CPU", "kernel": "6.2"}))
+    run_generate(project)
+    page = (project / "docs" / urls.scenario_page(urls.slugify("parse"))).read_text()
+    environments = page.split("## Environments")[1]
+    assert (
+        "| cpu\\_model: Test CPU · kernel: 6.1 · governor: performance · perfpages 0.2.0 | first measured |"
+        in environments
+    )
+    assert "kernel: 6.1 → 6.2; governor: performance → unknown |" in environments
+    assert "None" not in environments
+    changes = json.loads((project / "docs" / urls.CHANGES_JSON).read_text())
+    (jump,) = {d["change"] for s in changes["series"] for d in s["discontinuities"]}
+    assert jump == "kernel: 6.1 → 6.2; governor: performance → unknown"
