@@ -11,7 +11,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from sitehistory import HOSTILE_PARAM, PR_NUMBER, STEP_AT, add_main_runs, main_run, make_project, pr_run, sha
+from sitehistory import (
+    HOSTILE_PARAM,
+    HOSTILE_SUBJECT,
+    PR_NUMBER,
+    STEP_AT,
+    add_main_runs,
+    main_run,
+    make_project,
+    pr_run,
+    sha,
+)
 
 from perfpages.cli import cli
 from perfpages.errors import PerfpagesError
@@ -258,3 +268,27 @@ def test_an_environment_change_says_what_changed(tmp_path):
     changes = json.loads((project / "docs" / urls.CHANGES_JSON).read_text())
     (jump,) = {d["change"] for s in changes["series"] for d in s["discontinuities"]}
     assert jump == "kernel: 6.1 → 6.2; governor: performance → unknown"
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_the_atom_feed_names_its_author_itself_and_what_each_change_is(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    project = make_project(tmp_path / "demo", commits=STEP_AT, with_pr=False)
+    culprit = main_run(STEP_AT, np.random.default_rng(STEP_AT))  # the step, under a hostile subject
+    write_run(project / "results", replace(culprit, head=replace(culprit.head, subject=HOSTILE_SUBJECT + " &amp; ]]>")))
+    add_main_runs(project, range(STEP_AT + 1, 40))
+    yml = project / "mkdocs.yml"
+    yml.write_text(yml.read_text() + "site_url: https://example.github.io/demo/\n")
+    run_generate(project)
+    feed = ET.fromstring((project / "docs" / urls.ATOM).read_bytes())  # well-formed, or this raises
+    assert feed.find(f"{ATOM}author/{ATOM}name").text == "demo benchmarks (perfpages)"
+    (self_link,) = [link for link in feed.findall(f"{ATOM}link") if link.get("rel") == "self"]
+    assert self_link.get("href") == "https://example.github.io/demo/perf/changes.xml"
+    (entry,) = feed.findall(f"{ATOM}entry")
+    summary = entry.find(f"{ATOM}summary").text
+    compare = f"{sha(STEP_AT - 1)[:12]}..{sha(STEP_AT)[:12]}"
+    assert summary.startswith("parse · wall_time on bench-1 regressed by +20.")
+    assert f"(998 ms → 1.2 s) in {compare}; first commit at the new level: {HOSTILE_SUBJECT} &amp; ]]>" in summary

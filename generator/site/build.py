@@ -71,6 +71,7 @@ class MkdocsSettings:
     docs_dir: Path
     site_dir: Path
     directory_urls: bool
+    site_url: str | None = None  # where the site is published, when mkdocs.yml says (the feed's self link)
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,8 @@ def mkdocs_settings(config_file: Path) -> MkdocsSettings:
     if not _lists_assets(cfg) and config_file != layered:
         _write_layered(layered, _layer_on(config_file.resolve(), cfg))
         config_file = layered
-    return MkdocsSettings(config_file, Path(cfg["docs_dir"]), Path(cfg["site_dir"]), bool(cfg["use_directory_urls"]))
+    directory_urls, site_url = bool(cfg["use_directory_urls"]), cfg.get("site_url") or None
+    return MkdocsSettings(config_file, Path(cfg["docs_dir"]), Path(cfg["site_dir"]), directory_urls, site_url)
 
 
 def _lists_assets(cfg) -> bool:
@@ -190,7 +192,9 @@ def _generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings, jobs
     del runs, loaded  # the site keeps the samples it needs; the run records themselves can go before rendering
     profiles, warnings = read_profile_diffs(site, paths, cache_dir / "profiles")
     kept = RenderCache(cache_dir / "pages.pickle", cache_dir / "trends.pickle")
-    files = render_site(site, floors, mkdocs.directory_urls, profiles, workers=jobs, memo=kept)
+    files = render_site(
+        site, floors, mkdocs.directory_urls, profiles, workers=jobs, memo=kept, site_url=mkdocs.site_url
+    )
     kept.save()
     prefix = urls.ROOT + "/"
     generated = {k.removeprefix(prefix): v for k, v in files.items()}

@@ -9,6 +9,7 @@ from perfpages.model import CommitInfo
 from perfpages.render.comparison import history_json
 from perfpages.render.escape import xml_text as xml_escape
 from perfpages.render.markdown import escape, table
+from perfpages.render.units import human
 from perfpages.site import urls
 from perfpages.site.gather import ScenarioGroup, Site
 from perfpages.site.html import front_matter, link, repository_link, secondary, status, text
@@ -95,8 +96,10 @@ def _change_row(site: Site, item: Listed, first_bad: CommitInfo, links: urls.Lin
     ]
 
 
-def atom_feed(site: Site, links: urls.Links) -> bytes:
-    """Change points as an Atom feed; timestamps are commit dates, so rebuilding changes nothing."""
+def atom_feed(site: Site, links: urls.Links, site_url: str | None = None) -> bytes:
+    """Change points as an Atom feed; timestamps are commit dates, so rebuilding changes nothing.
+    ``site_url`` (MkDocs' ``site_url``) makes the self link absolute; without it the link is relative
+    to the feed, which is where a reader fetched it from."""
     infos = {c.sha: c for c in site.commits}
     entries = []
     for item in listed_changes(site)[:100]:
@@ -109,17 +112,32 @@ def atom_feed(site: Site, links: urls.Links) -> bytes:
             f"<id>urn:perfpages:{xml_escape(key.machine)}:{urls.slugify(item.group.label)}:{xml_escape(key.metric)}:{c.first_bad}</id>"
             f'<link href="{xml_escape(links.to(page))}"/>'
             f"<updated>{xml_escape(infos[c.first_bad].committer_date)}</updated>"
-            f"<summary>{xml_escape(infos[c.first_bad].subject)}</summary>"
+            f"<summary>{xml_escape(_summary(item, infos[c.first_bad]))}</summary>"
             "</entry>"
         )
     updated = site.commits[-1].committer_date if site.commits else "1970-01-01T00:00:00+00:00"
+    own = urls.Links(urls.ATOM).url_of(urls.ATOM)
+    self_url = f"{site_url.rstrip('/')}/{own}" if site_url else links.to(urls.ATOM)
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n'
         '<feed xmlns="http://www.w3.org/2005/Atom">'
         f"<title>{xml_escape(site.project_name)} performance changes</title>"
         f"<id>urn:perfpages:{xml_escape(site.project_name)}:changes</id>"
+        f'<link rel="self" type="application/atom+xml" href="{xml_escape(self_url)}"/>'
+        f"<author><name>{xml_escape(site.project_name)} benchmarks (perfpages)</name></author>"
         f"<updated>{xml_escape(updated)}</updated>" + "".join(entries) + "</feed>\n"
     ).encode()
+
+
+def _summary(item: Listed, first_bad: CommitInfo) -> str:
+    """What changed, by how much, in which series and where, as plain text (escaped by the caller)."""
+    c, key, unit = item.change, item.change.series.key, item.change.series.unit
+    subject = first_bad.subject.strip() or "(no subject)"
+    return (
+        f"{item.group.label} · {key.metric} on {key.machine} {c.verdict.value} by {c.change:+.2%} "
+        f"({human(c.before, unit)} → {human(c.after, unit)}) in {c.last_good[:12]}..{c.first_bad[:12]}; "
+        f"first commit at the new level: {subject}"
+    )
 
 
 def changes_document(site: Site) -> dict:
