@@ -292,3 +292,19 @@ def test_the_atom_feed_names_its_author_itself_and_what_each_change_is(tmp_path)
     compare = f"{sha(STEP_AT - 1)[:12]}..{sha(STEP_AT)[:12]}"
     assert summary.startswith("parse · wall_time on bench-1 regressed by +20.")
     assert f"(998 ms → 1.2 s) in {compare}; first commit at the new level: {HOSTILE_SUBJECT} &amp; ]]>" in summary
+
+
+def test_an_empty_subject_and_author_leave_no_bare_separators(tmp_path):
+    project = make_project(tmp_path / "demo", with_pr=False)
+    run = pr_run(np.random.default_rng(99))
+    write_run(project / "results", replace(run, head=replace(run.head, subject=" ", author="")))
+    run_generate(project)
+    files = generated(project)
+    page = files[urls.pr_page(PR_NUMBER, sha("pr-head")).removeprefix("perf/")].decode()
+    head = next(line for line in page.splitlines() if line.startswith("- **head**"))
+    assert head.endswith(r") \(no subject\) · 2026-10-20"), head
+    for path, data in files.items():
+        if path.endswith((".md", ".xml")):
+            text = data.decode()
+            assert "· ·" not in text and "·  ·" not in text, path
+            assert '<span class="pp-sub"></span>' not in text and '<span class="pp-sub"> </span>' not in text, path
