@@ -356,3 +356,34 @@ def test_comparison_tables_fit_and_show_text_verdicts(browser, site_url, width, 
         assert not EMOJI.search(tab.locator("article").inner_text()), name
         shot(tab, f"{name}-{width}")
     context.close()
+
+
+def test_pr_pages_lead_back_and_environments_and_feed_read_as_text(page, site_url):
+    page.goto(site_url + TABLE_PAGES["pr"])
+    page.get_by_role("link", name=f"All heads of PR #{PR_NUMBER}").click()
+    page.wait_for_url(f"**/perf/pr/{PR_NUMBER}/")
+    page.get_by_role("link", name="All pull requests").click()
+    page.wait_for_url("**/perf/pr/")
+    page.goto(site_url + TABLE_PAGES["pr"])
+    page.get_by_role("link", name="all pull requests").click()
+    page.wait_for_url("**/perf/pr/")
+    page.goto(site_url + "perf/")
+    page.get_by_role("link", name="parse", exact=True).click()
+    environments = page.locator("article table").last.inner_text()
+    assert "kernel: 6.1" in environments and "first measured" in environments
+    assert "None" not in environments
+    feed = page.evaluate(
+        """async url => {
+          const xml = new DOMParser().parseFromString(await (await fetch(url)).text(), 'application/xml');
+          const atom = 'http://www.w3.org/2005/Atom';
+          return {
+            error: xml.getElementsByTagName('parsererror').length,
+            author: xml.getElementsByTagNameNS(atom, 'name')[0]?.textContent,
+            self: [...xml.getElementsByTagNameNS(atom, 'link')].filter(l => l.getAttribute('rel') === 'self').length,
+            summaries: [...xml.getElementsByTagNameNS(atom, 'summary')].map(s => s.textContent),
+          };
+        }""",
+        site_url + "perf/changes.xml",
+    )
+    assert feed["error"] == 0 and feed["author"] == "demo benchmarks (perfpages)" and feed["self"] == 1
+    assert feed["summaries"] and all("parse · wall_time on bench-1 regressed by +" in s for s in feed["summaries"])
