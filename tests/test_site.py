@@ -308,3 +308,25 @@ def test_an_empty_subject_and_author_leave_no_bare_separators(tmp_path):
             text = data.decode()
             assert "· ·" not in text and "·  ·" not in text, path
             assert '<span class="pp-sub"></span>' not in text and '<span class="pp-sub"> </span>' not in text, path
+
+
+def test_an_unconfirmed_shift_is_listed_in_the_compact_table(tmp_path):
+    project = make_project(tmp_path / "demo", with_pr=False)
+    for i in range(40, 43):  # the newest three runs of parse 30% slower: pending, not yet a change
+        run = main_run(i, np.random.default_rng(i))
+        slower = tuple(
+            replace(m, samples=tuple(1.3 * x for x in m.samples)) if m.scenario == "parse" else m
+            for m in run.measurements
+        )
+        write_run(project / "results", replace(run, measurements=slower))
+    run_generate(project)
+    unconfirmed = (project / "docs" / urls.CHANGES).read_text().split("## Unconfirmed")[1]
+    assert "<th>change</th><th>series</th><th>first run</th><th>to confirm</th>" in unconfirmed
+    row = re.search(
+        r"<tr><td>\+(\d+)\.\d\d%</td><td class=\"pp-wrap\">(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", unconfirmed
+    )
+    assert row and int(row[1]) >= 25, unconfirmed
+    assert (
+        row[2] == '<a href="../scenarios/parse-89add9ad/">parse</a><br><span class="pp-sub">wall_time · bench-1</span>'
+    )
+    assert row[3] == f"since <code>{sha(40)[:12]}</code>" and row[4].endswith(("more run", "more runs"))

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from perfpages.analysis.history import Change
+from perfpages.analysis.history import Change, SeriesHistory
 from perfpages.model import CommitInfo
 from perfpages.render.comparison import history_json
 from perfpages.render.escape import xml_text as xml_escape
-from perfpages.render.markdown import escape, table
+from perfpages.render.markdown import plural
 from perfpages.render.units import human
 from perfpages.site import urls
 from perfpages.site.gather import ScenarioGroup, Site
-from perfpages.site.html import front_matter, link, repository_link, secondary, status, text
+from perfpages.site.html import VERDICTS, front_matter, link, repository_link, secondary, status, text
 from perfpages.site.html import table as html_table
 
 
@@ -40,28 +40,14 @@ def listed_changes(site: Site) -> list[Listed]:
 def changes_page(site: Site, links: urls.Links) -> str:
     infos = {c.sha: c for c in site.commits}
     rows = [_change_row(site, item, infos[item.change.first_bad], links) for item in listed_changes(site)]
-    pending = [
-        [
-            f"[{escape(g.label)}]({links.md(urls.scenario_page(g.slug))})",
-            escape(h.series.key.metric),
-            escape(h.series.key.machine),
-            f"{h.pending.change:+.2%}",
-            f"since `{h.pending.since[:12]}`",
-            f"{h.pending.runs_to_confirm} more runs",
-        ]
-        for g in site.scenarios
-        for h in g.histories
-        if h.pending is not None
-    ]
+    pending = [_pending_row(g, h, links) for g in site.scenarios for h in g.histories if h.pending is not None]
     parts = [
         front_matter("Changes", hide=("navigation",)),
         "# Changes on main\n",
         "Level shifts found by change-point detection, newest first: each needs 5 runs on each side, "
         "and the culprit lies in the commit range shown. Also as an [Atom feed](changes.xml) and "
         "[JSON](api/changes.json).\n",
-        html_table(
-            ["verdict", "change", "series", "commits", "date"], rows, wrap=(2, 3), classes="pp-table pp-verdicts"
-        )
+        html_table(["verdict", "change", "series", "commits", "date"], rows, wrap=(2, 3), classes=VERDICTS)
         if rows
         else "No change points yet.",
         "",
@@ -70,7 +56,7 @@ def changes_page(site: Site, links: urls.Links) -> str:
         parts += [
             "## Unconfirmed\n",
             "Shifts in the newest runs that more runs must confirm before they count.\n",
-            table(["scenario", "metric", "machine", "change", "first run", "to confirm"], pending),
+            html_table(["change", "series", "first run", "to confirm"], pending, wrap=(1,), classes=VERDICTS),
             "",
         ]
     return "\n".join(parts)
@@ -93,6 +79,17 @@ def _change_row(site: Site, item: Listed, first_bad: CommitInfo, links: urls.Lin
         scenario + secondary(f"{text(key.metric)} · {text(key.machine)}"),
         commit_cell + (secondary(text(subject)) if subject else ""),
         text(first_bad.committer_date[:10]),
+    ]
+
+
+def _pending_row(group: ScenarioGroup, history: SeriesHistory, links: urls.Links) -> list[str]:
+    key, pending = history.series.key, history.pending
+    scenario = link(links.to(urls.scenario_page(group.slug)), group.label)
+    return [
+        f"{pending.change:+.2%}",
+        scenario + secondary(f"{text(key.metric)} · {text(key.machine)}"),
+        f"since <code>{text(pending.since[:12])}</code>",
+        plural(pending.runs_to_confirm, "more run"),
     ]
 
 

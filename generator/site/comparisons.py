@@ -13,7 +13,7 @@ from perfpages.render.markdown import escape, percent, plural, safe_url, table
 from perfpages.render.units import human
 from perfpages.site import urls
 from perfpages.site.gather import MainStep, PullRequest, Site
-from perfpages.site.html import front_matter, link, repository_link, secondary, status, text
+from perfpages.site.html import VERDICTS, front_matter, link, repository_link, secondary, status, text
 from perfpages.site.html import table as html_table
 from perfpages.site.judging import OTHERS_SHOWN, Comparison
 from perfpages.site.profiles import profile_links
@@ -118,7 +118,6 @@ def _row(site: Site, v: SeriesVerdict, links: urls.Links, profile_pages: dict[tu
     ]
 
 
-VERDICTS = "pp-table pp-verdicts"  # the wrapper's classes, which perfpages.css tightens
 # The verdict comes first, so a phone shows it without scrolling the table sideways.
 HEADERS = ["verdict", "series", "base", "head", "change", "threshold", "magnitude"]
 

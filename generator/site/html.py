@@ -35,6 +35,9 @@ def repository_link(repository: str | None, kind: str, target: str) -> str | Non
     return safe_url(f"{repository.rstrip('/')}/{kind}/{target}")
 
 
+VERDICTS = "pp-table pp-verdicts"  # the wrapper's classes of a comparison table, which perfpages.css tightens
+
+
 def table(headers: list[str], rows: list[list[str]], *, wrap: tuple[int, ...] = (), classes: str = "pp-table") -> str:
     """A raw-HTML table; cells must already be HTML (escaped through ``text``, or trusted literals).
     Columns in ``wrap`` hold names that may break anywhere; perfpages.css keeps the others on one line.
