@@ -21,16 +21,17 @@ from perfpages.analysis.profiles import (
 )
 from perfpages.config import load_settings
 from perfpages.errors import PerfpagesError
+from perfpages.results.cache import RunCache, read_kept, replace_file, write_kept
 from perfpages.results.check import load_valid_files
 from perfpages.results.order import MainOrder, main_order
 from perfpages.results.store import profiles_dir_for, read_profile
 from perfpages.site import urls
-from perfpages.site.cache import ComparisonCache, RunCache, comparison_keys
+from perfpages.site.cache import ComparisonCache, comparison_keys
 from perfpages.site.gather import Site, gather
 from perfpages.site.judging import RunRef, run_key
-from perfpages.site.kept import RenderCache, SeriesCache, read_kept, write_kept
+from perfpages.site.kept import RenderCache, SeriesCache
 from perfpages.site.pages import render_site
-from perfpages.site.writer import WriteStats, replace_file, write_tree
+from perfpages.site.writer import WriteStats, write_tree
 
 CACHE_DIR = ".perfpages-cache"  # derived data kept between builds; gitignored, safe to delete
 WRITTEN_VERSION = "written-1"  # of the writer's manifest of generated files, as kept
