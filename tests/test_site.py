@@ -330,3 +330,28 @@ def test_an_unconfirmed_shift_is_listed_in_the_compact_table(tmp_path):
         row[2] == '<a href="../scenarios/parse-89add9ad/">parse</a><br><span class="pp-sub">wall_time · bench-1</span>'
     )
     assert row[3] == f"since <code>{sha(40)[:12]}</code>" and row[4].endswith(("more run", "more runs"))
+
+
+@pytest.mark.parametrize(
+    "mkdocs_yml",
+    [
+        None,  # no mkdocs.yml: the minimal config the build writes
+        "site_name: Mine\ntheme: {name: material}\nmarkdown_extensions: [toc]\n",  # layered over a user's
+    ],
+)
+def test_the_folded_table_is_a_table_whatever_the_markdown_extensions(project, mkdocs_yml):
+    """Without md_in_html, Markdown inside <details> stays text: the folded table must not need it."""
+    from perfpages.site.build import mkdocs_build
+
+    yml = project / "mkdocs.yml"
+    yml.unlink()
+    if mkdocs_yml:
+        yml.write_text(mkdocs_yml)
+    settings = mkdocs_settings(yml)
+    assert settings.config_file != yml  # the minimal or the layered config
+    generate(project / "perfpages.yml", project / "results", settings)
+    mkdocs_build(settings)
+    built = (project / "site" / "perf" / "pr" / str(PR_NUMBER) / sha("pr-head")[:12] / "index.html").read_text()
+    folded = built.split('<details class="pp-other">')[1].split("</details>")[0]
+    assert folded.count("<tr>") == 2 and "<th>verdict</th>" in folded  # the header and one other series
+    assert "|" not in folded and "\\_" not in folded and "](" not in folded
