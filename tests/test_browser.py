@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -291,3 +292,98 @@ def test_a_hostile_matrix_value_shows_as_text_in_the_variants_chart(page, hostil
     assert article.locator("a[href='https://example.com/']").count() == 0
     assert "\u202e" not in article.inner_text()
     shot(page, "variants-hostile")
+
+
+# Pages with comparison tables, and the viewports a maintainer reads them at.
+TABLE_PAGES = {
+    "pr": f"perf/pr/{PR_NUMBER}/{sha('pr-head')[:12]}/",
+    "pr-heads": f"perf/pr/{PR_NUMBER}/",
+    "pr-list": "perf/pr/",
+    "compare": f"perf/compare/{sha(STEP_AT - 1)[:12]}..{sha(STEP_AT)[:12]}/",
+    "changes": "perf/changes/",
+}
+# Pictographs, dingbats and symbols that need an emoji font (❌ U+274C, ✅ U+2705, ⚠ U+26A0...).
+EMOJI = re.compile("[\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f]")
+
+
+@pytest.mark.parametrize(("name", "rows"), [("pr", 1), ("compare", 2)])
+def test_other_differences_render_as_a_table(page, site_url, name, rows):
+    page.goto(site_url + TABLE_PAGES[name])
+    details = page.locator("details.pp-other")
+    details.locator("summary").click()
+    table = details.locator("table")
+    assert table.count() == 1
+    assert table.locator("tbody tr").count() == rows
+    assert table.locator("thead th").first.inner_text() == "verdict"
+    shown = details.inner_text()
+    assert "|" not in shown and "\\_" not in shown and "](" not in shown, shown
+    assert "render[template=<script>alert('param')</script>{{ x }}]" in shown  # the hostile name, as text
+    table.get_by_role("link", name="render[template=", exact=False).click()
+    page.wait_for_url("**/perf/scenarios/render-*/")  # the raw-HTML link resolves to the trend page
+
+
+def _fits(tab) -> list[str]:
+    """What does not fit: tables wider than the content column at this width, and verdict cells
+    outside the viewport."""
+    return tab.evaluate(
+        """() => {
+          const column = document.querySelector('article');
+          const limit = column.getBoundingClientRect().right + 1;
+          const wide = [...column.querySelectorAll('table')]
+            .filter(t => t.getBoundingClientRect().right > limit
+                         || (t.closest('.md-typeset__scrollwrap') || t).scrollWidth
+                            > (t.closest('.md-typeset__scrollwrap') || t).clientWidth + 1)
+            .map(t => 'table ' + t.rows[0].innerText.replace(/\\s+/g, ' '));
+          const hidden = [...column.querySelectorAll('.pp-verdict')]
+            .filter(v => v.getBoundingClientRect().right > window.innerWidth + 1)
+            .map(v => 'verdict ' + v.innerText);
+          return window.innerWidth > 1000 ? [...wide, ...hidden] : hidden;
+        }"""
+    )
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (390, 844)])
+def test_comparison_tables_fit_and_show_text_verdicts(browser, site_url, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    tab = context.new_page()
+    for name, path in TABLE_PAGES.items():
+        tab.goto(site_url + path)
+        tab.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        assert tab.locator("article .pp-verdict").count() > 0, name
+        assert _fits(tab) == [], name
+        marks = tab.locator("article .pp-verdict").all_inner_texts()
+        assert not [m for m in marks if EMOJI.search(m)], (name, marks)
+        assert not EMOJI.search(tab.locator("article").inner_text()), name
+        shot(tab, f"{name}-{width}")
+    context.close()
+
+
+def test_pr_pages_lead_back_and_environments_and_feed_read_as_text(page, site_url):
+    page.goto(site_url + TABLE_PAGES["pr"])
+    page.get_by_role("link", name=f"All heads of PR #{PR_NUMBER}").click()
+    page.wait_for_url(f"**/perf/pr/{PR_NUMBER}/")
+    page.get_by_role("link", name="All pull requests").click()
+    page.wait_for_url("**/perf/pr/")
+    page.goto(site_url + TABLE_PAGES["pr"])
+    page.get_by_role("link", name="all pull requests").click()
+    page.wait_for_url("**/perf/pr/")
+    page.goto(site_url + "perf/")
+    page.get_by_role("link", name="parse", exact=True).click()
+    environments = page.locator("article table").last.inner_text()
+    assert "kernel: 6.1" in environments and "first measured" in environments
+    assert "None" not in environments
+    feed = page.evaluate(
+        """async url => {
+          const xml = new DOMParser().parseFromString(await (await fetch(url)).text(), 'application/xml');
+          const atom = 'http://www.w3.org/2005/Atom';
+          return {
+            error: xml.getElementsByTagName('parsererror').length,
+            author: xml.getElementsByTagNameNS(atom, 'name')[0]?.textContent,
+            self: [...xml.getElementsByTagNameNS(atom, 'link')].filter(l => l.getAttribute('rel') === 'self').length,
+            summaries: [...xml.getElementsByTagNameNS(atom, 'summary')].map(s => s.textContent),
+          };
+        }""",
+        site_url + "perf/changes.xml",
+    )
+    assert feed["error"] == 0 and feed["author"] == "demo benchmarks (perfpages)" and feed["self"] == 1
+    assert feed["summaries"] and all("parse · wall_time on bench-1 regressed by +" in s for s in feed["summaries"])

@@ -17,12 +17,13 @@ from test_site import generated, run_generate
 
 from perfpages.analysis.series import build_series
 from perfpages.config import load_config
+from perfpages.results.cache import RunCache
 from perfpages.results.check import load_valid_files
 from perfpages.results.order import main_order
 from perfpages.results.store import load_all, write_run
 from perfpages.site import urls
 from perfpages.site.build import CACHE_DIR, generate, mkdocs_settings
-from perfpages.site.cache import ComparisonCache, RunCache, comparison_keys
+from perfpages.site.cache import ComparisonCache, comparison_keys
 from perfpages.site.charts import trend_text
 from perfpages.site.gather import gather
 from perfpages.site.judging import OTHERS_SHOWN
@@ -122,12 +123,12 @@ def test_a_kept_pr_page_links_a_scenario_page_that_appears_later(tmp_path):
     write_run(project / "results", replace(pr, measurements=(*pr.measurements, *fresh)))
     run_generate(project)
     page = project / "docs" / urls.pr_page(PR_NUMBER, sha("pr-head"))
-    assert "| fresh |" in page.read_text()  # measured by the PR only: no trend page to link to yet
+    assert '<td class="pp-wrap">fresh<br>' in page.read_text()  # measured by the PR only: no trend page to link to yet
     later = main_run(COMMITS, rng)
     fresh = tuple(replace(m, scenario="fresh") for m in later.measurements if m.scenario == "parse")
     write_run(project / "results", replace(later, measurements=(*later.measurements, *fresh)))
     run_generate(project)
-    assert "| [fresh](../../scenarios/fresh-" in page.read_text()
+    assert '<td class="pp-wrap"><a href="../../../scenarios/fresh-' in page.read_text()
 
 
 def test_a_build_after_new_runs_gives_the_bytes_of_a_cold_build(project):
@@ -324,3 +325,18 @@ def test_runs_parsed_in_other_processes_share_one_object_per_kind(tmp_path):
     assert [r.record for r in forked] == [r.record for r in serial]
     kinds = {id(k) for r in forked for k in r.record.measurements.kinds}
     assert len(kinds) == len({k for r in forked for k in r.record.measurements.kinds}) == 3
+
+
+def test_the_results_layer_never_names_the_site_layer():
+    """The parsed-runs cache belongs to the results layer: dependencies go site -> results only."""
+    import ast
+
+    import perfpages.results
+
+    named = []
+    for path in sorted(Path(perfpages.results.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            modules += [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            named += [f"{path.name}: {m}" for m in modules if m.startswith(("perfpages.site", "perfpages.cli"))]
+    assert named == []

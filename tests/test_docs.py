@@ -68,3 +68,22 @@ def test_documented_change_point_accuracy_is_what_the_code_measures():
     assert expected in page and tcpd in page, (
         "docs/statistics.md is out of date: run python scenarios/changepoint_bench.py --write-docs docs/statistics.md"
     )
+
+
+def test_the_nav_has_one_dashboard_and_home_links_it():
+    """One tab for the dashboard (its pages and the page on reading it), and Home leads to it."""
+    from ruamel.yaml import YAML
+
+    config = YAML(typ="safe").load((DOCS.parent / "mkdocs.yml").read_text())
+
+    def titles(entries):
+        for entry in entries:
+            for title, value in entry.items() if isinstance(entry, dict) else ():
+                yield title
+                yield from titles(value) if isinstance(value, list) else ()
+
+    named = [t for t in titles(config["nav"]) if "dashboard" in t.lower()]
+    assert named == ["Dashboard", "Reading the dashboard"], named
+    (group,) = [e["Dashboard"] for e in config["nav"] if isinstance(e, dict) and "Dashboard" in e]
+    assert {"Reading the dashboard": "dashboard.md"} in group
+    assert "](perf/index.md)" in (DOCS / "index.md").read_text()

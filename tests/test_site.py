@@ -11,7 +11,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from sitehistory import HOSTILE_PARAM, PR_NUMBER, STEP_AT, add_main_runs, make_project, pr_run, sha
+from sitehistory import (
+    HOSTILE_PARAM,
+    HOSTILE_SUBJECT,
+    PR_NUMBER,
+    STEP_AT,
+    add_main_runs,
+    main_run,
+    make_project,
+    pr_run,
+    sha,
+)
 
 from perfpages.cli import cli
 from perfpages.errors import PerfpagesError
@@ -65,8 +75,14 @@ def test_pr_page_reports_the_regression_and_the_improvement(project):
     run_generate(project)
     text = (project / "docs" / urls.pr_page(PR_NUMBER, sha("pr-head"))).read_text()
     significant = text.split("## Significant changes")[1].split("<details")[0]
-    assert "❌ regressed" in significant and "[parse]" in significant
-    assert "✅ improved" in significant and "[serve\\[body=10\\]]" in significant
+    assert re.search(
+        r'<tr><td><span class="pp-verdict [^"]*">regressed</span></td><td class="pp-wrap"><a [^>]*>parse</a>',
+        significant,
+    )
+    assert re.search(
+        r'<tr><td><span class="pp-verdict [^"]*">improved</span></td><td class="pp-wrap"><a [^>]*>serve\[body=10\]</a>',
+        significant,
+    )
     assert "render" not in significant  # unchanged, listed among the other differences
     assert "**1 regression and 1 improvement** among 3 series" in text
 
@@ -75,7 +91,7 @@ def test_change_point_is_listed_with_its_commit_range(project):
     run_generate(project)
     changes = (project / "docs" / urls.CHANGES).read_text()
     compare = f"{sha(STEP_AT - 1)[:12]}..{sha(STEP_AT)[:12]}"
-    assert f"[{compare}](compare/{compare}.md)" in changes
+    assert f'<a href="../compare/{compare}/">{compare}</a>' in changes
     assert (project / "docs" / "perf" / "compare" / f"{compare}.md").is_file()
     feed = (project / "docs" / urls.ATOM).read_text()
     assert feed.count("<entry>") == 1 and "regressed +20." in feed
@@ -233,3 +249,109 @@ def test_relative_links_agree_with_relpath():
     paths = ["", "perf", "index.md", "perf/index.md", "perf/pr", "perf/pr/7/abc.md", "perf/api/samples/pr/7/a.json"]
     for target, start in itertools.product(paths, repeat=2):
         assert urls.relative(target, start) == posixpath.relpath(target or ".", start or "."), (target, start)
+
+
+def test_an_environment_change_says_what_changed(tmp_path):
+    project = make_project(tmp_path / "demo", commits=30, with_pr=False)
+    for i in range(30, 36):  # a kernel upgrade; the governor is not recorded any more
+        run = main_run(i, np.random.default_rng(i))
+        write_run(project / "results", replace(run, fingerprint={"cpu_model": "Test CPU", "kernel": "6.2"}))
+    run_generate(project)
+    page = (project / "docs" / urls.scenario_page(urls.slugify("parse"))).read_text()
+    environments = page.split("## Environments")[1]
+    assert (
+        "| cpu\\_model: Test CPU · kernel: 6.1 · governor: performance · perfpages 0.2.0 | first measured |"
+        in environments
+    )
+    assert "kernel: 6.1 → 6.2; governor: performance → unknown |" in environments
+    assert "None" not in environments
+    changes = json.loads((project / "docs" / urls.CHANGES_JSON).read_text())
+    (jump,) = {d["change"] for s in changes["series"] for d in s["discontinuities"]}
+    assert jump == "kernel: 6.1 → 6.2; governor: performance → unknown"
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_the_atom_feed_names_its_author_itself_and_what_each_change_is(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    project = make_project(tmp_path / "demo", commits=STEP_AT, with_pr=False)
+    culprit = main_run(STEP_AT, np.random.default_rng(STEP_AT))  # the step, under a hostile subject
+    write_run(project / "results", replace(culprit, head=replace(culprit.head, subject=HOSTILE_SUBJECT + " &amp; ]]>")))
+    add_main_runs(project, range(STEP_AT + 1, 40))
+    yml = project / "mkdocs.yml"
+    yml.write_text(yml.read_text() + "site_url: https://example.github.io/demo/\n")
+    run_generate(project)
+    feed = ET.fromstring((project / "docs" / urls.ATOM).read_bytes())  # well-formed, or this raises
+    assert feed.find(f"{ATOM}author/{ATOM}name").text == "demo benchmarks (perfpages)"
+    (self_link,) = [link for link in feed.findall(f"{ATOM}link") if link.get("rel") == "self"]
+    assert self_link.get("href") == "https://example.github.io/demo/perf/changes.xml"
+    (entry,) = feed.findall(f"{ATOM}entry")
+    summary = entry.find(f"{ATOM}summary").text
+    compare = f"{sha(STEP_AT - 1)[:12]}..{sha(STEP_AT)[:12]}"
+    assert summary.startswith("parse · wall_time on bench-1 regressed by +20.")
+    assert f"(998 ms → 1.2 s) in {compare}; first commit at the new level: {HOSTILE_SUBJECT} &amp; ]]>" in summary
+
+
+def test_an_empty_subject_and_author_leave_no_bare_separators(tmp_path):
+    project = make_project(tmp_path / "demo", with_pr=False)
+    run = pr_run(np.random.default_rng(99))
+    write_run(project / "results", replace(run, head=replace(run.head, subject=" ", author="")))
+    run_generate(project)
+    files = generated(project)
+    page = files[urls.pr_page(PR_NUMBER, sha("pr-head")).removeprefix("perf/")].decode()
+    head = next(line for line in page.splitlines() if line.startswith("- **head**"))
+    assert head.endswith(r") \(no subject\) · 2026-10-20"), head
+    for path, data in files.items():
+        if path.endswith((".md", ".xml")):
+            text = data.decode()
+            assert "· ·" not in text and "·  ·" not in text, path
+            assert '<span class="pp-sub"></span>' not in text and '<span class="pp-sub"> </span>' not in text, path
+
+
+def test_an_unconfirmed_shift_is_listed_in_the_compact_table(tmp_path):
+    project = make_project(tmp_path / "demo", with_pr=False)
+    for i in range(40, 43):  # the newest three runs of parse 30% slower: pending, not yet a change
+        run = main_run(i, np.random.default_rng(i))
+        slower = tuple(
+            replace(m, samples=tuple(1.3 * x for x in m.samples)) if m.scenario == "parse" else m
+            for m in run.measurements
+        )
+        write_run(project / "results", replace(run, measurements=slower))
+    run_generate(project)
+    unconfirmed = (project / "docs" / urls.CHANGES).read_text().split("## Unconfirmed")[1]
+    assert "<th>change</th><th>series</th><th>first run</th><th>to confirm</th>" in unconfirmed
+    row = re.search(
+        r"<tr><td>\+(\d+)\.\d\d%</td><td class=\"pp-wrap\">(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", unconfirmed
+    )
+    assert row and int(row[1]) >= 25, unconfirmed
+    assert (
+        row[2] == '<a href="../scenarios/parse-89add9ad/">parse</a><br><span class="pp-sub">wall_time · bench-1</span>'
+    )
+    assert row[3] == f"since <code>{sha(40)[:12]}</code>" and row[4].endswith(("more run", "more runs"))
+
+
+@pytest.mark.parametrize(
+    "mkdocs_yml",
+    [
+        None,  # no mkdocs.yml: the minimal config the build writes
+        "site_name: Mine\ntheme: {name: material}\nmarkdown_extensions: [toc]\n",  # layered over a user's
+    ],
+)
+def test_the_folded_table_is_a_table_whatever_the_markdown_extensions(project, mkdocs_yml):
+    """Without md_in_html, Markdown inside <details> stays text: the folded table must not need it."""
+    from perfpages.site.build import mkdocs_build
+
+    yml = project / "mkdocs.yml"
+    yml.unlink()
+    if mkdocs_yml:
+        yml.write_text(mkdocs_yml)
+    settings = mkdocs_settings(yml)
+    assert settings.config_file != yml  # the minimal or the layered config
+    generate(project / "perfpages.yml", project / "results", settings)
+    mkdocs_build(settings)
+    built = (project / "site" / "perf" / "pr" / str(PR_NUMBER) / sha("pr-head")[:12] / "index.html").read_text()
+    folded = built.split('<details class="pp-other">')[1].split("</details>")[0]
+    assert folded.count("<tr>") == 2 and "<th>verdict</th>" in folded  # the header and one other series
+    assert "|" not in folded and "\\_" not in folded and "](" not in folded

@@ -172,6 +172,8 @@ def test_history_attributes_changes_to_commit_ranges_and_environment_changes_are
     values[40:] *= 0.85  # a new machine at commit 41: a discontinuity, not an improvement
     values[-3:] *= 1.1  # the newest three runs moved: pending
     runs = runs_on_main(shas, list(values), rng)
+    for run in runs[:40]:
+        run.fingerprint.pop("kernel", None)  # an imported history without one: "unknown", never Python's None
     for run in runs[40:]:
         run.fingerprint["kernel"] = "6.2"
     (built,) = build_series(runs, shas)
@@ -181,6 +183,7 @@ def test_history_attributes_changes_to_commit_ranges_and_environment_changes_are
     assert change.change == pytest.approx(0.08, abs=0.01)
     (jump,) = history.discontinuities
     assert jump.at == shas[40] and "6.2" in jump.environment
+    assert jump.change == "kernel: unknown → 6.2"  # what changed, not only where it went
     assert history.pending is not None and history.pending.since == shas[57]
     assert history.pending.runs_to_confirm == 2 and history.pending.verdict is Verdict.REGRESSED
 
@@ -337,3 +340,16 @@ def test_pooled_commit_runs_drop_a_run_its_rerun_disagrees_with_but_pool_runs_th
     assert series.values == (20.05,) and series.superseded == 1
     (pooled,) = SampleIndex.of([again, first, rerun]).pooled[sha].values()
     assert sorted(pooled) == [19.8, 19.9, 20.0, 20.1, 20.2, 20.3]
+
+
+def test_an_environment_reads_as_named_fields_with_missing_ones_unknown():
+    from perfpages.analysis.environment import describe, environment_change, environment_of
+
+    run = make_record(run_id="r", head=make_commit("a" * 40), measurements=())
+    run.fingerprint.clear()
+    run.fingerprint.update({"cpu_model": "Xeon", "kernel": None, "governor": ""})
+    found = environment_of(run)
+    assert "None" not in found
+    assert describe(found) == f"cpu_model: Xeon · kernel: unknown · governor: unknown · perfpages {run.tool_version}"
+    run.fingerprint["cpu_model"] = "EPYC"
+    assert environment_change(found, environment_of(run)) == "cpu_model: Xeon → EPYC"

@@ -10,13 +10,30 @@ from perfpages.model import RunRecord
 
 ENVIRONMENT_FIELDS = ("cpu_model", "kernel", "governor")
 SEPARATOR = " | "
+# A field the fingerprint lacks or leaves empty (imported histories often have no kernel or governor):
+# a word a reader understands, where str(None) would print Python's "None".
+UNKNOWN = "unknown"
 
 
 def environment_of(record: RunRecord) -> str:
     """The environment as one string: the fingerprint's fields, then the perfpages version."""
     fp = record.fingerprint
-    parts = [str(fp.get(field)) for field in ENVIRONMENT_FIELDS]
+    parts = [_field(fp.get(field)) for field in ENVIRONMENT_FIELDS]
     return SEPARATOR.join([*parts, f"perfpages {record.tool_version}"])
+
+
+def _field(value: object) -> str:
+    found = "" if value is None else str(value).strip()
+    return found or UNKNOWN
+
+
+def describe(environment: str) -> str:
+    """An environment for a reader: "cpu_model: Intel Xeon · kernel: 6.1 · governor: performance · perfpages 0.2"."""
+    parts = environment.split(SEPARATOR)
+    if len(parts) != len(ENVIRONMENT_FIELDS) + 1:
+        return environment
+    named = [f"{name}: {value}" for name, value in zip(ENVIRONMENT_FIELDS, parts, strict=False)]
+    return " · ".join([*named, parts[-1]])
 
 
 def environment_change(before: str, after: str) -> str:

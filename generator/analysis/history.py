@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from perfpages.analysis import changepoints
 from perfpages.analysis import fence as compat
+from perfpages.analysis.environment import environment_change
 from perfpages.analysis.series import Series
 from perfpages.analysis.verdict import Verdict, direction_of
 
@@ -42,6 +43,12 @@ class Discontinuity:
     series: Series
     at: str  # first commit measured in the new environment
     environment: str
+    previous: str = ""  # the environment before it
+
+    @property
+    def change(self) -> str:
+        """What changed, e.g. "cpu_model: Intel Xeon → AMD EPYC" (the new environment when the old is unknown)."""
+        return environment_change(self.previous, self.environment) if self.previous else self.environment
 
 
 @dataclass(frozen=True)
@@ -86,7 +93,10 @@ def analyse_history(
     are counted."""
     detected = detected or detect_changes(series)
     floor = compat.floor_of(series.key.metric, floors)
-    breaks = tuple(Discontinuity(series, series.commits[g.start], g.environment) for g in series.segments[1:])
+    breaks = tuple(
+        Discontinuity(series, series.commits[g.start], g.environment, before.environment)
+        for before, g in itertools.pairwise(series.segments)
+    )
     found = [_change(series, start, c) for start, c in detected.changes]
     changes = tuple(c for c in found if not _below(c.before, c.change, floor))
     pending = _pending(series, *detected.pending) if detected.pending is not None else None

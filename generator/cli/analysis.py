@@ -175,7 +175,7 @@ def changes(config_path: str, results_dir: str, as_json: bool) -> None:
                 label, f"since {p.since[:12]}", f"{p.change:+.2%}", f"pending: {p.runs_to_confirm} more runs to confirm"
             )
         for d in h.discontinuities:
-            table.add_row(label, f"at {d.at[:12]}", "", escape(f"environment changed: {d.environment}"))
+            table.add_row(label, f"at {d.at[:12]}", "", escape(f"environment changed: {d.change}"))
     out.print(table)
 
 

@@ -15,12 +15,12 @@ from perfpages.config import load_settings
 from perfpages.errors import PerfpagesError
 from perfpages.model import instant
 from perfpages.render.comment import MARKER, CommentContext, render_comment
+from perfpages.results.cache import replace_file
 from perfpages.results.check import load_valid_files
 from perfpages.results.order import main_order
 from perfpages.results.store import LoadedRun, profiles_dir_for
 from perfpages.site import urls
 from perfpages.site.judging import profile_pairs
-from perfpages.site.writer import replace_file
 
 
 @cli.command()

@@ -174,5 +174,7 @@ def history_json(history: SeriesHistory) -> dict:
             "runs_to_confirm": history.pending.runs_to_confirm,
             "verdict": history.pending.verdict.value,
         },
-        "discontinuities": [{"at": d.at, "environment": d.environment} for d in history.discontinuities],
+        "discontinuities": [
+            {"at": d.at, "environment": d.environment, "change": d.change} for d in history.discontinuities
+        ],
     }

@@ -13,7 +13,7 @@ from perfpages.results.staging import leftovers
 from perfpages.results.store import LoadedRun, load_all
 
 if TYPE_CHECKING:
-    from perfpages.site.cache import RunCache
+    from perfpages.results.cache import RunCache
 
 
 @dataclass(frozen=True)

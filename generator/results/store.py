@@ -28,7 +28,7 @@ from perfpages.results.schema import Problem, parse_and_validate
 from perfpages.results.staging import PROFILES_SUFFIX, atomic_create
 
 if TYPE_CHECKING:
-    from perfpages.site.cache import RunCache
+    from perfpages.results.cache import RunCache
 
 
 @dataclass(frozen=True)

@@ -21,16 +21,17 @@ from perfpages.analysis.profiles import (
 )
 from perfpages.config import load_settings
 from perfpages.errors import PerfpagesError
+from perfpages.results.cache import RunCache, read_kept, replace_file, write_kept
 from perfpages.results.check import load_valid_files
 from perfpages.results.order import MainOrder, main_order
 from perfpages.results.store import profiles_dir_for, read_profile
 from perfpages.site import urls
-from perfpages.site.cache import ComparisonCache, RunCache, comparison_keys
+from perfpages.site.cache import ComparisonCache, comparison_keys
 from perfpages.site.gather import Site, gather
 from perfpages.site.judging import RunRef, run_key
-from perfpages.site.kept import RenderCache, SeriesCache, read_kept, write_kept
+from perfpages.site.kept import RenderCache, SeriesCache
 from perfpages.site.pages import render_site
-from perfpages.site.writer import WriteStats, replace_file, write_tree
+from perfpages.site.writer import WriteStats, write_tree
 
 CACHE_DIR = ".perfpages-cache"  # derived data kept between builds; gitignored, safe to delete
 WRITTEN_VERSION = "written-1"  # of the writer's manifest of generated files, as kept
@@ -71,6 +72,7 @@ class MkdocsSettings:
     docs_dir: Path
     site_dir: Path
     directory_urls: bool
+    site_url: str | None = None  # where the site is published, when mkdocs.yml says (the feed's self link)
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,8 @@ def mkdocs_settings(config_file: Path) -> MkdocsSettings:
     if not _lists_assets(cfg) and config_file != layered:
         _write_layered(layered, _layer_on(config_file.resolve(), cfg))
         config_file = layered
-    return MkdocsSettings(config_file, Path(cfg["docs_dir"]), Path(cfg["site_dir"]), bool(cfg["use_directory_urls"]))
+    directory_urls, site_url = bool(cfg["use_directory_urls"]), cfg.get("site_url") or None
+    return MkdocsSettings(config_file, Path(cfg["docs_dir"]), Path(cfg["site_dir"]), directory_urls, site_url)
 
 
 def _lists_assets(cfg) -> bool:
@@ -190,7 +193,9 @@ def _generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings, jobs
     del runs, loaded  # the site keeps the samples it needs; the run records themselves can go before rendering
     profiles, warnings = read_profile_diffs(site, paths, cache_dir / "profiles")
     kept = RenderCache(cache_dir / "pages.pickle", cache_dir / "trends.pickle")
-    files = render_site(site, floors, mkdocs.directory_urls, profiles, workers=jobs, memo=kept)
+    files = render_site(
+        site, floors, mkdocs.directory_urls, profiles, workers=jobs, memo=kept, site_url=mkdocs.site_url
+    )
     kept.save()
     prefix = urls.ROOT + "/"
     generated = {k.removeprefix(prefix): v for k, v in files.items()}

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from perfpages.analysis.comparison import SeriesVerdict
 from perfpages.analysis.profiles import ProfileDiff
-from perfpages.analysis.verdict import Verdict
 from perfpages.model import CommitInfo, Direction
-from perfpages.render.comparison import MARKS
 from perfpages.render.markdown import escape, percent, plural, safe_url, table
 from perfpages.render.units import human
 from perfpages.site import urls
 from perfpages.site.gather import MainStep, PullRequest, Site
-from perfpages.site.html import front_matter, repository_link, text
+from perfpages.site.html import VERDICTS, front_matter, link, repository_link, secondary, status, text
+from perfpages.site.html import table as html_table
 from perfpages.site.judging import OTHERS_SHOWN, Comparison
 from perfpages.site.profiles import profile_links
 
@@ -34,6 +33,7 @@ def comparison_page(
     parts = [
         front_matter(title, searchable=False, hide=("navigation",)),
         f"# {escape(title)}\n",
+        _pr_links(c, links),
         _commits(site, c),
         f"**{headline(c)}** among {c.summary.series} series.\n",
         _verdicts(site, c, links, _profile_pages(c, profiles or {})),
@@ -45,10 +45,22 @@ def comparison_page(
     return "\n".join(p for p in parts if p)
 
 
+def _pr_links(c: Comparison, links: urls.Links) -> str:
+    """Back to the PR's heads and the list of PRs; both pages keep their address, so the permalink stays fixed."""
+    if not c.pull_request:
+        return ""
+    return (
+        f"[All heads of PR #{c.pull_request}]({links.md(urls.pr_index(c.pull_request))}) · "
+        f"[all pull requests]({links.md(urls.PR_INDEX)})\n"
+    )
+
+
 def _commit_line(site: Site, role: str, info: CommitInfo) -> str:
     url = repository_link(site.repository, "commit", info.sha)
     sha = f"[`{info.sha[:12]}`]({url})" if url else f"`{info.sha[:12]}`"
-    return f"- **{role}** {sha} {escape(info.subject)} · {escape(info.author)} · {escape(info.committer_date[:10])}"
+    # An empty field would leave a bare "· ·"; a missing subject says so, other empty fields are left out.
+    fields = [info.subject.strip() or "(no subject)", info.author.strip(), info.committer_date[:10]]
+    return f"- **{role}** {sha} " + " · ".join(escape(f) for f in fields if f)
 
 
 def _commits(site: Site, c: Comparison | MainStep) -> str:
@@ -72,8 +84,15 @@ def _machines(c: Comparison | MainStep) -> list[str]:
 
 
 def _scenario_link(site: Site, label: str, links: urls.Links) -> str:
+    """The scenario's name as HTML, linking its page when the site has one."""
     slug = urls.slugify(label)
-    return f"[{escape(label)}]({links.md(urls.scenario_page(slug))})" if slug in site.slugs else escape(label)
+    return link(links.to(urls.scenario_page(slug)), label) if slug in site.slugs else text(label)
+
+
+def _series_cell(site: Site, key, links: urls.Links, arrow: str = "") -> str:
+    """Scenario, then metric and machine on a second line: one column instead of three keeps the
+    verdict table inside the content column."""
+    return _scenario_link(site, key.label, links) + secondary(f"{text(key.metric)}{arrow} · {text(key.machine)}")
 
 
 def _profile_pages(c: Comparison, profiles: dict[str, ProfileDiff]) -> dict[tuple[str, str], str]:
@@ -87,21 +106,20 @@ def _row(site: Site, v: SeriesVerdict, links: urls.Links, profile_pages: dict[tu
     change = percent(v.change)
     page = profile_pages.get((s.machine, s.label)) if s.metric == "instructions" else None
     if page:
-        change = f"[{change}]({links.md(page)})"  # as in the PR comment: the change links its profile diff
+        change = link(links.to(page), change)  # as in the PR comment: the change links its profile diff
     return [
-        _scenario_link(site, s.label, links),
-        escape(s.metric) + (" ↑" if s.direction is Direction.HIGHER else " ↓"),
-        escape(s.machine),
-        escape(human(v.base, s.unit)),
-        escape(human(v.head, s.unit)),
+        status(v.verdict.value),
+        _series_cell(site, s, links, " ↑" if s.direction is Direction.HIGHER else " ↓"),
+        text(human(v.base, s.unit)),
+        text(human(v.head, s.unit)),
         change,
         f"±{v.fence.threshold:.2%}",
         v.magnitude.name.lower().replace("_", " "),
-        MARKS[v.verdict],
     ]
 
 
-HEADERS = ["scenario", "metric", "machine", "base", "head", "change", "threshold", "magnitude", "verdict"]
+# The verdict comes first, so a phone shows it without scrolling the table sideways.
+HEADERS = ["verdict", "series", "base", "head", "change", "threshold", "magnitude"]
 
 
 def _verdicts(site: Site, c: Comparison, links: urls.Links, profile_pages: dict[tuple[str, str], str]) -> str:
@@ -113,14 +131,14 @@ def _verdicts(site: Site, c: Comparison, links: urls.Links, profile_pages: dict[
     parts = []
     if changed:
         rows = [_row(site, v, links, profile_pages) for v in changed]
-        parts += ["## Significant changes\n", table(HEADERS, rows) + "\n"]
+        parts += ["## Significant changes\n", html_table(HEADERS, rows, wrap=(1,), classes=VERDICTS) + "\n"]
     if rest:
         shown = rest[:OTHERS_SHOWN]
         summary = f"Other differences ({unchanged} series, not significant"
         summary += f"; the {len(shown)} largest shown)" if len(shown) < unchanged else ")"
         parts += [
             f'<details class="pp-other"><summary>{summary}</summary>\n',
-            table(HEADERS, [_row(site, v, links, profile_pages) for v in shown]) + "\n",
+            html_table(HEADERS, [_row(site, v, links, profile_pages) for v in shown], wrap=(1,), classes=VERDICTS),
             "</details>\n",
         ]
     return "\n".join(parts)
@@ -156,15 +174,21 @@ def _distributions(c: Comparison, links: urls.Links) -> str:
     )
 
 
+def result(c: Comparison) -> str:
+    """The headline as a badge coloured by its worst news (text, so no font is needed to read it)."""
+    r = c.summary
+    css = "pp-regressed" if r.regressions else "pp-improved" if r.improvements else "pp-stable"
+    return f'<span class="pp-verdict pp-badge {css}">{headline(c)}</span>'
+
+
 def pr_index_page(site: Site, pr: PullRequest, links: urls.Links) -> str:
     latest = pr.latest
     rows = [
         [
-            f"[`{c.head.sha[:12]}`]({links.md(c.page)})",
-            f"`{c.base.sha[:12]}`",
-            escape(c.head.subject),
+            f"[`{c.head.sha[:12]}`]({links.md(c.page)})" + _subject(c.head),
+            result(c),
             escape(c.measured_at[:16].replace("T", " ")),
-            headline(c),
+            f"`{c.base.sha[:12]}`",
         ]
         for c in reversed(pr.heads)
     ]
@@ -172,33 +196,36 @@ def pr_index_page(site: Site, pr: PullRequest, links: urls.Links) -> str:
         [
             front_matter(f"PR #{pr.number}", searchable=False, hide=("navigation",)),
             f"# PR #{pr.number}\n",
+            f"[All pull requests]({links.md(urls.PR_INDEX)})\n",
             f"Latest head [`{latest.head.sha[:12]}`]({links.md(latest.page)}): **{headline(latest)}**.\n",
             "Each head has a permanent page; it never changes once published.\n",
-            table(["head", "base", "subject", "measured", "result"], rows) + "\n",
+            table(["head", "result", "measured", "base"], rows) + "\n",
         ]
     )
+
+
+def _subject(info: CommitInfo) -> str:
+    """A commit's subject as a Markdown cell's second line; nothing for an empty one."""
+    return f'<br><span class="pp-sub">{escape(info.subject)}</span>' if info.subject.strip() else ""
 
 
 def pr_list_page(site: Site, links: urls.Links) -> str:
     rows = [
         [
             f"[#{pr.number}]({links.md(urls.pr_index(pr.number))})",
+            result(pr.latest),
             escape(pr.latest.branch or ""),
             f"[`{pr.latest.head.sha[:12]}`]({links.md(pr.latest.page)})",
             str(len(pr.heads)),
-            headline(pr.latest),
         ]
         for pr in site.pulls
     ]
     body = (
-        table(["PR", "branch", "latest head", "heads measured", "result"], rows)
+        table(["PR", "result", "branch", "latest head", "heads measured"], rows)
         if rows
         else ("No pull request has been measured yet. `perfpages run --against main --pr N` makes one.")
     )
     return front_matter("Pull requests", hide=("navigation",)) + "# Pull requests\n\n" + body + "\n"
-
-
-STEP_MARKS = {"regressed": MARKS[Verdict.REGRESSED], "improved": MARKS[Verdict.IMPROVED], "unconfirmed": "unconfirmed"}
 
 
 def step_page(site: Site, s: MainStep, links: urls.Links) -> str:
@@ -216,10 +243,10 @@ def step_page(site: Site, s: MainStep, links: urls.Links) -> str:
         "A commit on main is judged with hindsight: a level shift needs 5 runs on each side, so a recent "
         "commit can still be unconfirmed. Single-run differences below are noise unless a shift says otherwise.\n",
     ]
-    headers = ["scenario", "metric", "machine", "before", "after", "change", "level shift", "verdict"]
+    headers = ["verdict", "series", "before", "after", "change", "level shift"]
     if shifted:
         rows = [_step_row(site, c, links) for c in shifted]
-        parts += ["## Level shifts\n", table(headers, rows) + "\n"]
+        parts += ["## Level shifts\n", html_table(headers, rows, wrap=(1,), classes=VERDICTS) + "\n"]
     if s.step.unchanged:
         shown = s.step.largest
         rest = s.step.unchanged - len(shown)
@@ -228,7 +255,7 @@ def step_page(site: Site, s: MainStep, links: urls.Links) -> str:
         )
         parts += [
             f'<details class="pp-other"><summary>{summary}</summary>\n',
-            table(headers, [_step_row(site, c, links) for c in shown]) + "\n",
+            html_table(headers, [_step_row(site, c, links) for c in shown], wrap=(1,), classes=VERDICTS),
             "</details>\n",
         ]
     if shifted:
@@ -243,12 +270,10 @@ def step_page(site: Site, s: MainStep, links: urls.Links) -> str:
 def _step_row(site: Site, c, links: urls.Links) -> list[str]:
     key, unit = c.history.series.key, c.history.series.unit
     return [
-        _scenario_link(site, key.label, links),
-        escape(key.metric),
-        escape(key.machine),
-        escape(human(c.before.value, unit)),
-        escape(human(c.after.value, unit)),
+        status(c.verdict),
+        _series_cell(site, key, links),
+        text(human(c.before.value, unit)),
+        text(human(c.after.value, unit)),
         percent(c.change),
         percent(c.level_change) if c.level_change is not None else "",
-        STEP_MARKS.get(c.verdict, "unchanged"),
     ]

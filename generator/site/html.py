@@ -33,3 +33,39 @@ def repository_link(repository: str | None, kind: str, target: str) -> str | Non
     if not repository or not repository.startswith(("https://", "http://")):
         return None
     return safe_url(f"{repository.rstrip('/')}/{kind}/{target}")
+
+
+VERDICTS = "pp-table pp-verdicts"  # the wrapper's classes of a comparison table, which perfpages.css tightens
+
+
+def table(headers: list[str], rows: list[list[str]], *, wrap: tuple[int, ...] = (), classes: str = "pp-table") -> str:
+    """A raw-HTML table; cells must already be HTML (escaped through ``text``, or trusted literals).
+    Columns in ``wrap`` hold names that may break anywhere; perfpages.css keeps the others on one line.
+
+    Raw HTML rather than a Markdown table, because these tables also sit inside ``<details>``: Markdown
+    in a raw HTML block stays literal text unless MkDocs enables md_in_html, which perfpages cannot
+    assume of a user's own mkdocs.yml. The table itself has no class, so Material styles it (and wraps
+    it to scroll sideways) like a Markdown one; the wrapper's class lets perfpages.css tighten it."""
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    tags = ['<td class="pp-wrap">' if i in wrap else "<td>" for i in range(len(headers))]
+    body = "\n".join(
+        "<tr>" + "".join(f"{tag}{cell}</td>" for tag, cell in zip(tags, row, strict=True)) + "</tr>" for row in rows
+    )
+    lines = [f'<div class="{classes}">', "<table>", f"<thead><tr>{head}</tr></thead>", "<tbody>", body]
+    return "\n".join([*lines, "</tbody>", "</table>", "</div>"])
+
+
+# Text, not emoji: a reader without an emoji font would see an empty box. The colour is the badge's.
+STATUS_CLASSES = {"regressed": "pp-regressed", "improved": "pp-improved", "unconfirmed": "pp-unconfirmed"}
+
+
+def status(verdict: str) -> str:
+    """A verdict ("regressed", "improved", "unconfirmed", "unchanged", "no-baseline") as a text badge."""
+    label = verdict.replace("-", " ")
+    css = STATUS_CLASSES.get(verdict, "pp-stable")
+    return f'<span class="pp-verdict pp-badge {css}">{text(label)}</span>'
+
+
+def secondary(value: str) -> str:
+    """A cell's second line (HTML already): the metric and machine under a scenario, a subject under a commit."""
+    return f'<br><span class="pp-sub">{value}</span>'

@@ -1,6 +1,5 @@
-"""How the build cache (``.perfpages-cache/``, see site/cache.py) stores what it keeps: one
-pickle per kind of thing, tagged with the version of the code that wrote it, and what a build
-keeps of its own work: the series of main's history and what rendering made.
+"""What a build keeps of its own work in the build cache (``.perfpages-cache/``; results/cache.py
+says how it is stored): the series of main's history and what rendering made.
 
 Thousands of small files would cost ~0.7 ms each to write; one pickle of all comparisons or all
 pages is written in a few milliseconds per megabyte. Anything unreadable, damaged or written by
@@ -9,41 +8,16 @@ other code counts as not kept, and is made again.
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import pickle
 from dataclasses import fields
 from functools import cache
 from pathlib import Path
 
 from perfpages.analysis.series import Series, SeriesKey, build_series, extend_series
 from perfpages.model import MeasurementTable, RunRecord, instant
+from perfpages.results.cache import read_kept, write_kept
 from perfpages.site.charts import TrendText
 from perfpages.site.judging import run_key
-from perfpages.site.writer import replace_file
-
-
-def read_kept(path: Path | None, version: str):
-    """What ``write_kept`` wrote to ``path`` with this ``version``, or None."""
-    if path is None:
-        return None
-    collecting = gc.isenabled()
-    gc.disable()  # millions of objects, none of them garbage: collecting while loading triples the time
-    try:
-        with open(path, "rb") as handle:
-            stored = pickle.load(handle)
-    except Exception:  # missing, damaged or from another version
-        return None
-    finally:
-        if collecting:
-            gc.enable()
-    return stored.get("kept") if isinstance(stored, dict) and stored.get("version") == version else None
-
-
-def write_kept(path: Path | None, version: str, kept) -> None:
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        replace_file(path, pickle.dumps({"version": version, "kept": kept}, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 class KeptEntries:

@@ -37,8 +37,10 @@ def render_site(
     profiles: dict[str, ProfileDiff] | None = None,
     workers: int = 1,
     memo: RenderMemo | None = None,
+    site_url: str | None = None,
 ) -> dict[str, bytes]:
     """``profiles``: profile diffs by their page path (urls.profile_page), read by the build's I/O edge.
+    ``site_url``: where the site is published, when known (the Atom feed's self link).
     ``workers`` > 1 writes the scenarios' chart data (most of a long history's bytes) in that many processes.
     ``memo`` keeps compare and PR pages and the series' trend columns between builds."""
     files: dict[str, bytes] = {}
@@ -50,7 +52,7 @@ def render_site(
     page(urls.OVERVIEW, lambda links: overview_page(site, links))
     page(urls.CHANGES, lambda links: changes_page(site, links))
     page(urls.PR_INDEX, lambda links: pr_list_page(site, links))
-    files[urls.ATOM] = atom_feed(site, urls.Links(urls.ATOM, directory_urls))
+    files[urls.ATOM] = atom_feed(site, urls.Links(urls.ATOM, directory_urls), site_url)
     files[urls.COMMITS_JSON] = dumps(commits_document(site))
     files[urls.SERIES_JSON] = dumps(series_document(site))
     files[urls.CHANGES_JSON] = dumps(changes_document(site))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from perfpages.analysis.environment import describe, environment_change
 from perfpages.analysis.history import SeriesHistory
 from perfpages.render.markdown import escape, table
 from perfpages.site import urls
@@ -88,13 +89,19 @@ def _changes(site: Site, histories: list[SeriesHistory], links: urls.Links) -> s
 
 
 def _environments(group: ScenarioGroup) -> str:
+    """Each environment a machine ran the scenario in, from its first commit, with what changed from
+    the one before it (the dotted lines on the charts)."""
     rows = []
     seen = set()
     for h in group.histories:
+        previous = ""
         for segment in h.series.segments:
             key = (h.series.key.machine, segment.environment)
             if key not in seen:
                 seen.add(key)
                 commit = h.series.commits[segment.start]
-                rows.append([escape(h.series.key.machine), f"`{commit[:12]}`", escape(segment.environment)])
-    return "## Environments\n\n" + table(["machine", "first commit", "CPU · kernel · governor · tool"], rows) + "\n"
+                changed = environment_change(previous, segment.environment) if previous else "first measured"
+                row = [escape(h.series.key.machine), f"`{commit[:12]}`", escape(describe(segment.environment))]
+                rows.append([*row, escape(changed)])
+            previous = segment.environment
+    return "## Environments\n\n" + table(["machine", "first commit", "environment", "changed"], rows) + "\n"

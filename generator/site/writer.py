@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from perfpages.errors import PerfpagesError
+from perfpages.results.cache import replace_file
 from perfpages.results.store import file_stamp
 from perfpages.site.urls import MARKER
 
@@ -78,15 +78,6 @@ def _same(path: Path, data: bytes) -> bool:
         return path.stat().st_size == len(data) and path.read_bytes() == data
     except FileNotFoundError:
         return False
-
-
-def replace_file(target: Path, data: bytes) -> None:
-    """Write then rename, so a live-reloading server never reads half a file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, target)
 
 
 def _prune(root: Path, keep: set[str]) -> int:
