@@ -90,6 +90,11 @@ def test_09_a_cpu_change_between_runs_is_no_regression_and_the_reason_is_shown(t
     # Two AMD runs with an Intel run between: the earlier AMD runs give the noise.
     (same,) = verdict_of(repo, "main~2", "main")["series"]
     assert same["verdict"] == "unchanged" and not same["used_defaults"] and same["history_points"] >= 10
+    # The CPU mix is one line of `changes`, not 26: visible without drowning the rest.
+    listed = perfpages(repo, "changes").stdout
+    assert listed.count("switched") == 1 and "environment changed" not in listed
+    assert "switched 26 times among 2 environments" in " ".join(listed.split())
+    assert len(strict_json(perfpages(repo, "changes", "--json").stdout)["series"][0]["discontinuities"]) == 26
 
 
 def test_10_a_metric_at_zero_gives_an_absolute_difference_and_valid_json_everywhere(tmp_path):

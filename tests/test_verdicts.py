@@ -1,5 +1,7 @@
 """Verdicts: the fence rule's exact numbers, and perfpages' rule on seeded data with known answers."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -353,3 +355,21 @@ def test_an_environment_reads_as_named_fields_with_missing_ones_unknown():
     assert describe(found) == f"cpu_model: Xeon · kernel: unknown · governor: unknown · perfpages {run.tool_version}"
     run.fingerprint["cpu_model"] = "EPYC"
     assert environment_change(found, environment_of(run)) == "cpu_model: Xeon → EPYC"
+
+
+def test_environments_that_recur_are_one_mix_and_new_ones_stay_listed():
+    from perfpages.analysis.history import Discontinuity, EnvironmentMix, SeriesHistory, environment_events
+
+    amd, intel, newer = (f"{cpu} | 6.1 | performance | perfpages 0.2" for cpu in ("EPYC", "Xeon", "Xeon 2"))
+
+    def history(*envs: str) -> SeriesHistory:
+        pairs = enumerate(itertools.pairwise(envs), 1)
+        breaks = tuple(Discontinuity(None, f"{i}" * 40, after, before) for i, (before, after) in pairs)
+        return SeriesHistory(None, (), None, breaks)
+
+    upgrades = history(amd, intel, newer)  # two real changes of machine: each one listed
+    assert [type(e) for e in environment_events(upgrades)] == [Discontinuity, Discontinuity]
+    (mix,) = environment_events(history(amd, intel, amd, intel))
+    assert mix == EnvironmentMix("1" * 40, "3" * 40, 3, (amd, intel))
+    assert mix.spread == "cpu_model: EPYC / Xeon"
+    assert environment_events(history(amd)) == []

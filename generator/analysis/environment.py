@@ -43,3 +43,13 @@ def environment_change(before: str, after: str) -> str:
     if len(old) != len(names) or len(new) != len(names):
         return f"{before} → {after}"
     return "; ".join(f"{name}: {a} → {b}" for name, a, b in zip(names, old, new, strict=True) if a != b)
+
+
+def environment_spread(environments: list[str]) -> str:
+    """The fields that differ among several environments, e.g. "cpu_model: AMD EPYC / Intel Xeon"."""
+    names = [*ENVIRONMENT_FIELDS, "version"]
+    split = [e.split(SEPARATOR) for e in environments]
+    if any(len(parts) != len(names) for parts in split):
+        return " / ".join(environments)
+    values = [list(dict.fromkeys(parts[i] for parts in split)) for i in range(len(names))]
+    return "; ".join(f"{name}: {' / '.join(v)}" for name, v in zip(names, values, strict=True) if len(v) > 1)

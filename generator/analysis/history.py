@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from perfpages.analysis import changepoints
 from perfpages.analysis import fence as compat
-from perfpages.analysis.environment import environment_change
+from perfpages.analysis.environment import environment_change, environment_spread
 from perfpages.analysis.series import Series
 from perfpages.analysis.verdict import Verdict, direction_of
 
@@ -49,6 +49,32 @@ class Discontinuity:
     def change(self) -> str:
         """What changed, e.g. "cpu_model: Intel Xeon → AMD EPYC" (the new environment when the old is unknown)."""
         return environment_change(self.previous, self.environment) if self.previous else self.environment
+
+
+@dataclass(frozen=True)
+class EnvironmentMix:
+    """A series whose runs switch back and forth among environments: one runner label served by
+    several machine types. Each switch is a discontinuity; listing them one by one would drown
+    every other change, so a reader sees them as one line."""
+
+    first: str  # first commit of the first switch
+    last: str  # first commit of the last switch
+    switches: int
+    environments: tuple[str, ...]  # in the order they first appear
+
+    @property
+    def spread(self) -> str:
+        return environment_spread(list(self.environments))
+
+
+def environment_events(history: SeriesHistory) -> list[Discontinuity | EnvironmentMix]:
+    """The series' discontinuities, or one EnvironmentMix when its runs return to an environment
+    they left (a switch back can only be a mix of machines, never a new one)."""
+    breaks = history.discontinuities
+    seen = [b.previous for b in breaks[:1]] + [b.environment for b in breaks]
+    if len(set(seen)) == len(seen):
+        return list(breaks)
+    return [EnvironmentMix(breaks[0].at, breaks[-1].at, len(breaks), tuple(dict.fromkeys(seen)))]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from perfpages.analysis import changepoints
 from perfpages.analysis.comparison import ComparisonReport, with_unit
 from perfpages.analysis.comparison import compare as compare_series
 from perfpages.analysis.csvinput import read_csv_series
-from perfpages.analysis.history import analyse_history
+from perfpages.analysis.history import EnvironmentMix, analyse_history, environment_events
 from perfpages.analysis.series import SampleIndex, build_series, comparison_inputs
 from perfpages.cli.app import (
     EXIT_REGRESSION,
@@ -174,8 +174,19 @@ def changes(config_path: str, results_dir: str, as_json: bool) -> None:
             table.add_row(
                 label, f"since {p.since[:12]}", f"{p.change:+.2%}", f"pending: {p.runs_to_confirm} more runs to confirm"
             )
-        for d in h.discontinuities:
-            table.add_row(label, f"at {d.at[:12]}", "", escape(f"environment changed: {d.change}"))
+        for event in environment_events(h):
+            if isinstance(event, EnvironmentMix):
+                table.add_row(
+                    label,
+                    f"{event.first[:12]}..{event.last[:12]}",
+                    "",
+                    escape(
+                        f"environment switched {event.switches} times among {len(event.environments)} environments "
+                        f"({event.spread}); runs in different environments are never compared"
+                    ),
+                )
+            else:
+                table.add_row(label, f"at {event.at[:12]}", "", escape(f"environment changed: {event.change}"))
     out.print(table)
 
 
