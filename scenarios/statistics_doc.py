@@ -59,7 +59,8 @@ def rows() -> list[tuple[str, str, str]]:
         (
             "change points",
             "confirmation",
-            f"neighbouring segments: shift >= {cp.MIN_EFFECT:g} sigma, Mann-Whitney p < {cp.CONFIRM_ALPHA:g}",
+            f"neighbouring segments: shift >= {cp.MIN_EFFECT:g} sigma, and wholly apart"
+            f" or Mann-Whitney p < {cp.CONFIRM_ALPHA:g}",
         ),
         ("change points", "window-median noise", f"from consecutive block medians when >= {cp.MIN_BLOCKS} blocks"),
     ]

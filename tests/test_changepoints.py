@@ -121,6 +121,18 @@ def test_a_clean_step_is_found_at_every_position_with_five_runs_a_side(seed):
         assert [c.index for c in detect(x)] == [at], f"step at {at}, seed {seed}"
 
 
+@pytest.mark.parametrize("seed", range(2))
+def test_a_clean_step_is_found_at_every_position_of_every_short_history(seed):
+    # Position and length do not matter: +10% with 1% noise, histories of 10 to 40 runs, every
+    # position with 5 runs a side (with 9-12 runs on the shorter side, a wholly separate level
+    # used to go unconfirmed: p = 4e-5 to 1e-5 against the 2e-5 the test asks).
+    for n in range(2 * MIN_SEGMENT, 41):
+        for at in range(MIN_SEGMENT, n - MIN_SEGMENT + 1):
+            x = noise(100_000 * n + 1000 * at + seed, n)
+            x[at:] *= 1.1
+            assert [c.index for c in detect(x)] == [at], f"step at {at} of {n}, seed {seed}"
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_the_last_four_runs_are_pending_and_the_last_one_is_nothing(seed):
     x = noise(seed, 40)
