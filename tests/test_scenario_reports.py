@@ -259,3 +259,19 @@ def test_an_unknown_format_names_file_line_column_and_lists_the_valid_ones(tmp_p
 def test_a_folder_format_needs_its_file(tmp_path):
     with pytest.raises(ConfigError, match=r":6:13: scenarios\[0\].output: criterion writes a folder"):
         run_scenario(tmp_path, scenario_yaml(["true"], "criterion"))
+
+
+def test_a_suite_that_exits_non_zero_fails_whole_and_its_failure_quotes_the_tool(tmp_path):
+    # pytest leaves a benchmark that raised out of its report and says so on stdout, then exits 1; a
+    # benchmark whose test failed after timing (a wrong result) is in the report with no error at all.
+    fixture = write(tmp_path, "fixtures/pb.json", pytest_benchmark_doc(PARSE))
+    script = f"cp {fixture} out.json; echo 'FAILED tests/test_p.py::test_boom - ValueError: broken'; exit 1"
+    output = "{format: pytest-benchmark, file: out.json}"
+    record = run_scenario(tmp_path, scenario_yaml(["sh", "-c", script], output, "[wall_time]"))
+    assert record.measurements == ()
+    (failure,) = record.failures
+    assert failure.scenario == "suite"
+    assert (
+        failure.reason
+        == "exited with status 1; its output ends: FAILED tests/test_p.py::test_boom - ValueError: broken"
+    )

@@ -27,6 +27,7 @@ from perfpages.runner.server import ServerError, running
 
 STDERR_TAIL = 2000  # characters of stderr kept with a failure
 REASON_LIMIT = 1000  # characters of a failure's reason: a reason may quote the scenario's own output
+OUTPUT_LINES = 3  # lines of stdout quoted when a benchmark tool's suite fails
 NOT_RUN = Execution(None, 0.0, 0.0, 0, "", "")  # the command never started: nothing to report but the reason
 ProgressFn = Callable[[int, int, str], None]  # (done, total, what runs next)
 
@@ -188,7 +189,8 @@ def _run_step(executor: Executor, step: Step, state: _State, options: RunOptions
         return
     state.last_execution = execution
     if not execution.ok:
-        state.failure = _failure(scenario, side, "measure", execution.reason(scenario.timeout), execution)
+        reason = execution.reason(scenario.timeout) + (_output_ending(execution) if scenario.report_format else "")
+        state.failure = _failure(scenario, side, "measure", reason, execution)
     elif step.phase is Phase.MEASURE:
         _collect(scenario, side, execution, invocation.cwd, state)
         if state.failure is None and scenario.report_format:
@@ -247,6 +249,13 @@ def _collect_report(step: Step, execution: Execution, cwd: Path, state: _State, 
         state.failure = _failure(scenario, side, "measure", reading.error, execution)
         return
     state.reported.add(reading, step.repetition)
+
+
+def _output_ending(execution: Execution) -> str:
+    """Test runners (pytest, go test, cargo bench) say which benchmark failed on stdout, not stderr:
+    its last lines, so the failure record names it."""
+    lines = [line.strip() for line in execution.stdout.splitlines() if line.strip()][-OUTPUT_LINES:]
+    return f"; its output ends: {' / '.join(lines)}" if lines else ""
 
 
 def _reads_stdout(metric, scenario: Scenario) -> bool:
