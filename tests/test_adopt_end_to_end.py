@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -93,6 +94,8 @@ def served(tmp_path) -> Iterator[callable]:
 def test_a_pytest_benchmark_repository_adopts_perfpages_and_sees_both_commits(git_repo, served):
     small_suite(git_repo)
     ok(perfpages(git_repo, "init"))
+    (listed,) = json.loads(ok(perfpages(git_repo, "scenarios", "--json")))
+    assert listed["report"] == {"format": "pytest-benchmark", "file": ".perfpages-output/pytest-benchmark.json"}
     git(git_repo, "add", "-A")
     git(git_repo, "commit", "-q", "-m", "Adopt perfpages")
     first = git(git_repo, "rev-parse", "HEAD")
