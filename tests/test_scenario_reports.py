@@ -275,3 +275,21 @@ def test_a_suite_that_exits_non_zero_fails_whole_and_its_failure_quotes_the_tool
         failure.reason
         == "exited with status 1; its output ends: FAILED tests/test_p.py::test_boom - ValueError: broken"
     )
+
+
+def test_in_an_asv_results_folder_only_what_the_repetition_wrote_is_read(tmp_path):
+    import os
+
+    root = _asv(tmp_path / "fixtures")
+    stale = tmp_path / "work" / "out" / "asv"
+    write(stale, "box/00000000-py3.12.json", "{ broken by an earlier run")  # another commit, long ago
+    os.utime(stale / "box" / "00000000-py3.12.json", (1, 1))
+    output = "{format: asv, file: out/asv}"
+    record = run_scenario(tmp_path, scenario_yaml(copy_command(root, output), output), SHA_D)
+    assert len(record.measurements) == 3 and len(record.failures) == 1  # as in the test above: not the stale file
+
+    for path in stale.rglob("*.json"):
+        os.utime(path, (1, 1))  # the results of this very commit, from an earlier run
+    again = run_scenario(tmp_path, scenario_yaml(["true"], output), SHA_D)  # writes nothing this time
+    (failure,) = again.failures
+    assert again.measurements == () and "asv report out/asv: nothing for commit dddddddddddd" in failure.reason

@@ -59,10 +59,12 @@ def read_report(scenario: Scenario, stdout: str, cwd: Path, commit: str, since: 
         if isinstance(inputs, str):
             return Reading(error=f"{fmt} report {where}: {inputs}")
         items = list(FORMATS[fmt](inputs))
-    problems = [i for i in items if isinstance(i, Problem)]
+    # In a folder (asv's), files this repetition did not write are earlier runs': neither their
+    # problems nor their results are this run's.
+    problems = [i for i in items if isinstance(i, Problem) and _written_since(i.file, since)]
     if problems:
         return Reading(error=f"{fmt} report {where}: {_problems(problems, cwd, Path(scratch))}")
-    runs = [i for i in items if isinstance(i, SourceRun)]
+    runs = [i for i in items if isinstance(i, SourceRun) and _written_since(i.origin, since)]
     if fmt in HISTORY_FORMATS:
         runs = [r for r in runs if r.commit is not None and r.commit.sha == commit]
         if not runs:
@@ -91,6 +93,13 @@ def _inputs(scenario: Scenario, stdout: str, cwd: Path, since: float, scratch: P
     if scenario.report_format == "asv":
         return [path]
     return "a folder; give the file the tool writes its report to"
+
+
+def _written_since(origin: str, since: float) -> bool:
+    """False for a file that was there before the repetition started; True for anything else (an
+    origin that is a place in a file, or none)."""
+    path = Path(origin)
+    return not path.is_file() or path.stat().st_mtime >= since - MTIME_SLACK
 
 
 def _problems(problems: list[Problem], cwd: Path, scratch: Path) -> str:
