@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ import pytest
 from perfpages.config import load_config
 from perfpages.errors import ConfigError
 from perfpages.model import Direction
+from perfpages.results.check import load_valid_runs
+from perfpages.results.store import write_run
 from perfpages.runner.executor import SubprocessExecutor
 from perfpages.runner.plan import Side
 from perfpages.runner.session import RunOptions, measure
@@ -201,6 +204,9 @@ def test_each_import_format_is_a_scenario_output_whose_benchmarks_become_series(
     assert key in series, (record.failures, sorted(series))
     assert series[key].samples == pytest.approx(samples * REPETITIONS)  # every repetition adds its samples
     assert series[key].commit == commit
+    write_run(tmp_path / "results", record)
+    (written,) = load_valid_runs(tmp_path / "results")  # names and parameters are valid in a results file
+    assert len(written.measurements) == len(record.measurements) and written.failures == record.failures
     if fmt == "asv":  # asv's null result is its failure signal: a failure record, never samples
         (failure,) = record.failures
         assert failure.scenario == "suite/bench.TimeSuite.time_sort" and dict(failure.params)["n"] == "100"
@@ -278,8 +284,6 @@ def test_a_suite_that_exits_non_zero_fails_whole_and_its_failure_quotes_the_tool
 
 
 def test_in_an_asv_results_folder_only_what_the_repetition_wrote_is_read(tmp_path):
-    import os
-
     root = _asv(tmp_path / "fixtures")
     stale = tmp_path / "work" / "out" / "asv"
     write(stale, "box/00000000-py3.12.json", "{ broken by an earlier run")  # another commit, long ago
