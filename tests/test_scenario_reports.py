@@ -297,3 +297,17 @@ def test_in_an_asv_results_folder_only_what_the_repetition_wrote_is_read(tmp_pat
     again = run_scenario(tmp_path, scenario_yaml(["true"], output), SHA_D)  # writes nothing this time
     (failure,) = again.failures
     assert again.measurements == () and "asv report out/asv: nothing for commit dddddddddddd" in failure.reason
+
+
+def test_the_benchmarks_of_a_report_have_their_scenarios_tags_on_the_dashboard(tmp_path):
+    from perfpages.site.gather import gather
+
+    fixture = write(tmp_path, "fixtures/pb.json", pytest_benchmark_doc(PARSE))
+    output = "{format: pytest-benchmark, file: out.json}"
+    text = scenario_yaml(copy_command(fixture, output), output, "[wall_time]") + "    tags: [python]\n"
+    record = run_scenario(tmp_path, text)
+    site = gather(load_config(tmp_path / "perfpages.yml"), [record], [SHA_A])
+    assert {g.name: g.tags for g in site.scenarios} == {
+        "suite": ("python",),
+        "suite/tests/test_p.py_test_parse": ("python",),
+    }
