@@ -52,8 +52,7 @@ SCENARIO_KEYS = {
     "variants",
 }
 OUTPUT_FORMATS = {"wrk": wrk.METRICS, "k6": k6.METRICS}  # load generators whose reports become metrics
-# Every other import format: each benchmark in the tool's report becomes a series of its own.
-REPORT_FORMATS = tuple(sorted(set(FORMATS) - set(OUTPUT_FORMATS)))
+# Every other import format is a benchmark tool's report: each benchmark in it becomes a series.
 FOLDER_FORMATS = ("asv", "criterion")  # these tools write a folder of files, never to stdout
 ALL_FORMATS = tuple(sorted(FORMATS))
 SERVER_KEYS = {"command", "port", "ready_timeout"}
