@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -20,7 +21,7 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import MarkedYAMLError
 
 from perfpages.errors import ConfigError, Location
-from perfpages.importers import k6, wrk
+from perfpages.importers import FORMATS, k6, wrk
 from perfpages.importers.base import is_number
 from perfpages.model import (
     BUILTIN_METRICS,
@@ -51,6 +52,9 @@ SCENARIO_KEYS = {
     "variants",
 }
 OUTPUT_FORMATS = {"wrk": wrk.METRICS, "k6": k6.METRICS}  # load generators whose reports become metrics
+# Every other import format is a benchmark tool's report: each benchmark in it becomes a series.
+FOLDER_FORMATS = ("asv", "criterion")  # these tools write a folder of files, never to stdout
+ALL_FORMATS = tuple(sorted(FORMATS))
 SERVER_KEYS = {"command", "port", "ready_timeout"}
 VARIANT_KEYS = {"axis", "x", "reference"}
 AXIS_NAMES = ("variant", "implementation", "impl", "config", "scheme", "version", "suite")
@@ -224,11 +228,11 @@ def _scenarios(node: _Node, defaults: dict[str, Any]) -> list[Scenario]:
     name = _string(name_node, NAME_RE, "use letters, digits and _ . - /, starting with a letter or digit")
     if (command_node := node.get("command")) is None:
         raise node.fail("missing 'command': give an argv list or a shell string")
+    output = _output(node.get("output"))
     metrics_node = node.get("metrics") or defaults["metrics"]
-    if metrics_node is None:
+    if metrics_node is None and output.report_format is None:
         raise node.fail("missing 'metrics': for example [wall_time, cpu_time, max_rss, instructions]")
-    output, output_file = _output(node.get("output"))
-    metrics = _metrics(metrics_node, output)
+    metrics = _metrics(metrics_node, output.metrics_format) if metrics_node is not None else ()
     settings = {**{k: defaults[k] for k in ("timeout", "warmup", "repetitions")}, **_run_settings(node)}
     matrix = _matrix(node.get("matrix"))
     _check_cores(node.get("matrix"), matrix)
@@ -255,7 +259,8 @@ def _scenarios(node: _Node, defaults: dict[str, Any]) -> list[Scenario]:
                 tags=tags,
                 metrics=metrics,
                 server=_server(server_node, subst) if server_node is not None else None,
-                output_file=output_file,
+                output_file=output.file,
+                report_format=output.report_format,
                 variants=variants,
                 location=node.location,
                 **settings,
@@ -271,16 +276,40 @@ def _check_cores(node: _Node | None, matrix: list[tuple[tuple[str, str], ...]]) 
         raise node.child("cores").fail("cores values are CPU counts: whole numbers from 1, e.g. [1, 2, 4]")
 
 
-def _output(node: _Node | None) -> tuple[str | None, str | None]:
-    """`output: wrk`, or `output: {format: k6, file: summary.json}` for a report written to a file."""
+@dataclass(frozen=True)
+class _Output:
+    """Where a scenario's numbers come from besides the built-in metrics: a load generator's report
+    whose metrics the scenario lists (wrk, k6), or a benchmark tool's report of many benchmarks."""
+
+    metrics_format: str | None = None  # wrk or k6: its metric names may be listed in `metrics`
+    report_format: str | None = None  # any other import format: every benchmark becomes a series
+    file: str | None = None  # where the command writes the report; stdout without it
+
+
+def _output(node: _Node | None) -> _Output:
+    """`output: wrk`, or `output: {format: pytest-benchmark, file: .benchmarks/out.json}`."""
     if node is None:
-        return None, None
+        return _Output()
     if isinstance(node.value, str):
-        return _choice(node, OUTPUT_FORMATS), None
-    node.mapping({"format", "file"})
-    if node.get("format") is None:
-        raise node.fail("missing 'format': wrk or k6")
-    return _choice(node.get("format"), OUTPUT_FORMATS), (_string(node.get("file")) if node.get("file") else None)
+        fmt, file = _format(node), None
+    else:
+        node.mapping({"format", "file"})
+        if node.get("format") is None:
+            raise node.fail(f"missing 'format': one of {', '.join(ALL_FORMATS)}")
+        fmt = _format(node.get("format"))
+        file = _string(node.get("file")) if node.get("file") else None
+    if fmt in FOLDER_FORMATS and file is None:
+        raise node.fail(f"{fmt} writes a folder, not to stdout: give it as `file`, e.g. {{format: {fmt}, file: ...}}")
+    if fmt in OUTPUT_FORMATS:
+        return _Output(metrics_format=fmt, file=file)
+    return _Output(report_format=fmt, file=file)
+
+
+def _format(node: _Node) -> str:
+    if node.value not in FORMATS:
+        valid = ", ".join(ALL_FORMATS)
+        raise node.fail(f"unknown output format {node.value!r}; expected one of {valid} (see docs/import)")
+    return node.value
 
 
 def _server(node: _Node, params: dict[str, str]) -> Server:

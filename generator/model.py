@@ -117,7 +117,10 @@ class Scenario:
     repetitions: int = 5
     tags: tuple[str, ...] = ()
     server: Server | None = None
-    output_file: str | None = None  # where the load generator writes its report (k6's summary), else stdout
+    output_file: str | None = None  # where the tool writes its report (k6's summary, a JSON file), else stdout
+    # An import format (pytest-benchmark, criterion, ...) whose report the command writes: each
+    # benchmark in it becomes a series of its own, named `<scenario>/<benchmark>`.
+    report_format: str | None = None
     variants: Variants | None = None
     location: Location | None = field(default=None, compare=False)
 

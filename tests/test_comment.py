@@ -96,3 +96,41 @@ def test_long_comments_are_shortened_below_the_limit_and_say_so(count):
     assert "more significant differences on the full page" in comment.body
     assert comment.regressions == count // 2  # the counts are of everything, not of what is shown
     assert comment.body.rstrip().endswith("</details>")  # the checkout details survive
+
+
+def test_comment_in_actions_appends_its_verdict_table_to_the_job_summary(git_repo, tmp_path):
+    import os
+    import subprocess
+
+    from perfpages.model import Measurement
+    from perfpages.results.store import write_run
+    from tests.conftest import PYTHON, commit_file, git, make_record
+
+    base = git(git_repo, "rev-parse", "HEAD")
+    head = commit_file(git_repo, "parse.py", "slower = True\n", "Parse more slowly")
+    samples = {base: (1.0, 1.01, 0.99, 1.0, 1.02), head: (1.5, 1.52, 1.49, 1.51, 1.5)}
+    record = make_record(
+        run_id="pr7",
+        head=make_commit(head),
+        base=make_commit(base),
+        pull_request=7,
+        measurements=tuple(Measurement("parse", "wall_time", "s", Direction.LOWER, c, s) for c, s in samples.items()),
+    )
+    write_run(git_repo / "results", record)
+    summary = tmp_path / "summary.md"
+    summary.write_text("## An earlier step's summary\n")  # the job summary is shared by every step: appended to
+    env = {**os.environ, "GITHUB_STEP_SUMMARY": str(summary)}
+    done = subprocess.run(
+        [PYTHON, "-m", "perfpages", "comment", "--pr", "7", "--out", str(tmp_path / "comment.md")],
+        cwd=git_repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    body = (tmp_path / "comment.md").read_text()
+    written = summary.read_text()
+    assert written.startswith("## An earlier step's summary\n") and body.rstrip("\n") in written
+    (row,) = [line for line in written.splitlines() if line.startswith("| parse")]
+    assert "❌" in row  # the verdict table, with the regression in it

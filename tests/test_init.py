@@ -27,15 +27,40 @@ def make(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+# What each tool's scenario reads: (format, file) of its report, or None where init cannot tell.
+REPORTS = {
+    "asv": ("asv", ".asv/results"),
+    "pytest-benchmark": ("pytest-benchmark", ".perfpages-output/pytest-benchmark.json"),
+    "criterion": ("criterion", "target/criterion"),
+    "Google Benchmark": None,  # ctest runs many binaries; the file says how to read one's report
+    "go test": ("go", None),  # go test prints its report
+    "hyperfine": ("hyperfine", "out.json"),  # where the script exports it
+}
+
+
 @pytest.mark.parametrize("tool", sorted(TOOLS))
-def test_each_tool_is_found_and_becomes_a_valid_scenario(tmp_path, tool):
+def test_each_tool_is_found_and_becomes_a_scenario_that_reads_its_report(tmp_path, tool):
     root = make(tmp_path, TOOLS[tool])
     (found,) = detect(root)
     assert found.tool == tool
     done = perfpages(root, "init")
     assert done.returncode == 0, done.stderr
-    config = load_config(root / "perfpages.yml")
-    assert [s.command.argv for s in config.scenarios] == [found.command]
+    (scenario,) = load_config(root / "perfpages.yml").scenarios
+    command = scenario.command.shell if isinstance(found.command, str) else scenario.command.argv
+    assert command == found.command
+    read = (scenario.report_format, scenario.output_file) if scenario.report_format else None
+    assert read == REPORTS[tool]
+    if read is None:
+        assert "output: {format:" in (root / "perfpages.yml").read_text()  # the hint says how
+
+
+def test_asv_runs_in_its_folder_keeps_results_of_the_commit_and_reads_its_results_dir(tmp_path):
+    make(tmp_path, {"bench/asv.conf.json": '{\n  // asv allows comments\n  "results_dir": "out/asv"\n}\n'})
+    assert perfpages(tmp_path, "init").returncode == 0
+    (scenario,) = load_config(tmp_path / "perfpages.yml").scenarios
+    assert (scenario.cwd, scenario.output_file) == ("bench", "out/asv")
+    assert scenario.setup.argv == ("asv", "machine", "--yes")
+    assert '--set-commit-hash "$PERFPAGES_COMMIT"' in scenario.command.shell and "--quick" not in scenario.command.shell
 
 
 def test_nothing_found_is_said_and_gives_an_example_to_replace(tmp_path):
@@ -54,7 +79,7 @@ def test_dry_run_writes_nothing_and_existing_files_need_force(tmp_path):
     assert refused.returncode == 1 and "perfpages.yml: already there; pass --force" in refused.stderr
     assert (tmp_path / "perfpages.yml").read_text() == "mine\n"
     assert perfpages(tmp_path, "init", "--force").returncode == 0
-    assert (tmp_path / ".gitignore").read_text() == "/site/\n/docs/perf/\n/.perfpages-cache/\n"
+    assert (tmp_path / ".gitignore").read_text() == "/site/\n/docs/perf/\n/.perfpages-cache/\n/.perfpages-output/\n"
     assert perfpages(tmp_path, "init", "--force").returncode == 0
     assert (tmp_path / ".gitignore").read_text().count("/docs/perf/") == 1
 

@@ -130,7 +130,7 @@ def test_pull_request_loop(git_repo: Path, tmp_path: Path):
     page_url = f"https://example.github.io/demo/perf/pr/7/{pr_head[:12]}/"
     assert page_url in body
     assert f"({page_url}profiles/" in flagged["work\\[part=parse\\]"]  # the change links its profile diff
-    assert summary.read_text() == body + "\n"
+    assert summary.read_text() == body.rstrip("\n") + "\n\n"  # a blank line before the next step's summary
 
     # The permalink, its profile diff and its text download.
     page = repo / "docs" / "perf" / "pr" / "7" / f"{pr_head[:12]}.md"

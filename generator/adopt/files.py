@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from perfpages import __version__
-from perfpages.adopt.detect import Tool
+from perfpages.adopt.detect import OUTPUT_DIR, Tool
 
-IGNORED = ("/docs/perf/", "/site/", "/.perfpages-cache/")
+IGNORED = ("/docs/perf/", "/site/", "/.perfpages-cache/", f"/{OUTPUT_DIR}/")
+# The tools warm up and repeat each benchmark themselves; perfpages' few runs of the whole suite show
+# the noise between processes in the samples too.
+REPORT_REPETITIONS = 3
 REUSABLE = "perfpages/perfpages/.github/workflows"
 
 
@@ -42,12 +45,7 @@ def perfpages_yml(name: str, tools: tuple[Tool, ...]) -> str:
         "scenarios:",
     ]
     for tool in tools:
-        lines += [
-            f"  # {tool.tool}, found in {tool.evidence}: the whole suite's wall time.",
-            f"  - name: {json.dumps(tool.name)}",
-            f"    command: {json.dumps(list(tool.command))}",
-            "    metrics: [wall_time, cpu_time, max_rss]",
-        ]
+        lines += _scenario(tool)
     if not tools:
         lines += [
             "  # No benchmark tool was found: replace this with a command that exercises your code.",
@@ -56,6 +54,27 @@ def perfpages_yml(name: str, tools: tuple[Tool, ...]) -> str:
             "    metrics: [wall_time]",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _scenario(tool: Tool) -> list[str]:
+    command = tool.command if isinstance(tool.command, str) else list(tool.command)
+    if tool.report is None:
+        head = [f"  # {tool.tool}, found in {tool.evidence}: the whole suite's wall time.", f"  # {tool.hint}"]
+    else:
+        head = [f"  # {tool.tool}, found in {tool.evidence}: each benchmark in its report, and the suite's wall time."]
+    lines = [*head, f"  - name: {json.dumps(tool.name)}"]
+    lines += [f"    cwd: {json.dumps(tool.cwd)}"] if tool.cwd else []
+    lines += [f"    setup: {json.dumps(list(tool.setup))}"] if tool.setup else []
+    lines += [f"    command: {json.dumps(command)}"]
+    if tool.report is None:
+        return [*lines, "    metrics: [wall_time, cpu_time, max_rss]"]
+    output = {"format": tool.report.format} | ({"file": tool.report.file} if tool.report.file else {})
+    return [
+        *lines,
+        f"    output: {json.dumps(output)}",
+        f"    warmup: 0\n    repetitions: {REPORT_REPETITIONS}",
+        "    metrics: [wall_time]",
+    ]
 
 
 def _caller(template: str, ref: str) -> str:

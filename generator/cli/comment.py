@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from perfpages.results.order import main_order
 from perfpages.results.store import LoadedRun, profiles_dir_for
 from perfpages.site import urls
 from perfpages.site.judging import profile_pairs
+from perfpages.workflow.actions import append_summary
 
 
 @cli.command()
@@ -89,7 +89,7 @@ def comment(pull_request, head, config_path, results_dir, site_url, out_file, as
         )
     elif not out_file:
         click.echo(result.body, nl=False)
-    _append_step_summary(result.body)
+    append_summary(result.body)  # in Actions, the job summary shows it beside the run, PR or not
     err.print(f"{result.regressions} regressions, {result.improvements} improvements", highlight=False)
     if fail_on == "regression" and result.regressions:
         sys.exit(EXIT_REGRESSION)
@@ -148,10 +148,3 @@ def _profile_urls(chosen: LoadedRun, site_url: str | None, page: str) -> dict[tu
         for pair in profile_pairs(chosen.record)
         if all((folder / name).is_file() for name in (*pair.base, *pair.head))
     }
-
-
-def _append_step_summary(body: str) -> None:
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(body + "\n")

@@ -142,6 +142,7 @@ def list_scenarios(config_path: str, as_json: bool) -> None:
             "command": str(s.command),
             "repetitions": s.repetitions,
             "metrics": [m.name for m in s.metrics],
+            "report": {"format": s.report_format, "file": s.output_file} if s.report_format else None,
             "tags": list(s.tags),
         }
         for s in config.scenarios
@@ -151,5 +152,7 @@ def list_scenarios(config_path: str, as_json: bool) -> None:
         return
     table = Table("scenario", "repetitions", "metrics", "command")
     for r in rows:
-        table.add_row(escape(r["label"]), str(r["repetitions"]), escape(", ".join(r["metrics"])), escape(r["command"]))
+        reported = [f"each benchmark in its {r['report']['format']} report"] if r["report"] else []
+        metrics = ", ".join([*r["metrics"], *reported])
+        table.add_row(escape(r["label"]), str(r["repetitions"]), escape(metrics), escape(r["command"]))
     out.print(table)

@@ -22,10 +22,12 @@ from perfpages.runner.callgrind import count_instructions
 from perfpages.runner.executor import OUTPUT_LIMIT, Execution, Executor, Invocation
 from perfpages.runner.metrics import extract, reported
 from perfpages.runner.plan import Phase, Side, Step, plan
+from perfpages.runner.reports import Gathered, prepare, read_report
 from perfpages.runner.server import ServerError, running
 
 STDERR_TAIL = 2000  # characters of stderr kept with a failure
 REASON_LIMIT = 1000  # characters of a failure's reason: a reason may quote the scenario's own output
+OUTPUT_LINES = 3  # lines of stdout quoted when a benchmark tool's suite fails
 NOT_RUN = Execution(None, 0.0, 0.0, 0, "", "")  # the command never started: nothing to report but the reason
 ProgressFn = Callable[[int, int, str], None]  # (done, total, what runs next)
 
@@ -48,6 +50,7 @@ class _State:
 
     samples: dict[str, list[float]] = field(default_factory=dict)
     profiles: list[str] = field(default_factory=list)
+    reported: Gathered = field(default_factory=Gathered)  # the series of a tool's report (report_format)
     failure: Failure | None = None
     last_execution: Execution = NOT_RUN  # for the stderr tail of a failure raised while reading it
 
@@ -178,6 +181,7 @@ def _run_step(executor: Executor, step: Step, state: _State, options: RunOptions
         state.samples.setdefault("instructions", []).append(float(count.instructions))
         state.profiles.extend(p.name for p in count.profiles)
         return
+    started = prepare(scenario, invocation.cwd) if step.phase is Phase.MEASURE else 0.0
     try:
         execution = _execute_with_server(executor, scenario, side, options, invocation)
     except ServerError as exc:
@@ -185,9 +189,12 @@ def _run_step(executor: Executor, step: Step, state: _State, options: RunOptions
         return
     state.last_execution = execution
     if not execution.ok:
-        state.failure = _failure(scenario, side, "measure", execution.reason(scenario.timeout), execution)
+        reason = execution.reason(scenario.timeout) + (_output_ending(execution) if scenario.report_format else "")
+        state.failure = _failure(scenario, side, "measure", reason, execution)
     elif step.phase is Phase.MEASURE:
         _collect(scenario, side, execution, invocation.cwd, state)
+        if state.failure is None and scenario.report_format:
+            _collect_report(step, execution, invocation.cwd, state, started)
 
 
 def _execute_with_server(executor: Executor, scenario: Scenario, side: Side, options: RunOptions, invocation):
@@ -229,6 +236,26 @@ def _collect(scenario: Scenario, side: Side, execution: Execution, cwd: Path, st
         values[metric.name] = found.value
     for name, value in values.items():  # all or nothing, so sample lists stay aligned
         state.samples.setdefault(name, []).append(value)
+
+
+def _collect_report(step: Step, execution: Execution, cwd: Path, state: _State, started: float) -> None:
+    """The tool's report of this repetition: its benchmarks join the scenario's reported series."""
+    scenario, side = step.scenario, step.side
+    if execution.stdout_cut and not scenario.output_file:
+        state.failure = _failure(scenario, side, "measure", _cut_reason(execution), execution)
+        return
+    reading = read_report(scenario, execution.stdout, cwd, side.commit.sha, started)
+    if reading.error:
+        state.failure = _failure(scenario, side, "measure", reading.error, execution)
+        return
+    state.reported.add(reading, step.repetition)
+
+
+def _output_ending(execution: Execution) -> str:
+    """Test runners (pytest, go test, cargo bench) say which benchmark failed on stdout, not stderr:
+    its last lines, so the failure record names it."""
+    lines = [line.strip() for line in execution.stdout.splitlines() if line.strip()][-OUTPUT_LINES:]
+    return f"; its output ends: {' / '.join(lines)}" if lines else ""
 
 
 def _reads_stdout(metric, scenario: Scenario) -> bool:
@@ -283,6 +310,9 @@ def _record(scenarios, sides, states, options: RunOptions, fingerprint: dict, st
             if state.failure is not None:
                 failures.append(state.failure)
                 continue
+            measurements.extend(state.reported.measurements(side.commit.sha))
+            stderr_tail = state.last_execution.stderr[-STDERR_TAIL:]
+            failures.extend(state.reported.failures(side.commit.sha, stderr_tail))
             for metric in s.metrics:
                 samples = state.samples.get(metric.name)
                 if samples:

@@ -163,6 +163,7 @@ def long_history_workers(points: int, workers: int) -> int:
 
 def _scenario_groups(series: list[Series], config: Config, workers: int) -> tuple[ScenarioGroup, ...]:
     tags = {s.name: s.tags for s in config.scenarios}
+    reporting = {f"{s.name}/": s.tags for s in config.scenarios if s.report_format}
     grouped: dict[tuple[str, Params], list[Series]] = defaultdict(list)
     for s in series:
         grouped[(s.key.scenario, s.key.params)].append(s)
@@ -175,8 +176,14 @@ def _scenario_groups(series: list[Series], config: Config, workers: int) -> tupl
     for (name, params), group in sorted(members.items()):
         label = scenario_label(name, params)
         mine = tuple(next(histories) for _ in group)
-        groups.append(ScenarioGroup(label, name, params, urls.slugify(label), tuple(tags.get(name, ())), mine))
+        own = tags.get(name) or _reported_tags(name, reporting)
+        groups.append(ScenarioGroup(label, name, params, urls.slugify(label), tuple(own or ()), mine))
     return tuple(groups)
+
+
+def _reported_tags(name: str, reporting: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """A benchmark read from a tool's report (series ``<scenario>/<benchmark>``) has its scenario's tags."""
+    return next((t for prefix, t in reporting.items() if name.startswith(prefix)), ())
 
 
 def _first_ab_runs(runs: list[RunRecord]) -> list[RunRecord]:
