@@ -11,6 +11,7 @@ Sizes follow SI (``kB`` = 1000 bytes, ``KiB`` = 1024); a tool that means binary 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -41,12 +42,29 @@ _SIZE = re.compile(r"^([kKMGT]?)(i?)(B|bytes?)$")
 # Something per something: a rate when ``per`` is a time ("ops/sec", "req/s", "MB/s", "1/s"),
 # else a time or size per operation ("ns/op", "B/op") or a unit of its own ("allocs/op").
 _RATE = re.compile(r"^(?P<what>[^/]+?)\s*/\s*(?P<per>[A-Za-zµμ]+)$")
-# Names of quantities where more is better, and of counts of things that went wrong, which
-# are lower-is-better whatever their unit (an error rate is a rate too).
-_HIGHER_NAME = re.compile(
-    r"(^|[^a-z])(throughput|ops|rps|qps|tps|bandwidth|speedup|hits?)([^a-z]|$)|per[_-]?s(ec)?$", re.IGNORECASE
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# Words of names and units where more is better, and of counts of things that went wrong, which
+# are lower-is-better whatever their unit (an error rate is a rate too). Matched as whole words of
+# the name (split at separators and camelCase humps), so "transmission" holds no "miss".
+_HIGHER_WORDS = _word_set("throughput ops iops rps qps tps fps bps kbps mbps gbps bandwidth speedup hit hits")
+_FAULT_WORDS = _word_set(
+    "error errors err errs fail fails failed failure failures timeout timeouts drop drops dropped"
+    " miss misses missed reject rejects rejected retry retries non2xx"
 )
-_FAULT_NAME = re.compile(r"error|fail|timeout|non_?2xx|drop|miss|reject|retr(y|ies)", re.IGNORECASE)
+_PER_SECOND = re.compile(r"(^|_)per_?(s|sec|secs|second|seconds)$")
+# Counts that a tool scales with an SI prefix inside a rate: "Kops/s", "Mreq/s".
+_COUNTS = _word_set("op ops req reqs request requests msg msgs message messages item items event events call calls")
+
+
+def _words(text: str) -> list[str]:
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text).lower()
+    words = [w for w in re.split(r"[^a-z0-9]+", spaced) if w]
+    return [*words, *("non2xx" for a, b in itertools.pairwise(words) if (a, b) == ("non", "2xx"))]
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,8 @@ def canonical(unit: str, binary_sizes: bool = False) -> Canonical:
         what = match.group("what").strip()
         if size := _size(what, binary_sizes):
             return Canonical("bytes/s", size / per, "rate")
+        if what[:1] and what[:1] in _SI and what[1:] in _COUNTS:
+            return Canonical(f"{what[1:]}/s", _SI[what[:1]] / per, "rate")  # Kops/s -> ops/s x 1000
         return Canonical(f"{what}/s", 1.0 / per, "rate")
     return Canonical(text, 1.0, "other")
 
@@ -113,10 +133,13 @@ def in_seconds(value: float, unit: str) -> float:
 def direction(unit: str, name: str = "") -> Direction:
     """Which way is better, from the unit and the metric's or benchmark's name, the same way for
     every importer: counts and rates of errors are lower-is-better; rates (``req/s``, ``ops/s``,
-    ``bytes/s``) and throughput-like names (``ops``, ``rps``, ``*_per_s``) are higher-is-better;
-    everything else (times, sizes, counts) is lower-is-better."""
-    if _FAULT_NAME.search(name) or _FAULT_NAME.search(unit):
+    ``bytes/s``), throughput-like words (``ops``, ``rps``, ``fps``, ``Mbps``, ``throughput``) and
+    names ending in ``per_s``/``per_second`` are higher-is-better; everything else (times,
+    sizes, counts) is lower-is-better."""
+    words = {*_words(name), *_words(unit)}
+    if words & _FAULT_WORDS:
         return Direction.LOWER
-    if canonical(unit).dimension == "rate" or _HIGHER_NAME.search(name):
+    spaced = "_".join(_words(name))
+    if canonical(unit).dimension == "rate" or words & _HIGHER_WORDS or _PER_SECOND.search(spaced):
         return Direction.HIGHER
     return Direction.LOWER

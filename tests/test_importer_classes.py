@@ -273,6 +273,9 @@ def test_asv_unserializable_params_and_addresses_give_one_series(tmp_path):
         ("ops/sec", 2, (2.0, "ops/s")),
         ("ops/ms", 2, (2000.0, "ops/s")),
         ("allocs/op", 2, (2.0, "allocs/op")),
+        ("Kops/s", 950, (950_000.0, "ops/s")),  # a prefixed count: one series whether Kops/s or Mops/s
+        ("Mops/s", 1.02, (1_020_000.0, "ops/s")),
+        ("kreq/s", 2, (2000.0, "req/s")),
     ],
 )
 def test_canonical_units(unit, value, expected):
@@ -292,6 +295,18 @@ def test_canonical_units(unit, value, expected):
         ("s", "time", Direction.LOWER),
         ("value", "stops", Direction.LOWER),
         ("bytes", "allocated", Direction.LOWER),
+        # Whole words, spelled as tools spell them: no "miss" in "transmission", "_per_second" is a rate.
+        ("", "requests_per_second", Direction.HIGHER),
+        ("", "iterationsPerSecond", Direction.HIGHER),
+        ("", "transmission_throughput", Direction.HIGHER),
+        ("", "fps", Direction.HIGHER),
+        ("Mbps", "link", Direction.HIGHER),
+        ("submissions/s", "submissions_per_s", Direction.HIGHER),
+        ("errs/s", "errs_per_s", Direction.LOWER),
+        ("", "CacheMisses", Direction.LOWER),
+        ("", "non_2xx_responses", Direction.LOWER),
+        ("", "dropped_frames", Direction.LOWER),
+        ("", "per_op", Direction.LOWER),
     ],
 )
 def test_direction_from_unit_and_name(unit, name, better):
