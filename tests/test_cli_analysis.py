@@ -5,6 +5,7 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from perfpages.model import Direction, Measurement
 from perfpages.results.store import write_run
@@ -82,6 +83,15 @@ def test_detect_reads_csv_and_echoes_commit_labels(tmp_path):
     (change,) = out["step.csv"]
     assert change["index"] == 40 and change["commit"] == "c40" and abs(change["change"] - 0.1) < 0.02
     assert out[str(flat)] == []
+
+
+def test_detect_gives_a_change_from_zero_no_relative_size(tmp_path):
+    (tmp_path / "zero.csv").write_text("value\n" + "0\n" * 10 + "0.02\n" * 10)
+    done = perfpages(tmp_path, "detect", "zero.csv", "--json")
+    (change,) = json.loads(done.stdout)["zero.csv"]
+    assert change["change"] is None and change["absolute_change"] == pytest.approx(0.02)
+    shown = perfpages(tmp_path, "detect", "zero.csv").stdout
+    assert "+0.02 (from 0)" in shown and "0.00%" not in shown
 
 
 def test_detect_errors_name_file_line_and_field(tmp_path):

@@ -192,7 +192,12 @@ def changes(config_path: str, results_dir: str, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print {path: [{index, before, after, change, confidence}]}.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print {path: [{index, before, after, change, absolute_change, confidence}]}; change is null from 0.",
+)
 def detect(files: tuple[str, ...], as_json: bool) -> None:
     """Find level shifts in series given as CSV files.
 
@@ -221,12 +226,15 @@ def detect(files: tuple[str, ...], as_json: bool) -> None:
                 escape(tag),
                 f"{p['before']:.6g}",
                 f"{p['after']:.6g}",
-                f"{p['change']:+.2%}",
+                f"{p['change']:+.2%}" if p["change"] is not None else f"{p['absolute_change']:+.6g} (from 0)",
                 f"{p['confidence']:.3f}",
             )
         out.print(table if points else f"{escape(path)}: no change points")
 
 
 def _change_json(c, tags) -> dict:
-    doc = {"index": c.index, "before": c.before, "after": c.after, "change": c.change, "confidence": c.confidence}
+    """A change from 0 has no relative size: ``change`` is null and ``absolute_change`` says it."""
+    change = c.change if c.before else None
+    doc = {"index": c.index, "before": c.before, "after": c.after, "change": change}
+    doc |= {"absolute_change": c.absolute_change, "confidence": c.confidence}
     return doc | tags[c.index]
