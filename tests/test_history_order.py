@@ -53,6 +53,26 @@ def test_dates_in_different_time_zones_order_as_instants():
     assert by_commit_date(heads, "why").shas == ["c" * 40, "b" * 40, "a" * 40]
 
 
+def test_commits_sharing_a_date_follow_their_recorded_parents():
+    # A rebase gives a run of commits one committer date; their parents still say the order.
+    shas = [f"{i:x}" * 40 for i in range(1, 7)]
+    same = "2026-11-01T12:00:00Z"
+    heads = [
+        make_record(run_id=f"r{i}", head=make_commit(sha, committer_date=same, parents=(shas[i - 1],) if i else ()))
+        for i, sha in reversed(list(enumerate(shas)))
+    ]
+    order = by_commit_date(heads, "shallow")
+    assert order.shas == shas and order.note == "shallow"
+    # Without parents the order is a guess, and the note says how much of it is.
+    bare = [make_record(run_id=f"b{i}", head=make_commit(sha, committer_date=same)) for i, sha in enumerate(shas)]
+    assert "5 pairs of commits share a date and record no parent between them" in by_commit_date(bare, "x").note
+
+
+def test_commits_with_no_date_are_counted_in_the_note():
+    heads = [make_record(run_id="r", head=make_commit("a" * 40, committer_date="", author_date=""))]
+    assert "1 of 1 commits have no date" in by_commit_date(heads, "not here").note
+
+
 def test_the_newest_run_of_a_commit_is_found_by_instant_not_by_text():
     def run(run_id: str, started: str, value: float):
         m = Measurement("parse", "wall_time", "s", Direction.LOWER, "a" * 40, (value,))

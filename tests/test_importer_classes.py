@@ -400,6 +400,10 @@ def test_an_unknown_layout_error_names_the_tool_version_expected(tmp_path):
 # --- class 2: an import whose series look wrong says so ---------------------------------------
 
 
+def dated(sha: str) -> CommitInfo:
+    return CommitInfo(sha, committer_date="2026-11-20T10:00:00Z")
+
+
 def _bmf(tmp_path: Path, name: str, entries: dict) -> Path:
     return write(tmp_path, name, {bench: {"latency": {"value": value}} for bench, value in entries.items()})
 
@@ -410,12 +414,12 @@ def test_an_import_of_many_one_point_series_warns(tmp_path):
         _bmf(tmp_path, f"bmf{run}.json", {f"parse@2026-11-{day:02d}T10:00": 1.5 for day in range(run, 24, 2)})
         for run in (0, 1)
     ]
-    tally = import_items(FORMATS["bmf"](paths), ImportOptions("bmf", None, CommitInfo(SHA)), tmp_path / "r", print)
+    tally = import_items(FORMATS["bmf"](paths), ImportOptions("bmf", None, dated(SHA)), tmp_path / "r", print)
     assert tally.written == 2
     assert len(tally.warnings) == 1 and tally.warnings[0].startswith("24 of 24 series have a single point")
     assert tally.to_json()["warnings"] == tally.warnings
     # One run alone (an import per commit, as CI does) has one point a series by design.
-    tally, _ = imported("bmf", paths[0], tmp_path)
+    tally = import_items(FORMATS["bmf"](paths[:1]), ImportOptions("bmf", None, dated(SHA)), tmp_path / "one", print)
     assert tally.warnings == []
 
 
@@ -423,16 +427,23 @@ def test_an_import_that_pools_values_orders_of_magnitude_apart_warns(tmp_path):
     # The same name once in one unit's numbers and once in another's (e.g. µs, then s).
     out = tmp_path / "results"
     for i, value in enumerate((1500.0, 1.6)):
-        commit = CommitInfo(f"{i + 1}" * 40)
+        commit = dated(f"{i + 1}" * 40)
         items = FORMATS["bmf"]([_bmf(tmp_path, f"bmf{i}.json", {"parse": value})])
         tally = import_items(items, ImportOptions("bmf", None, commit), out, lambda s: None)
     assert tally.warnings == []  # each import alone holds one value
     items = [*FORMATS["bmf"]([tmp_path / "bmf0.json"]), *FORMATS["bmf"]([tmp_path / "bmf1.json"])]
-    tally = import_items(items, ImportOptions("bmf", None, CommitInfo("3" * 40)), tmp_path / "pooled", lambda s: None)
+    tally = import_items(items, ImportOptions("bmf", None, dated("3" * 40)), tmp_path / "pooled", lambda s: None)
     assert any("1 series pool values more than 100x apart" in w for w in tally.warnings), tally.warnings
 
 
 def test_a_healthy_import_has_no_warnings(tmp_path):
     paths = [_bmf(tmp_path, f"b{i}.json", {f"case{n}": 1.0 + n + i / 10 for n in range(12)}) for i in range(3)]
-    tally = import_items(FORMATS["bmf"](paths), ImportOptions("bmf", None, CommitInfo(SHA)), tmp_path / "r", print)
+    tally = import_items(FORMATS["bmf"](paths), ImportOptions("bmf", None, dated(SHA)), tmp_path / "r", print)
     assert tally.written == 3 and tally.warnings == []
+
+
+def test_an_import_for_a_commit_with_no_date_says_history_cannot_place_it(tmp_path):
+    path = _bmf(tmp_path, "b.json", {"parse": 1.5})
+    tally = import_items(FORMATS["bmf"]([path]), ImportOptions("bmf", None, CommitInfo(SHA)), tmp_path / "r", print)
+    (warning,) = tally.warnings
+    assert warning.startswith("1 of 1 runs name a commit with no date")

@@ -94,9 +94,11 @@ class SeriesShapes:
     def __init__(self) -> None:
         self.series: dict[tuple, _Shape] = {}
         self.runs = 0
+        self.undated = 0  # runs whose commit has no date: history can only guess where they go
 
     def add(self, record: RunRecord) -> None:
         self.runs += 1
+        self.undated += not (record.head.committer_date or record.head.author_date)
         for m in record.measurements:
             shape = self.series.setdefault((m.scenario, m.params, m.metric, record.machine), _Shape())
             shape.runs += 1
@@ -110,6 +112,12 @@ class SeriesShapes:
 
     def warnings(self) -> list[str]:
         found = []
+        if self.undated:
+            found.append(
+                f"{self.undated} of {self.runs} runs name a commit with no date (it is not in this repository, "
+                "and the source gives none): without git's order, history can only place them by when they "
+                "were imported; import where the repository has the commits (a full clone)"
+            )
         # An import of one run (one commit in CI) gives one point a series by design.
         single = [key for key, shape in self.series.items() if shape.runs == 1] if self.runs > 1 else []
         if len(single) >= self.ONE_POINT_MIN and len(single) > self.ONE_POINT_SHARE * len(self.series):

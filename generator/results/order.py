@@ -8,6 +8,8 @@ which no run's commit is on main. The dashboard is then never empty while result
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -92,15 +94,62 @@ def with_comparisons(order: MainOrder, runs: list[RunRecord]) -> MainOrder:
 
 
 def by_commit_date(heads: list[RunRecord], note: str) -> MainOrder:
-    """Every measured commit, oldest first by commit date as an instant (UTC), then by SHA: two
-    authors in different time zones must not swap places. A commit without a date (a bare SHA
-    from an import) takes its earliest run's start."""
+    """Every measured commit, oldest first by commit date as an instant (UTC): two authors in
+    different time zones must not swap places. A commit whose recorded parent is also measured
+    comes after it whatever the dates say (a rebase gives many commits one committer date). A
+    commit without a date (a bare SHA from an import) takes its earliest run's start. The note
+    adds how many commits had no date, and how many tie with no parent to order them (by SHA)."""
     when: dict[str, float] = {}
+    parents: dict[str, set[str]] = {}
+    undated: set[str] = set()
     for r in heads:
-        stamp = r.head.committer_date or r.head.author_date or r.started_at
-        t = instant(stamp) if stamp else 0.0
+        stamp = r.head.committer_date or r.head.author_date
+        if not stamp:
+            undated.add(r.head.sha)
+        t = instant(stamp or r.started_at) if (stamp or r.started_at) else 0.0
         when[r.head.sha] = min(when.get(r.head.sha, t), t)
-    return MainOrder(sorted(when, key=lambda sha: (when[sha], sha)), "results", note)
+        parents.setdefault(r.head.sha, set()).update(r.head.parents)
+    shas = _parents_first(when, {sha: ps & when.keys() for sha, ps in parents.items()})
+    caveats = _order_caveats(shas, when, parents, undated)
+    return MainOrder(shas, "results", "; ".join(filter(None, [note, *caveats])))
+
+
+def _parents_first(when: dict[str, float], parents: dict[str, set[str]]) -> list[str]:
+    """Kahn's topological order of the measured commits, taking the oldest date (then SHA) first
+    among those whose measured parents are placed."""
+    children: dict[str, list[str]] = {sha: [] for sha in when}
+    waiting = {sha: len(ps - {sha}) for sha, ps in parents.items()}
+    for sha, ps in parents.items():
+        for parent in ps - {sha}:
+            children[parent].append(sha)
+    ready = [(when[sha], sha) for sha, n in waiting.items() if n == 0]
+    heapq.heapify(ready)
+    placed: list[str] = []
+    while ready:
+        _, sha = heapq.heappop(ready)
+        placed.append(sha)
+        for child in children[sha]:
+            waiting[child] -= 1
+            if waiting[child] == 0:
+                heapq.heappush(ready, (when[child], child))
+    return placed
+
+
+def _order_caveats(shas: list[str], when: dict, parents: dict, undated: set[str]) -> list[str]:
+    said = []
+    if undated:
+        said.append(
+            f"{len(undated)} of {len(shas)} commits have no date (not in this repository, and the source gave "
+            "none): they are placed by when their runs started"
+        )
+    guessed = sum(
+        1
+        for older, newer in itertools.pairwise(shas)
+        if when[older] == when[newer] and older not in parents[newer] and newer not in parents[older]
+    )
+    if guessed:
+        said.append(f"{guessed} pairs of commits share a date and record no parent between them: ordered by SHA")
+    return said
 
 
 def _left_out(off_main: Counter[str], absent: set[str], branch: str) -> tuple[LeftOut, ...]:
