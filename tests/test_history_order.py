@@ -211,3 +211,29 @@ def test_compare_says_which_runs_it_left_out(tmp_path):
         write_head(repo / "results", sha, f"r{i}", value=1.0 + i / 1000)
     done = perfpages_json(repo, "compare", shas[1], shas[2], flag=("--format", "json"))
     assert done["order"]["source"] == "git" and [x["runs"] for x in done["order"]["left_out"]] == [1]
+
+
+def test_a_build_whose_series_hold_one_point_each_says_why_there_is_no_trend():
+    from types import SimpleNamespace
+
+    from perfpages.site.build import _shape_warnings
+
+    def site(machines: int, points: int, series_per_machine: int = 2):
+        series = [
+            SimpleNamespace(key=SimpleNamespace(machine=f"fv-az{m}"), n=points)
+            for m in range(machines)
+            for _ in range(series_per_machine)
+        ]
+        return SimpleNamespace(histories=[SimpleNamespace(series=_Sized(s.key, s.n)) for s in series])
+
+    (warning,) = _shape_warnings(site(6, 1))
+    assert warning.startswith("12 of 12 series have a single point") and "--machine" in warning
+    assert _shape_warnings(site(6, 2)) == [] and _shape_warnings(site(2, 1)) == []  # trends, or too few to say
+
+
+class _Sized:
+    def __init__(self, key, n: int) -> None:
+        self.key, self.n = key, n
+
+    def __len__(self) -> int:
+        return self.n

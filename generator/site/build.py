@@ -209,8 +209,29 @@ def _generate(config_path: Path, results_dir: Path, mkdocs: MkdocsSettings, jobs
         stats,
         replace(history, shas=[]),  # the report need not keep main's whole history
         time.perf_counter() - started,
-        tuple(warnings),
+        (*warnings, *_shape_warnings(site)),
     )
+
+
+ONE_POINT_MIN = 10  # series with a single point before the build says so, and ...
+ONE_POINT_SHARE = 0.5  # ... the share of all series they must be
+
+
+def _shape_warnings(site: Site) -> list[str]:
+    """A history where most series hold one point draws no trend at all, and usually means that
+    what names a series changes from run to run: most often a machine name that each CI job
+    gives anew (a hosted runner's host name), or a date inside a benchmark's name."""
+    single = [h.series for h in site.histories if len(h.series) == 1]
+    if len(single) < ONE_POINT_MIN or len(single) <= ONE_POINT_SHARE * len(site.histories):
+        return []
+    machines = {s.key.machine for s in single}
+    hint = (
+        f"they are spread over {len(machines)} machines: if each CI job reports its own host name, "
+        "import with --machine NAME (or set a stable machine name) so runs of one runner share series"
+        if len(machines) > 1
+        else "check that benchmark names and parameters do not change from run to run"
+    )
+    return [f"{len(single)} of {len(site.histories)} series have a single point, so they draw no trend; {hint}"]
 
 
 def _write_generated(root: Path, files: dict[str, bytes], kept: Path) -> WriteStats:
