@@ -337,3 +337,15 @@ def test_pooled_commit_runs_drop_a_run_its_rerun_disagrees_with_but_pool_runs_th
     assert series.values == (20.05,) and series.superseded == 1
     (pooled,) = SampleIndex.of([again, first, rerun]).pooled[sha].values()
     assert sorted(pooled) == [19.8, 19.9, 20.0, 20.1, 20.2, 20.3]
+
+
+def test_mann_whitney_exact_p_for_a_short_sample_against_a_long_one():
+    """5 runs against 1,200 (a long imported history): the exact test must not overflow the stack."""
+    from scipy.stats import mannwhitneyu
+
+    from perfpages.analysis.mannwhitney import _counts, mann_whitney_p
+
+    _counts.cache_clear()
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(0, 1, 5), rng.normal(0.5, 1, 1200)
+    assert mann_whitney_p(a, b) == pytest.approx(mannwhitneyu(a, b).pvalue, abs=1e-12)
