@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from perfpages.analysis.environment import fingerprint_change
+from perfpages.analysis.events import Event, PendingEvent, group_changes, group_pending
+from perfpages.analysis.freshness import STALE_AFTER, MachineRuns
 from perfpages.analysis.history import Change
+from perfpages.analysis.series import SeriesKey
 from perfpages.render.comparison import history_json
 from perfpages.render.escape import xml_text as xml_escape
-from perfpages.render.markdown import escape, table
+from perfpages.render.markdown import escape, plural, table
 from perfpages.site import urls
 from perfpages.site.gather import ScenarioGroup, Site
-from perfpages.site.html import front_matter, repository_link
+from perfpages.site.html import front_matter, repository_link, text
 
 
 @dataclass(frozen=True)
@@ -34,76 +38,167 @@ def listed_changes(site: Site) -> list[Listed]:
     )
 
 
+def listed_events(site: Site) -> list[Event]:
+    """Every confirmed change on main as events (analysis/events.py), newest first; at one
+    commit, by the scenario of each event's first change."""
+    return group_changes(item.change for item in listed_changes(site))
+
+
+def event_anchor(event: Event | PendingEvent) -> str:
+    """The id of an event's folded list on the changes page."""
+    first = event.first_bad if isinstance(event, Event) else event.since
+    before = event.last_good[:8] if isinstance(event, Event) else "pending"
+    return f"event-{before}-{first[:8]}-{urls.slugify(event.machine)}"
+
+
+def environment_note(site: Site, event: Event) -> str:
+    """ " · machine changed: ...", when the machine's runs at the event's two commits differ in
+    more than what differs every run; plain text, escaped by the caller."""
+    before = site.fingerprints.get((event.machine, event.last_good))
+    after = site.fingerprints.get((event.machine, event.first_bad))
+    change = fingerprint_change(before, after) if before is not None and after is not None else ""
+    return f" · machine changed: {change}" if change else ""
+
+
 def changes_page(site: Site, links: urls.Links) -> str:
     infos = {c.sha: c for c in site.commits}
-    rows = []
-    for item in listed_changes(site):
-        c, key = item.change, item.change.series.key
-        page = site.compare_page(c.last_good, c.first_bad)
-        commits = f"{c.last_good[:12]}..{c.first_bad[:12]}"
-        repo = repository_link(site.repository, "compare", f"{c.last_good}...{c.first_bad}")
-        rows.append(
-            [
-                escape(infos[c.first_bad].committer_date[:10]),
-                f"[{escape(item.group.label)}]({links.md(urls.scenario_page(item.group.slug))})",
-                escape(key.metric),
-                escape(key.machine),
-                f"{c.change:+.2%}",
-                c.verdict.value,
-                f"[{commits}]({links.md(page)})" if page else commits,
-                escape(infos[c.first_bad].subject),
-                f"[diff]({repo})" if repo else "",
-            ]
-        )
-    pending = [
-        [
-            f"[{escape(g.label)}]({links.md(urls.scenario_page(g.slug))})",
-            escape(h.series.key.metric),
-            escape(h.series.key.machine),
-            f"{h.pending.change:+.2%}",
-            f"since `{h.pending.since[:12]}`",
-            f"{h.pending.runs_to_confirm} more runs",
-        ]
-        for g in site.scenarios
-        for h in g.histories
-        if h.pending is not None
-    ]
+    slugs = _slugs(site)
+    events = listed_events(site)
+    rows = [_event_row(site, e, infos, slugs, links) for e in events]
+    folds = [_event_fold(site, e, infos, slugs, links) for e in events if len(e.changes) > 1]
+    shifts = sum(len(e.changes) for e in events)
+    runs = MachineRuns((h.series for h in site.histories), site.commit_index)
+    unconfirmed = [h for h in site.histories if h.pending is not None]
+    # No run will ever confirm a shift of a series that is no longer measured.
+    current = [h.pending for h in unconfirmed if not runs.freshness(h.series).stale]
+    pending = group_pending(current)
+    left_out = len(unconfirmed) - len(current)
     parts = [
         front_matter("Changes", hide=("navigation",)),
         "# Changes on main\n",
         "Level shifts found by change-point detection, newest first: each needs 5 runs on each side, "
-        "and the culprit lies in the commit range shown. Also as an [Atom feed](changes.xml) and "
-        "[JSON](api/changes.json).\n",
+        "and the culprit lies in the commit range shown. Shifts of one machine in the same commit range "
+        f"are one event, its series listed below the table ({plural(shifts, 'shift')} in "
+        f"{plural(len(events), 'event')}). Also as an [Atom feed](changes.xml) and [JSON](api/changes.json).\n",
         table(["date", "scenario", "metric", "machine", "change", "verdict", "commits", "subject", "source"], rows)
         if rows
         else "No change points yet.",
         "",
+        *folds,
     ]
     if pending:
         parts += [
             "## Unconfirmed\n",
-            "Shifts in the newest runs that more runs must confirm before they count.\n",
-            table(["scenario", "metric", "machine", "change", "first run", "to confirm"], pending),
+            "Shifts in the newest runs that more runs must confirm before they count; those of one "
+            "machine that start at the same commit are one line.\n",
+            table(
+                ["scenario", "metric", "machine", "change", "first run", "to confirm"],
+                [_pending_row(p, slugs, links) for p in pending],
+            ),
             "",
+            *(_pending_fold(p, slugs, links) for p in pending if len(p.pending) > 1),
+        ]
+    if left_out:
+        parts += [
+            f"{plural(left_out, 'unconfirmed shift')} of stale series left out: not measured in the newest "
+            f"{STALE_AFTER} runs of their machine, they will get no runs to confirm them.\n"
         ]
     return "\n".join(parts)
 
 
+def _slugs(site: Site) -> dict[SeriesKey, str]:
+    return {h.series.key: g.slug for g in site.scenarios for h in g.histories}
+
+
+def _scenario_cell(key: SeriesKey, slugs: dict[SeriesKey, str], links: urls.Links) -> str:
+    return f"[{escape(key.label)}]({links.md(urls.scenario_page(slugs[key]))})"
+
+
+def _event_row(site: Site, e: Event, infos: dict, slugs: dict[SeriesKey, str], links: urls.Links) -> list[str]:
+    page = site.compare_page(e.last_good, e.first_bad)
+    commits = f"{e.last_good[:12]}..{e.first_bad[:12]}"
+    repo = repository_link(site.repository, "compare", f"{e.last_good}...{e.first_bad}")
+    head = infos[e.first_bad]
+    if len(e.changes) == 1:
+        c = e.changes[0]
+        who = [_scenario_cell(c.series.key, slugs, links), escape(c.series.key.metric)]
+        how = [f"{c.change:+.2%}", c.verdict.value]
+    else:
+        changes = [c.change for c in e.changes]
+        who = [f"[{len(e.changes)} series](#{event_anchor(e)}) moved together", "–"]
+        how = [f"{min(changes):+.2%} to {max(changes):+.2%}", f"{e.regressions} regressed, {e.improvements} improved"]
+    return [
+        escape(head.committer_date[:10]),
+        *who,
+        escape(e.machine),
+        *how,
+        f"[{commits}]({links.md(page)})" if page else commits,
+        escape(head.subject),
+        f"[diff]({repo})" if repo else "",
+    ]
+
+
+def _event_fold(site: Site, e: Event, infos: dict, slugs: dict[SeriesKey, str], links: urls.Links) -> str:
+    date = infos[e.first_bad].committer_date[:10]
+    summary = (
+        f"At {e.last_good[:12]}..{e.first_bad[:12]} ({date}), {len(e.changes)} series on {e.machine} moved "
+        f"together: {e.regressions} regressed, {e.improvements} improved{environment_note(site, e)}"
+    )
+    rows = [
+        [_scenario_cell(c.series.key, slugs, links), escape(c.series.key.metric), f"{c.change:+.2%}", c.verdict.value]
+        for c in e.changes
+    ]
+    return _fold(event_anchor(e), summary, table(["scenario", "metric", "change", "verdict"], rows))
+
+
+def _pending_row(p: PendingEvent, slugs: dict[SeriesKey, str], links: urls.Links) -> list[str]:
+    first = p.pending[0]
+    if len(p.pending) == 1:
+        who = [_scenario_cell(first.series.key, slugs, links), escape(first.series.key.metric)]
+        change, confirm = f"{first.change:+.2%}", f"{first.runs_to_confirm} more runs"
+    else:
+        changes = [x.change for x in p.pending]
+        runs = [x.runs_to_confirm for x in p.pending]
+        who = [f"[{len(p.pending)} series](#{event_anchor(p)}) moved together", "–"]
+        change = f"{min(changes):+.2%} to {max(changes):+.2%}"
+        confirm = f"{min(runs)}–{max(runs)} more runs" if min(runs) != max(runs) else f"{runs[0]} more runs"
+    return [*who, escape(p.machine), change, f"since `{p.since[:12]}`", confirm]
+
+
+def _pending_fold(p: PendingEvent, slugs: dict[SeriesKey, str], links: urls.Links) -> str:
+    summary = f"Since {p.since[:12]}, {len(p.pending)} series on {p.machine} may have moved together"
+    rows = [
+        [
+            _scenario_cell(x.series.key, slugs, links),
+            escape(x.series.key.metric),
+            f"{x.change:+.2%}",
+            f"{x.runs_to_confirm} more runs",
+        ]
+        for x in p.pending
+    ]
+    return _fold(event_anchor(p), summary, table(["scenario", "metric", "change", "to confirm"], rows))
+
+
+def _fold(anchor: str, summary: str, body: str) -> str:
+    """A folded list; ``summary`` is plain text (escaped here), ``body`` Markdown."""
+    return f'<details class="pp-event" id="{text(anchor)}"><summary>{text(summary)}</summary>\n\n{body}\n\n</details>\n'
+
+
 def atom_feed(site: Site, links: urls.Links) -> bytes:
-    """Change points as an Atom feed; timestamps are commit dates, so rebuilding changes nothing."""
+    """Change points as an Atom feed, one entry per event; timestamps are commit dates, so
+    rebuilding changes nothing."""
     infos = {c.sha: c for c in site.commits}
+    slugs = _slugs(site)
     entries = []
-    for item in listed_changes(site)[:100]:
-        c, key = item.change, item.change.series.key
-        page = site.compare_page(c.last_good, c.first_bad) or urls.scenario_page(item.group.slug)
-        title = f"{c.verdict.value} {c.change:+.2%}: {item.group.label} {key.metric} on {key.machine}"
+    for event in listed_events(site)[:100]:
+        title, entry_id, page = _entry_identity(site, event, slugs)
         entries.append(
             "<entry>"
             f"<title>{xml_escape(title)}</title>"
-            f"<id>urn:perfpages:{xml_escape(key.machine)}:{urls.slugify(item.group.label)}:{xml_escape(key.metric)}:{c.first_bad}</id>"
+            f"<id>{entry_id}</id>"
             f'<link href="{xml_escape(links.to(page))}"/>'
-            f"<updated>{xml_escape(infos[c.first_bad].committer_date)}</updated>"
-            f"<summary>{xml_escape(infos[c.first_bad].subject)}</summary>"
+            f"<updated>{xml_escape(infos[event.first_bad].committer_date)}</updated>"
+            f"<summary>{xml_escape(infos[event.first_bad].subject)}</summary>"
             "</entry>"
         )
     updated = site.commits[-1].committer_date if site.commits else "1970-01-01T00:00:00+00:00"
@@ -114,6 +209,25 @@ def atom_feed(site: Site, links: urls.Links) -> bytes:
         f"<id>urn:perfpages:{xml_escape(site.project_name)}:changes</id>"
         f"<updated>{xml_escape(updated)}</updated>" + "".join(entries) + "</feed>\n"
     ).encode()
+
+
+def _entry_identity(site: Site, event: Event, slugs: dict[SeriesKey, str]) -> tuple[str, str, str]:
+    """An entry's title, id (escaped) and page. A one-series event keeps the id a change of that
+    series always had, so feed readers do not show it again."""
+    machine = event.machine
+    page = site.compare_page(event.last_good, event.first_bad)
+    if len(event.changes) == 1:
+        c, key = event.changes[0], event.changes[0].series.key
+        title = f"{c.verdict.value} {c.change:+.2%}: {key.label} {key.metric} on {machine}"
+        series_id = f"{xml_escape(machine)}:{urls.slugify(key.label)}:{xml_escape(key.metric)}"
+        entry_id = f"urn:perfpages:{series_id}:{c.first_bad}"
+        return title, entry_id, page or urls.scenario_page(slugs[key])
+    title = (
+        f"{len(event.changes)} series on {machine} moved together at {event.last_good[:12]}..{event.first_bad[:12]}: "
+        f"{event.regressions} regressed, {event.improvements} improved"
+    )
+    entry_id = f"urn:perfpages:{xml_escape(machine)}:event:{event.last_good}..{event.first_bad}"
+    return title, entry_id, page or urls.CHANGES
 
 
 def changes_document(site: Site) -> dict:
