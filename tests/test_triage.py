@@ -20,6 +20,7 @@ from perfpages.site import urls
 from perfpages.site.changes import atom_feed, changes_page
 from perfpages.site.gather import gather
 from perfpages.site.overview import attention_rows, overview_page
+from perfpages.site.sparkline import POINTS, sparkline
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +143,16 @@ def test_fingerprint_change_ignores_what_differs_every_run():
     assert fingerprint_change(before, {**before, "load_average": [2.0]}) == ""
     assert fingerprint_change(before, {**before, "python": "3.12.1"}) == "python: 3.11.7 → 3.12.1"
     assert fingerprint_change(before, {"turbo": False, "load_average": [1.0]}) == "python: 3.11.7 → –"
+
+
+def test_a_sparkline_path_steps_through_every_recent_value_in_whole_pixels():
+    values = [9.0] * 14 + [2.0] * 56 + [1.0, 3.0, 2.0, 2.5]  # the 14 oldest are not drawn
+    svg = sparkline(values, "stable")
+    path = re.search(r'd="M0 (\d+)l([^"]*)"', svg)
+    heights = [int(path.group(1))]
+    for step in re.findall(r"1 (-?\d+)", path.group(2)):
+        heights.append(heights[-1] + int(step))
+    recent = values[-POINTS:]
+    lo, hi = min(recent), max(recent)
+    assert heights == [round(22 - (v - lo) / (hi - lo) * 20) for v in recent]
+    assert f'viewBox="-1 0 {POINTS + 1} 24"' in svg and 'aria-label="last 60 runs"' in svg

@@ -490,12 +490,14 @@
     });
   }
 
-  // A cell's sort key: its data-sort when it has one (numbers, dates as commit positions), else its text.
-  function sortKey(row, column, numeric) {
+  // A cell's sort key: its data-sort when it has one, else its text; for a number column, the
+  // number that starts it ("+19.7%" is 19.7), or null for none ("n/a", empty).
+  function sortKey(row, column, kind) {
     var cell = row.cells[column];
     var raw = cell.dataset.sort !== undefined ? cell.dataset.sort : cell.textContent.trim().toLowerCase();
-    if (!numeric) return raw;
-    return raw === "" ? null : Number(raw);
+    if (kind !== "number") return raw;
+    var value = parseFloat(raw);
+    return isNaN(value) ? null : value;
   }
 
   function initSorting(table, rows) {
@@ -510,21 +512,23 @@
         var ascending = th.getAttribute("aria-sort") !== "ascending";
         headers.forEach(function (other) { if (other.hasAttribute("aria-sort")) other.setAttribute("aria-sort", "none"); });
         th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-        sortRows(body, rows, column, button.dataset.kind === "number", ascending);
+        sortRows(body, rows, column, button.dataset.kind, ascending);
       });
     });
   }
 
-  function sortRows(body, rows, column, numeric, ascending) {
+  function sortRows(body, rows, column, kind, ascending) {
     var keyed = rows.map(function (row, i) {
-      return { row: row, key: sortKey(row, column, numeric), stale: row.dataset.status === "stale", at: i };
+      // "order": the order the page came in, which is the attention order.
+      var key = kind === "order" ? i : sortKey(row, column, kind);
+      return { row: row, key: key, stale: row.dataset.status === "stale", at: i };
     });
     keyed.sort(function (a, b) {
       // Stale rows stay below current ones whatever the column: their values are not current.
       if (a.stale !== b.stale) return a.stale ? 1 : -1;
       // Rows without a value go last in either direction.
       if (a.key === null || b.key === null) return a.key === b.key ? a.at - b.at : a.key === null ? 1 : -1;
-      var order = numeric ? a.key - b.key : a.key.localeCompare(b.key);
+      var order = kind === "text" ? a.key.localeCompare(b.key) : a.key - b.key;
       return (ascending ? order : -order) || a.at - b.at;
     });
     var fragment = document.createDocumentFragment();
