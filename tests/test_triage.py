@@ -118,6 +118,7 @@ def test_the_overview_page_says_stale_since_and_counts_each_status(site):
     assert "9 series" not in page  # the fleet moved as two events, one line each
     assert "6 series</a> on bm-1 moved together: 6 regressed, 0 improved · machine changed: turbo: False → True" in page
     assert "3 series</a> on bm-2 moved together: 3 regressed, 0 improved</li>" in page  # no difference to show
+    assert re.search(r"late wall_time on bm-1 may have moved \+\d+\.\d%; more runs will confirm or clear it", page)
 
 
 def test_the_changes_page_and_feed_list_an_event_once_with_its_series_folded(site):

@@ -113,36 +113,48 @@ def _recent_events(site: Site, rows: list[Row], links: urls.Links) -> str:
 
 
 def _event_line(site: Site, event: Event | PendingEvent, links: urls.Links) -> str:
-    infos = {c.sha: c for c in site.commits}
-    if isinstance(event, PendingEvent):
-        date = infos[event.since].committer_date[:10]
-        faster = sum(1 for p in event.pending if p.verdict.value == "improved")
-        where = f"Since <code>{text(event.since[:12])}</code> ({text(date)})"
-        what = _one_or_many([p.series for p in event.pending], event.machine)
-        moves = f"{len(event.pending) - faster} slower, {faster} faster"
-        size = f" {event.pending[0].change:+.1%}" if len(event.pending) == 1 else f": {moves}"
-        return f"{where}, {what} may have moved{size}; more runs will confirm or clear it"
-    date = infos[event.first_bad].committer_date[:10]
+    return _pending_line(site, event, links) if isinstance(event, PendingEvent) else _shift_line(site, event, links)
+
+
+def _shift_line(site: Site, event: Event, links: urls.Links) -> str:
     commits = f"{event.last_good[:12]}..{event.first_bad[:12]}"
     page = site.compare_page(event.last_good, event.first_bad)
-    where = f"At {link(links.to(page), commits) if page else f'<code>{text(commits)}</code>'} ({text(date)})"
+    shown = link(links.to(page), commits) if page else f"<code>{text(commits)}</code>"
+    where = f"At {shown} ({text(_date(site, event.first_bad))})"
     if len(event.changes) == 1:
         c = event.changes[0]
-        return f"{where}, {_one_or_many([c.series], event.machine)} {c.verdict.value} {c.change:+.1%}"
-    anchor = links.to(urls.CHANGES) + "#" + event_anchor(event)
+        return f"{where}, {_one_series(c.series)} {c.verdict.value} {c.change:+.1%}"
+    listed = link(links.to(urls.CHANGES) + "#" + event_anchor(event), f"{len(event.changes)} series")
     note = environment_note(site, event)
     return (
-        f"{where}, {link(anchor, f'{len(event.changes)} series')} on {text(event.machine)} moved together: "
+        f"{where}, {listed} on {text(event.machine)} moved together: "
         f"{event.regressions} regressed, {event.improvements} improved{text(note)}"
     )
 
 
-def _one_or_many(series: list, machine: str) -> str:
+def _pending_line(site: Site, event: PendingEvent, links: urls.Links) -> str:
+    where = f"Since <code>{text(event.since[:12])}</code> ({text(_date(site, event.since))})"
+    if len(event.pending) == 1:
+        p = event.pending[0]
+        what = f"{_one_series(p.series)} may have moved {p.change:+.1%}"
+    else:
+        better = sum(1 for p in event.pending if p.verdict.value == "improved")
+        listed = link(links.to(urls.CHANGES) + "#" + event_anchor(event), f"{len(event.pending)} series")
+        what = (
+            f"{listed} on {text(event.machine)} may have moved together: "
+            f"{len(event.pending) - better} would be regressions, {better} improvements"
+        )
+    return f"{where}, {what}; more runs will confirm or clear it"
+
+
+def _date(site: Site, sha: str) -> str:
+    return site.commits[site.commit_index[sha]].committer_date[:10]
+
+
+def _one_series(series) -> str:
     """Names one series as text: its row in the table below links its page."""
-    if len(series) > 1:
-        return f"{len(series)} series on {text(machine)}"
-    key = series[0].key
-    return f"{text(key.label)} {text(key.metric)} on {text(machine)}"
+    key = series.key
+    return f"{text(key.label)} {text(key.metric)} on {text(key.machine)}"
 
 
 def _filters(site: Site, rows: list[Row], counts: Counter) -> str:
