@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -9,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import triagehistory as th
+from triagehistory import START
 
 from perfpages.analysis.environment import fingerprint_change
 from perfpages.analysis.events import group_changes, group_pending
-from perfpages.analysis.freshness import STALE_AFTER, MachineRuns
+from perfpages.analysis.freshness import RETIRED_AFTER_DAYS, STALE_AFTER, MachineRuns
 from perfpages.analysis.series import build_series
 from perfpages.config import load_settings
 from perfpages.model import Direction, Measurement
@@ -51,17 +53,24 @@ def test_a_series_is_stale_once_its_machine_measured_enough_newer_commits_withou
                 "gone": range(40 - STALE_AFTER),  # its machine measured STALE_AFTER commits after it
                 "just-missed": range(40 - STALE_AFTER + 1),  # one fewer: still current
             },
-            # A machine that stopped measuring altogether: its newest run is all it can say.
-            "bm-2": {"stopped": range(20)},
+            # Measured up to commit 19: 20 commits and 20 days behind, like a slower runner.
+            "bm-2": {"paused": range(20)},
         }
     )
-    runs = MachineRuns(series.values(), {sha: i for i, sha in enumerate(th.main_order())})
+    position = {sha: i for i, sha in enumerate(th.main_order())}
+    daily = [th.commit(i).committer_date for i in range(th.COMMITS)]
+    runs = MachineRuns(series.values(), position, daily)
     fresh = {key: runs.freshness(s) for key, s in series.items()}
     assert fresh[("bm-1", "current")].missed == 0 and not fresh[("bm-1", "current")].stale
     assert fresh[("bm-1", "gone")].missed == STALE_AFTER and fresh[("bm-1", "gone")].stale
     assert fresh[("bm-1", "gone")].last_commit == th.sha(40 - STALE_AFTER - 1)
     assert fresh[("bm-1", "just-missed")].missed == STALE_AFTER - 1 and not fresh[("bm-1", "just-missed")].stale
-    assert not fresh[("bm-2", "stopped")].stale
+    assert not fresh[("bm-2", "paused")].stale
+    # The same runs with a commit every other day: bm-2 is 40 days behind, more than RETIRED_AFTER_DAYS.
+    sparse = [f"{START + datetime.timedelta(days=2 * i)}T12:00:00+00:00" for i in range(th.COMMITS)]
+    retired = MachineRuns(series.values(), position, sparse).freshness(series[("bm-2", "paused")])
+    assert retired.retired and retired.stale and retired.missed == 0
+    assert 2 * 20 > RETIRED_AFTER_DAYS >= 20
 
 
 def test_many_series_shifting_at_one_range_on_one_machine_are_one_event_per_machine(site):

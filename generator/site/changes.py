@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from perfpages.analysis.environment import fingerprint_change
 from perfpages.analysis.events import Event, PendingEvent, group_changes, group_pending
-from perfpages.analysis.freshness import STALE_AFTER, MachineRuns
+from perfpages.analysis.freshness import STALE_AFTER
 from perfpages.analysis.history import Change
 from perfpages.analysis.series import SeriesKey
 from perfpages.render.comparison import history_json
@@ -15,6 +15,7 @@ from perfpages.render.markdown import escape, plural, table
 from perfpages.site import urls
 from perfpages.site.gather import ScenarioGroup, Site
 from perfpages.site.html import front_matter, repository_link, text
+from perfpages.site.triage import machine_runs
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def changes_page(site: Site, links: urls.Links) -> str:
     rows = [_event_row(site, e, infos, slugs, links) for e in events]
     folds = [_event_fold(site, e, infos, slugs, links) for e in events if len(e.changes) > 1]
     shifts = sum(len(e.changes) for e in events)
-    runs = MachineRuns((h.series for h in site.histories), site.commit_index)
+    runs = machine_runs(site)
     unconfirmed = [h for h in site.histories if h.pending is not None]
     # No run will ever confirm a shift of a series that is no longer measured.
     current = [h.pending for h in unconfirmed if not runs.freshness(h.series).stale]
@@ -101,7 +102,7 @@ def changes_page(site: Site, links: urls.Links) -> str:
     if left_out:
         parts += [
             f"{plural(left_out, 'unconfirmed shift')} of stale series left out: not measured in the newest "
-            f"{STALE_AFTER} runs of their machine, they will get no runs to confirm them.\n"
+            f"{STALE_AFTER} runs of their machine (or their machine stopped), they will get no runs to confirm them.\n"
         ]
     return "\n".join(parts)
 

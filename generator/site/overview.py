@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from perfpages.analysis.events import Event, PendingEvent, group_changes, group_pending
-from perfpages.analysis.freshness import STALE_AFTER, MachineRuns
+from perfpages.analysis.freshness import RETIRED_AFTER_DAYS, STALE_AFTER
 from perfpages.analysis.history import SeriesHistory
 from perfpages.render.markdown import plural
 from perfpages.render.units import human
@@ -20,7 +20,7 @@ from perfpages.site.changes import environment_note, event_anchor
 from perfpages.site.gather import ScenarioGroup, Site
 from perfpages.site.html import front_matter, link, text
 from perfpages.site.sparkline import sparkline
-from perfpages.site.triage import ATTENTION, Triage, attention_key, triage
+from perfpages.site.triage import ATTENTION, Triage, attention_key, machine_runs, triage
 
 LOOKBACK = 30  # "change" compares the newest run with the run this many commits earlier
 EVENTS_SHOWN = 8  # newest events listed above the table; the changes page has them all
@@ -53,7 +53,7 @@ def overview_page(site: Site, links: urls.Links) -> str:
 
 def attention_rows(site: Site) -> list[Row]:
     """Every series with its status, in the attention order; ties by scenario, metric, machine."""
-    runs = MachineRuns((h.series for h in site.histories), site.commit_index)
+    runs = machine_runs(site)
     rows = [Row(g, h, triage(h, runs.freshness(h.series))) for g in site.scenarios for h in g.histories]
     position = site.commit_index
     return sorted(
@@ -72,7 +72,8 @@ def _summary(site: Site, rows: list[Row], counts: Counter, links: urls.Links) ->
     latest = site.commits[-1]
     stale = (
         f" {counts['stale']} series stale: not measured in the newest {STALE_AFTER} runs of "
-        "their machine, so they get no verdict and come last."
+        f"their machine, or on a machine that has not reported for {RETIRED_AFTER_DAYS} days while others "
+        "have; they get no verdict and come last."
         if counts["stale"]
         else ""
     )
@@ -142,7 +143,7 @@ def _pending_line(site: Site, event: PendingEvent, links: urls.Links) -> str:
         listed = link(links.to(urls.CHANGES) + "#" + event_anchor(event), f"{len(event.pending)} series")
         what = (
             f"{listed} on {text(event.machine)} may have moved together: "
-            f"{len(event.pending) - better} would be regressions, {better} improvements"
+            f"{len(event.pending) - better} regressing, {better} improving"
         )
     return f"{where}, {what}; more runs will confirm or clear it"
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from perfpages.analysis.freshness import Freshness
+from perfpages.analysis.freshness import Freshness, MachineRuns
 from perfpages.analysis.history import SeriesHistory
+from perfpages.site.gather import Site
 
 RECENT = 30  # a change point among the newest this-many points still sets the status
 ATTENTION = ("regressed", "unconfirmed", "improved", "stable", "stale")  # the default order of statuses
@@ -22,6 +23,12 @@ class Triage:
     status: str  # one of ATTENTION
     since: str | None  # the commit that set the status: a shift's first commit at its new level
     freshness: Freshness
+
+
+def machine_runs(site: Site) -> MachineRuns:
+    """What the stale rule needs to know of every machine's runs."""
+    dates = [c.committer_date for c in site.commits]
+    return MachineRuns((h.series for h in site.histories), site.commit_index, dates)
 
 
 def triage(history: SeriesHistory, freshness: Freshness) -> Triage:
