@@ -105,3 +105,20 @@ def test_a_clicked_header_sorts_its_column_both_ways_and_stale_rows_stay_last(ta
     # The status column sorts back to the attention order the page came in.
     tab.locator(".pp-overview thead th").nth(2).locator("button").click()
     assert statuses(tab) == sorted(statuses(tab), key=ATTENTION.index)
+
+
+def test_an_event_is_one_row_on_the_changes_page_and_its_folded_series_lead_to_their_pages(tab, triage_url):
+    tab.goto(triage_url)
+    tab.get_by_role("link", name="6 series").click()  # from the overview's line for the event
+    tab.wait_for_url("**/perf/changes/#event-*")
+    rows = tab.locator("article table").first.locator("tbody tr")
+    assert rows.filter(has_text="moved together").count() == 2  # one per machine
+    fold = tab.locator("details.pp-event").first
+    assert "turbo: False → True" in fold.locator("summary").inner_text()
+    # Folded until asked for: the link to the event's anchor opens it.
+    assert fold.evaluate("d => d.open") and not tab.locator("details.pp-event").nth(1).evaluate("d => d.open")
+    assert fold.locator("tbody tr").count() == th.FLEET["bm-1"]
+    shot(tab, "changes-event")
+    fold.get_by_role("link", name="fleet-00").click()
+    tab.wait_for_url("**/perf/scenarios/fleet-00-*/")
+    assert tab.locator("h1").inner_text() == "fleet-00"

@@ -14,7 +14,7 @@ from perfpages.render.escape import xml_text as xml_escape
 from perfpages.render.markdown import escape, plural, table
 from perfpages.site import urls
 from perfpages.site.gather import ScenarioGroup, Site
-from perfpages.site.html import front_matter, repository_link, text
+from perfpages.site.html import front_matter, link, repository_link, text
 from perfpages.site.triage import machine_runs
 
 
@@ -146,10 +146,10 @@ def _event_fold(site: Site, e: Event, infos: dict, slugs: dict[SeriesKey, str], 
         f"together: {e.regressions} regressed, {e.improvements} improved{environment_note(site, e)}"
     )
     rows = [
-        [_scenario_cell(c.series.key, slugs, links), escape(c.series.key.metric), f"{c.change:+.2%}", c.verdict.value]
+        [_scenario_link(c.series.key, slugs, links), text(c.series.key.metric), f"{c.change:+.2%}", c.verdict.value]
         for c in e.changes
     ]
-    return _fold(event_anchor(e), summary, table(["scenario", "metric", "change", "verdict"], rows))
+    return _fold(event_anchor(e), summary, ["scenario", "metric", "change", "verdict"], rows)
 
 
 def _pending_row(p: PendingEvent, slugs: dict[SeriesKey, str], links: urls.Links) -> list[str]:
@@ -170,19 +170,31 @@ def _pending_fold(p: PendingEvent, slugs: dict[SeriesKey, str], links: urls.Link
     summary = f"Since {p.since[:12]}, {len(p.pending)} series on {p.machine} may have moved together"
     rows = [
         [
-            _scenario_cell(x.series.key, slugs, links),
-            escape(x.series.key.metric),
+            _scenario_link(x.series.key, slugs, links),
+            text(x.series.key.metric),
             f"{x.change:+.2%}",
             f"{x.runs_to_confirm} more runs",
         ]
         for x in p.pending
     ]
-    return _fold(event_anchor(p), summary, table(["scenario", "metric", "change", "to confirm"], rows))
+    return _fold(event_anchor(p), summary, ["scenario", "metric", "change", "to confirm"], rows)
 
 
-def _fold(anchor: str, summary: str, body: str) -> str:
-    """A folded list; ``summary`` is plain text (escaped here), ``body`` Markdown."""
-    return f'<details class="pp-event" id="{text(anchor)}"><summary>{text(summary)}</summary>\n\n{body}\n\n</details>\n'
+def _scenario_link(key: SeriesKey, slugs: dict[SeriesKey, str], links: urls.Links) -> str:
+    return link(links.to(urls.scenario_page(slugs[key])), key.label)
+
+
+def _fold(anchor: str, summary: str, headers: list[str], rows: list[list[str]]) -> str:
+    """A folded table; ``summary`` is plain text (escaped here), cells HTML (escaped by the caller).
+    HTML, not Markdown: Markdown inside a raw <details> block is not rendered without md_in_html,
+    which a user's mkdocs.yml need not enable."""
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    return (
+        f'<details class="pp-event" id="{text(anchor)}"><summary>{text(summary)}</summary>'
+        f'<div class="md-typeset__scrollwrap"><div class="md-typeset__table"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div></div></details>\n"
+    )
 
 
 def atom_feed(site: Site, links: urls.Links) -> bytes:
