@@ -481,7 +481,9 @@
         if (show) count++;
       });
       // Never silently fewer rows: say how many the filters hide.
-      shown.textContent = count === rows.length ? rows.length + " series" : count + " of " + rows.length + " series shown";
+      shown.textContent = count === rows.length
+        ? rows.length + " series"
+        : count + " of " + rows.length + " series shown";
     }
     input.addEventListener("input", apply);
     machine.addEventListener("change", apply);
@@ -510,7 +512,9 @@
         // First click: ascending (the status column's ascending order is the attention order);
         // again: descending.
         var ascending = th.getAttribute("aria-sort") !== "ascending";
-        headers.forEach(function (other) { if (other.hasAttribute("aria-sort")) other.setAttribute("aria-sort", "none"); });
+        headers.forEach(function (other) {
+          if (other.hasAttribute("aria-sort")) other.setAttribute("aria-sort", "none");
+        });
         th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
         sortRows(body, rows, column, button.dataset.kind, ascending);
       });
