@@ -207,6 +207,9 @@ def _table(rows: list[Row], links: urls.Links, site: Site) -> str:
     )
     body = "\n".join(_row(r, links, site) for r in rows)
     return (
+        # The order is not alphabetical, so the page says what it is.
+        '<p class="pp-order">Regressed rows first, then unconfirmed ones, each newest first; then improved, '
+        "stable, and stale last. Click a column header to sort by it.</p>\n"
         # Material's scroll wrapper lets the table scroll sideways on a phone instead of the page.
         f'<div class="md-typeset__scrollwrap"><div class="md-typeset__table pp-overview"><table>\n'
         f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table></div></div>\n"
