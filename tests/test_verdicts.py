@@ -373,3 +373,15 @@ def test_environments_that_recur_are_one_mix_and_new_ones_stay_listed():
     assert mix == EnvironmentMix("1" * 40, "3" * 40, 3, (amd, intel))
     assert mix.spread == "cpu_model: EPYC / Xeon"
     assert environment_events(history(amd)) == []
+
+
+def test_mann_whitney_exact_p_for_a_short_sample_against_a_long_one():
+    """5 runs against 1,200 (a long imported history): the exact test must not overflow the stack."""
+    from scipy.stats import mannwhitneyu
+
+    from perfpages.analysis.mannwhitney import _counts, mann_whitney_p
+
+    _counts.cache_clear()
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(0, 1, 5), rng.normal(0.5, 1, 1200)
+    assert mann_whitney_p(a, b) == pytest.approx(mannwhitneyu(a, b).pvalue, abs=1e-12)

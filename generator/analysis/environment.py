@@ -6,9 +6,13 @@ compare: the change of environment moves the value by itself.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from perfpages.model import RunRecord
 
 ENVIRONMENT_FIELDS = ("cpu_model", "kernel", "governor")
+# Fingerprint fields that differ from run to run by nature; a difference in them says nothing.
+VOLATILE_FIELDS = ("load_average",)
 SEPARATOR = " | "
 # A field the fingerprint lacks or leaves empty (imported histories often have no kernel or governor):
 # a word a reader understands, where str(None) would print Python's "None".
@@ -53,3 +57,15 @@ def environment_spread(environments: list[str]) -> str:
         return " / ".join(environments)
     values = [list(dict.fromkeys(parts[i] for parts in split)) for i in range(len(names))]
     return "; ".join(f"{name}: {' / '.join(v)}" for name, v in zip(names, values, strict=True) if len(v) > 1)
+
+
+def fingerprint_change(before: Mapping[str, object], after: Mapping[str, object]) -> str:
+    """What differs between two runs' fingerprints besides what changes every run, e.g.
+    "python: 3.11.7 → 3.12.1; turbo: False → True"; "" when nothing does.
+
+    The environment fields above split a series into segments, so no level shift spans them;
+    the others (turbo, SMT, Python, OS...) do not, and a shift of many series at once is often
+    one of them changing."""
+    names = sorted((set(before) | set(after)) - set(VOLATILE_FIELDS))
+    changed = [name for name in names if before.get(name) != after.get(name)]
+    return "; ".join(f"{name}: {before.get(name, '–')} → {after.get(name, '–')}" for name in changed)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from perfpages.analysis.history import Change, SeriesHistory
+from perfpages.analysis.environment import fingerprint_change
+from perfpages.analysis.events import Event, PendingEvent, group_changes, group_pending
+from perfpages.analysis.freshness import STALE_AFTER
+from perfpages.analysis.history import Change
+from perfpages.analysis.series import SeriesKey
 from perfpages.model import CommitInfo
 from perfpages.render.comparison import history_json
 from perfpages.render.escape import xml_text as xml_escape
@@ -14,6 +18,7 @@ from perfpages.site import urls
 from perfpages.site.gather import ScenarioGroup, Site
 from perfpages.site.html import VERDICTS, front_matter, link, repository_link, secondary, status, text
 from perfpages.site.html import table as html_table
+from perfpages.site.triage import machine_runs
 
 
 @dataclass(frozen=True)
@@ -37,79 +42,188 @@ def listed_changes(site: Site) -> list[Listed]:
     )
 
 
+def listed_events(site: Site) -> list[Event]:
+    """Every confirmed change on main as events (analysis/events.py), newest first; at one
+    commit, by the scenario of each event's first change."""
+    return group_changes(item.change for item in listed_changes(site))
+
+
+def event_anchor(event: Event | PendingEvent) -> str:
+    """The id of an event's folded list on the changes page."""
+    first = event.first_bad if isinstance(event, Event) else event.since
+    before = event.last_good[:8] if isinstance(event, Event) else "pending"
+    return f"event-{before}-{first[:8]}-{urls.slugify(event.machine)}"
+
+
+def environment_note(site: Site, event: Event) -> str:
+    """ " · machine changed: ...", when the machine's runs at the event's two commits differ in
+    more than what differs every run; plain text, escaped by the caller."""
+    before = site.fingerprints.get((event.machine, event.last_good))
+    after = site.fingerprints.get((event.machine, event.first_bad))
+    change = fingerprint_change(before, after) if before is not None and after is not None else ""
+    return f" · machine changed: {change}" if change else ""
+
+
 def changes_page(site: Site, links: urls.Links) -> str:
     infos = {c.sha: c for c in site.commits}
-    rows = [_change_row(site, item, infos[item.change.first_bad], links) for item in listed_changes(site)]
-    pending = [_pending_row(g, h, links) for g in site.scenarios for h in g.histories if h.pending is not None]
+    slugs = _slugs(site)
+    events = listed_events(site)
+    rows = [_event_row(site, e, infos, slugs, links) for e in events]
+    folds = [_event_fold(site, e, infos, slugs, links) for e in events if len(e.changes) > 1]
+    shifts = sum(len(e.changes) for e in events)
+    runs = machine_runs(site)
+    unconfirmed = [h for h in site.histories if h.pending is not None]
+    # No run will ever confirm a shift of a series that is no longer measured.
+    current = [h.pending for h in unconfirmed if not runs.freshness(h.series).stale]
+    pending = group_pending(current)
+    left_out = len(unconfirmed) - len(current)
     parts = [
         front_matter("Changes", hide=("navigation",)),
         "# Changes on main\n",
         "Level shifts found by change-point detection, newest first: each needs 5 runs on each side, "
-        "and the culprit lies in the commit range shown. Also as an [Atom feed](changes.xml) and "
-        "[JSON](api/changes.json).\n",
+        "and the culprit lies in the commit range shown. Shifts of one machine in the same commit range "
+        f"are one event, its series listed below the table ({plural(shifts, 'shift')} in "
+        f"{plural(len(events), 'event')}). Also as an [Atom feed](changes.xml) and [JSON](api/changes.json).\n",
         html_table(["verdict", "change", "series", "commits", "date"], rows, wrap=(2, 3), classes=VERDICTS)
         if rows
         else "No change points yet.",
         "",
+        *folds,
     ]
     if pending:
         parts += [
             "## Unconfirmed\n",
-            "Shifts in the newest runs that more runs must confirm before they count.\n",
-            html_table(["change", "series", "first run", "to confirm"], pending, wrap=(1,), classes=VERDICTS),
+            "Shifts in the newest runs that more runs must confirm before they count; those of one "
+            "machine that start at the same commit are one line.\n",
+            html_table(
+                ["change", "series", "first run", "to confirm"],
+                [_pending_row(p, slugs, links) for p in pending],
+                wrap=(1,),
+                classes=VERDICTS,
+            ),
             "",
+            *(_pending_fold(p, slugs, links) for p in pending if len(p.pending) > 1),
+        ]
+    if left_out:
+        parts += [
+            f"{plural(left_out, 'unconfirmed shift')} of stale series left out: not measured in the newest "
+            f"{STALE_AFTER} runs of their machine (or their machine stopped), they will get no runs to confirm them.\n"
         ]
     return "\n".join(parts)
 
 
-def _change_row(site: Site, item: Listed, first_bad: CommitInfo, links: urls.Links) -> list[str]:
-    """One change point as HTML cells. Five columns, the verdict first and the subject under its commit
+def _slugs(site: Site) -> dict[SeriesKey, str]:
+    return {h.series.key: g.slug for g in site.scenarios for h in g.histories}
+
+
+def _event_row(site: Site, e: Event, infos: dict, slugs: dict[SeriesKey, str], links: urls.Links) -> list[str]:
+    """One event as HTML cells. Five columns, the verdict first and the subject under its commit
     range, so the table fits the content column and a phone shows the verdict without scrolling."""
-    c, key = item.change, item.change.series.key
-    page = site.compare_page(c.last_good, c.first_bad)
-    commits = f"{c.last_good[:12]}..{c.first_bad[:12]}"
-    repo = repository_link(site.repository, "compare", f"{c.last_good}...{c.first_bad}")
-    scenario = link(links.to(urls.scenario_page(item.group.slug)), item.group.label)
+    page = site.compare_page(e.last_good, e.first_bad)
+    commits = f"{e.last_good[:12]}..{e.first_bad[:12]}"
+    repo = repository_link(site.repository, "compare", f"{e.last_good}...{e.first_bad}")
+    head = infos[e.first_bad]
     commit_cell = link(links.to(page), commits) if page else text(commits)
     commit_cell += f" ({link(repo, 'diff')})" if repo else ""
-    subject = first_bad.subject.strip()
+    subject = head.subject.strip()
+    if len(e.changes) == 1:
+        c = e.changes[0]
+        verdict, change = status(c.verdict.value), f"{c.change:+.2%}"
+        series = _scenario_link(c.series.key, slugs, links) + secondary(
+            f"{text(c.series.key.metric)} · {text(e.machine)}"
+        )
+    else:
+        changes = [c.change for c in e.changes]
+        verdict = status("regressed" if e.regressions else "improved")
+        change = f"{min(changes):+.2%} to {max(changes):+.2%}"
+        together = f'<a href="#{text(event_anchor(e))}">{len(e.changes)} series</a> moved together'
+        series = together + secondary(f"{e.regressions} regressed, {e.improvements} improved · {text(e.machine)}")
     return [
-        status(c.verdict.value),
-        f"{c.change:+.2%}",
-        scenario + secondary(f"{text(key.metric)} · {text(key.machine)}"),
+        verdict,
+        change,
+        series,
         commit_cell + (secondary(text(subject)) if subject else ""),
-        text(first_bad.committer_date[:10]),
+        text(head.committer_date[:10]),
     ]
 
 
-def _pending_row(group: ScenarioGroup, history: SeriesHistory, links: urls.Links) -> list[str]:
-    key, pending = history.series.key, history.pending
-    scenario = link(links.to(urls.scenario_page(group.slug)), group.label)
-    return [
-        f"{pending.change:+.2%}",
-        scenario + secondary(f"{text(key.metric)} · {text(key.machine)}"),
-        f"since <code>{text(pending.since[:12])}</code>",
-        plural(pending.runs_to_confirm, "more run"),
+def _event_fold(site: Site, e: Event, infos: dict, slugs: dict[SeriesKey, str], links: urls.Links) -> str:
+    date = infos[e.first_bad].committer_date[:10]
+    summary = (
+        f"At {e.last_good[:12]}..{e.first_bad[:12]} ({date}), {len(e.changes)} series on {e.machine} moved "
+        f"together: {e.regressions} regressed, {e.improvements} improved{environment_note(site, e)}"
+    )
+    rows = [
+        [
+            _scenario_link(c.series.key, slugs, links),
+            text(c.series.key.metric),
+            f"{c.change:+.2%}",
+            status(c.verdict.value),
+        ]
+        for c in e.changes
     ]
+    return _fold(event_anchor(e), summary, ["scenario", "metric", "change", "verdict"], rows)
+
+
+def _pending_row(p: PendingEvent, slugs: dict[SeriesKey, str], links: urls.Links) -> list[str]:
+    first = p.pending[0]
+    if len(p.pending) == 1:
+        series = _scenario_link(first.series.key, slugs, links) + secondary(
+            f"{text(first.series.key.metric)} · {text(p.machine)}"
+        )
+        change, confirm = f"{first.change:+.2%}", plural(first.runs_to_confirm, "more run")
+    else:
+        changes = [x.change for x in p.pending]
+        runs = [x.runs_to_confirm for x in p.pending]
+        together = f'<a href="#{text(event_anchor(p))}">{len(p.pending)} series</a> moved together'
+        series = together + secondary(text(p.machine))
+        change = f"{min(changes):+.2%} to {max(changes):+.2%}"
+        confirm = f"{min(runs)}–{max(runs)} more runs" if min(runs) != max(runs) else plural(runs[0], "more run")
+    return [change, series, f"since <code>{text(p.since[:12])}</code>", confirm]
+
+
+def _pending_fold(p: PendingEvent, slugs: dict[SeriesKey, str], links: urls.Links) -> str:
+    summary = f"Since {p.since[:12]}, {len(p.pending)} series on {p.machine} may have moved together"
+    rows = [
+        [
+            _scenario_link(x.series.key, slugs, links),
+            text(x.series.key.metric),
+            f"{x.change:+.2%}",
+            plural(x.runs_to_confirm, "more run"),
+        ]
+        for x in p.pending
+    ]
+    return _fold(event_anchor(p), summary, ["scenario", "metric", "change", "to confirm"], rows)
+
+
+def _scenario_link(key: SeriesKey, slugs: dict[SeriesKey, str], links: urls.Links) -> str:
+    return link(links.to(urls.scenario_page(slugs[key])), key.label)
+
+
+def _fold(anchor: str, summary: str, headers: list[str], rows: list[list[str]]) -> str:
+    """A folded table; ``summary`` is plain text (escaped here), cells HTML (escaped by the caller)."""
+    return (
+        f'<details class="pp-event" id="{text(anchor)}"><summary>{text(summary)}</summary>\n\n'
+        f"{html_table(headers, rows, wrap=(0,), classes=VERDICTS)}\n</details>\n"
+    )
 
 
 def atom_feed(site: Site, links: urls.Links, site_url: str | None = None) -> bytes:
-    """Change points as an Atom feed; timestamps are commit dates, so rebuilding changes nothing.
-    ``site_url`` (MkDocs' ``site_url``) makes the self link absolute; without it the link is relative
-    to the feed, which is where a reader fetched it from."""
+    """Change points as an Atom feed, one entry per event; timestamps are commit dates, so
+    rebuilding changes nothing. ``site_url`` (MkDocs' ``site_url``) makes the self link absolute;
+    without it the link is relative to the feed, which is where a reader fetched it from."""
     infos = {c.sha: c for c in site.commits}
+    slugs = _slugs(site)
     entries = []
-    for item in listed_changes(site)[:100]:
-        c, key = item.change, item.change.series.key
-        page = site.compare_page(c.last_good, c.first_bad) or urls.scenario_page(item.group.slug)
-        title = f"{c.verdict.value} {c.change:+.2%}: {item.group.label} {key.metric} on {key.machine}"
+    for event in listed_events(site)[:100]:
+        title, entry_id, page = _entry_identity(site, event, slugs)
         entries.append(
             "<entry>"
             f"<title>{xml_escape(title)}</title>"
-            f"<id>urn:perfpages:{xml_escape(key.machine)}:{urls.slugify(item.group.label)}:{xml_escape(key.metric)}:{c.first_bad}</id>"
+            f"<id>{entry_id}</id>"
             f'<link href="{xml_escape(links.to(page))}"/>'
-            f"<updated>{xml_escape(infos[c.first_bad].committer_date)}</updated>"
-            f"<summary>{xml_escape(_summary(item, infos[c.first_bad]))}</summary>"
+            f"<updated>{xml_escape(infos[event.first_bad].committer_date)}</updated>"
+            f"<summary>{xml_escape(_summary(site, event, infos[event.first_bad]))}</summary>"
             "</entry>"
         )
     updated = site.commits[-1].committer_date if site.commits else "1970-01-01T00:00:00+00:00"
@@ -126,15 +240,41 @@ def atom_feed(site: Site, links: urls.Links, site_url: str | None = None) -> byt
     ).encode()
 
 
-def _summary(item: Listed, first_bad: CommitInfo) -> str:
+def _summary(site: Site, event: Event, first_bad: CommitInfo) -> str:
     """What changed, by how much, in which series and where, as plain text (escaped by the caller)."""
-    c, key, unit = item.change, item.change.series.key, item.change.series.unit
     subject = first_bad.subject.strip() or "(no subject)"
+    where = f"in {event.last_good[:12]}..{event.first_bad[:12]}; first commit at the new level: {subject}"
+    if len(event.changes) == 1:
+        c, key, unit = event.changes[0], event.changes[0].series.key, event.changes[0].series.unit
+        return (
+            f"{key.label} · {key.metric} on {event.machine} {c.verdict.value} by {c.change:+.2%} "
+            f"({human(c.before, unit)} → {human(c.after, unit)}) {where}"
+        )
+    changes = [c.change for c in event.changes]
     return (
-        f"{item.group.label} · {key.metric} on {key.machine} {c.verdict.value} by {c.change:+.2%} "
-        f"({human(c.before, unit)} → {human(c.after, unit)}) in {c.last_good[:12]}..{c.first_bad[:12]}; "
-        f"first commit at the new level: {subject}"
+        f"{len(event.changes)} series on {event.machine} moved together ({event.regressions} regressed, "
+        f"{event.improvements} improved, {min(changes):+.2%} to {max(changes):+.2%}){environment_note(site, event)} "
+        + where
     )
+
+
+def _entry_identity(site: Site, event: Event, slugs: dict[SeriesKey, str]) -> tuple[str, str, str]:
+    """An entry's title, id (escaped) and page. A one-series event keeps the id a change of that
+    series always had, so feed readers do not show it again."""
+    machine = event.machine
+    page = site.compare_page(event.last_good, event.first_bad)
+    if len(event.changes) == 1:
+        c, key = event.changes[0], event.changes[0].series.key
+        title = f"{c.verdict.value} {c.change:+.2%}: {key.label} {key.metric} on {machine}"
+        series_id = f"{xml_escape(machine)}:{urls.slugify(key.label)}:{xml_escape(key.metric)}"
+        entry_id = f"urn:perfpages:{series_id}:{c.first_bad}"
+        return title, entry_id, page or urls.scenario_page(slugs[key])
+    title = (
+        f"{len(event.changes)} series on {machine} moved together at {event.last_good[:12]}..{event.first_bad[:12]}: "
+        f"{event.regressions} regressed, {event.improvements} improved"
+    )
+    entry_id = f"urn:perfpages:{xml_escape(machine)}:event:{event.last_good}..{event.first_bad}"
+    return title, entry_id, page or urls.CHANGES
 
 
 def changes_document(site: Site) -> dict:

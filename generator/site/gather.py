@@ -8,8 +8,8 @@ page never changes when later runs land. Commits on main are judged with hindsig
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cached_property, partial
 
 from perfpages.analysis.history import SeriesHistory, analyse_history, detect_changes
@@ -64,6 +64,9 @@ class Site:
     pulls: tuple[PullRequest, ...]
     other_comparisons: tuple[Comparison, ...]  # A/B runs outside any PR
     variant_sets: tuple[VariantSet, ...] = ()
+    # (machine, commit) -> the fingerprint of that machine's newest run of that commit on main:
+    # what an event's page shows when the machine changed between a shift's two commits.
+    fingerprints: Mapping[tuple[str, str], Mapping[str, object]] = field(default_factory=dict)
 
     @cached_property
     def histories(self) -> tuple[SeriesHistory, ...]:
@@ -136,6 +139,7 @@ def gather(
         pulls=_pull_requests(ab_runs, judged),
         other_comparisons=tuple(judged[run_key(r)] for r in ab_runs if r.pull_request is None),
         variant_sets=tuple(variant_sets(series, specs, commits)),
+        fingerprints={(r.machine, r.head.sha): r.fingerprint for r in runs if r.base is None},
     )
 
 

@@ -1,4 +1,5 @@
-// perfpages: overview filters, and plotly charts drawn from lazily fetched JSON.
+// perfpages: plotly charts drawn from lazily fetched JSON, then (its own closure, at the end) the overview's
+// filters and sorting.
 // Material's instant navigation swaps page content without reloading scripts, so
 // everything starts from `document$` (or DOMContentLoaded without Material).
 (function () {
@@ -47,37 +48,6 @@
   function oneLine(value) {
     return String(value).replace(/[\n\r\x0b\x0c\x85\u2028\u2029]+/g, " ")
       .replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "");
-  }
-
-  // ---- overview filters -------------------------------------------------
-
-  function initFilters(root) {
-    var input = root.querySelector("#pp-filter");
-    if (!input) return;
-    var machine = root.querySelector("#pp-machine");
-    var tags = Array.prototype.slice.call(root.querySelectorAll(".pp-filters .pp-tag"));
-    var rows = Array.prototype.slice.call(root.querySelectorAll(".pp-overview tbody tr"));
-    function apply() {
-      var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
-      var wanted = tags.filter(function (t) { return t.getAttribute("aria-pressed") === "true"; })
-        .map(function (t) { return t.dataset.tag; });
-      rows.forEach(function (row) {
-        var text = row.dataset.text;
-        var rowTags = row.dataset.tags.split(" ");
-        var show = words.every(function (w) { return text.indexOf(w) >= 0; }) &&
-          (!machine.value || row.dataset.machine === machine.value) &&
-          wanted.every(function (t) { return rowTags.indexOf(t) >= 0; });
-        row.hidden = !show;
-      });
-    }
-    input.addEventListener("input", apply);
-    machine.addEventListener("change", apply);
-    tags.forEach(function (tag) {
-      tag.addEventListener("click", function () {
-        tag.setAttribute("aria-pressed", tag.getAttribute("aria-pressed") === "true" ? "false" : "true");
-        apply();
-      });
-    });
   }
 
   // ---- theme ------------------------------------------------------------
@@ -454,7 +424,6 @@
   }
 
   function init() {
-    initFilters(document);
     initVariants(document);
     var charts = document.querySelectorAll(".pp-chart");
     if (charts.length) watchScheme();
@@ -469,5 +438,122 @@
     document.addEventListener("DOMContentLoaded", init);
   } else {
     init();
+  }
+})();
+
+// ---- overview: status filters, text/machine/tag filters, sortable columns -------------------
+// Its own closure, apart from the charts above: the overview loads no plotly and needs none of it.
+// The page arrives in the attention order (site/triage.py); the status column sorts back to it.
+(function () {
+  "use strict";
+
+  function pressed(buttons, key) {
+    return buttons.filter(function (b) { return b.getAttribute("aria-pressed") === "true"; })
+      .map(function (b) { return b.dataset[key]; });
+  }
+
+  function toggle(button) {
+    button.setAttribute("aria-pressed", button.getAttribute("aria-pressed") === "true" ? "false" : "true");
+  }
+
+  function initFilters(root, rows) {
+    var input = root.querySelector("#pp-filter");
+    var machine = root.querySelector("#pp-machine");
+    var shown = root.querySelector("#pp-shown");
+    var tags = Array.prototype.slice.call(root.querySelectorAll(".pp-filters .pp-tag"));
+    var statuses = Array.prototype.slice.call(root.querySelectorAll(".pp-filters .pp-status"));
+    // Scenario, metric and status: what a reader types ("regressed" finds the regressed rows).
+    var texts = rows.map(function (row) {
+      return (row.cells[0].textContent + " " + row.cells[1].textContent + " " + row.dataset.status).toLowerCase();
+    });
+    function apply() {
+      var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var wantedTags = pressed(tags, "tag");
+      var wantedStatuses = pressed(statuses, "status");
+      var count = 0;
+      rows.forEach(function (row, i) {
+        var rowTags = row.dataset.tags.split(" ");
+        var show = words.every(function (w) { return texts[i].indexOf(w) >= 0; }) &&
+          (!machine.value || row.dataset.machine === machine.value) &&
+          wantedTags.every(function (t) { return rowTags.indexOf(t) >= 0; }) &&
+          (!wantedStatuses.length || wantedStatuses.indexOf(row.dataset.status) >= 0);
+        row.hidden = !show;
+        if (show) count++;
+      });
+      // Never silently fewer rows: say how many the filters hide.
+      shown.textContent = count === rows.length
+        ? rows.length + " series"
+        : count + " of " + rows.length + " series shown";
+    }
+    input.addEventListener("input", apply);
+    machine.addEventListener("change", apply);
+    tags.concat(statuses).forEach(function (button) {
+      button.addEventListener("click", function () { toggle(button); apply(); });
+    });
+  }
+
+  // A cell's sort key: its data-sort when it has one, else its text; for a number column, the
+  // number that starts it ("+19.7%" is 19.7), or null for none ("n/a", empty).
+  function sortKey(row, column, kind) {
+    var cell = row.cells[column];
+    var raw = cell.dataset.sort !== undefined ? cell.dataset.sort : cell.textContent.trim().toLowerCase();
+    if (kind !== "number") return raw;
+    var value = parseFloat(raw);
+    return isNaN(value) ? null : value;
+  }
+
+  function initSorting(table, rows) {
+    var body = table.tBodies[0];
+    var headers = Array.prototype.slice.call(table.tHead.rows[0].cells);
+    headers.forEach(function (th, column) {
+      var button = th.querySelector(".pp-sort");
+      if (!button) return;
+      button.addEventListener("click", function () {
+        // First click: ascending (the status column's ascending order is the attention order);
+        // again: descending.
+        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        headers.forEach(function (other) {
+          if (other.hasAttribute("aria-sort")) other.setAttribute("aria-sort", "none");
+        });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        sortRows(body, rows, column, button.dataset.kind, ascending);
+      });
+    });
+  }
+
+  function sortRows(body, rows, column, kind, ascending) {
+    var keyed = rows.map(function (row, i) {
+      // "order": the order the page came in, which is the attention order.
+      var key = kind === "order" ? i : sortKey(row, column, kind);
+      return { row: row, key: key, stale: row.dataset.status === "stale", at: i };
+    });
+    keyed.sort(function (a, b) {
+      // Stale rows stay below current ones whatever the column: their values are not current.
+      if (a.stale !== b.stale) return a.stale ? 1 : -1;
+      // Rows without a value go last in either direction.
+      if (a.key === null || b.key === null) return a.key === b.key ? a.at - b.at : a.key === null ? 1 : -1;
+      var order = kind === "text" ? a.key.localeCompare(b.key) : a.key - b.key;
+      return (ascending ? order : -order) || a.at - b.at;
+    });
+    var fragment = document.createDocumentFragment();
+    keyed.forEach(function (k) { fragment.appendChild(k.row); });
+    body.appendChild(fragment);
+  }
+
+  function initOverview() {
+    var table = document.querySelector(".pp-overview table");
+    if (!table || table.dataset.ready) return;
+    table.dataset.ready = "true";
+    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+    initFilters(document, rows);
+    initSorting(table, rows);
+  }
+
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(initOverview);
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", initOverview);
+  } else {
+    initOverview();
   }
 })();

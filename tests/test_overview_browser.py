@@ -1,0 +1,124 @@
+"""The overview's triage in a real browser: attention order, status filters, sortable columns, stale rows.
+
+Uses test_browser's browser and page fixtures, on the triage history (tests/triagehistory.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+
+import pytest
+import triagehistory as th
+
+# test_browser's fixtures (a Chromium, and a page that fails the test on any console error) and its skip mark.
+from test_browser import _Quiet, browser, page, pytestmark, shot  # noqa: F401
+
+from perfpages.site.build import generate, mkdocs_build, mkdocs_settings
+
+ATTENTION = ["regressed", "unconfirmed", "improved", "stable", "stale"]
+VISIBLE = ".pp-overview tbody tr:not([hidden])"
+
+
+@pytest.fixture
+def tab(page):  # noqa: F811
+    return page
+
+
+@pytest.fixture(scope="module")
+def triage_url(tmp_path_factory):
+    root = th.make_project(tmp_path_factory.mktemp("triage") / "demo")
+    settings = mkdocs_settings(root / "mkdocs.yml")
+    generate(root / "perfpages.yml", root / "results", settings)
+    mkdocs_build(settings)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/perf/"
+    server.shutdown()
+
+
+def statuses(tab, selector: str = ".pp-overview tbody tr") -> list[str]:
+    return tab.eval_on_selector_all(selector, "rows => rows.map(r => r.dataset.status)")
+
+
+def column(tab, n: int) -> list[str]:
+    return tab.eval_on_selector_all(".pp-overview tbody tr", f"rows => rows.map(r => r.cells[{n}].textContent)")
+
+
+def test_regressed_and_unconfirmed_rows_come_first_and_a_stale_row_is_grey_and_last(tab, triage_url):
+    tab.goto(triage_url)
+    order = statuses(tab)
+    assert order == sorted(order, key=ATTENTION.index)
+    assert order[: th.FLEET["bm-1"] + th.FLEET["bm-2"] + 1] == ["regressed"] * 9 + ["unconfirmed"]
+    assert order[-1] == "stale"
+    stale = tab.locator(".pp-overview tbody tr").last
+    assert stale.locator("td").first.inner_text() == "renamed"
+    assert "stale since 2026-09-25" in stale.inner_text()
+    assert float(stale.locator("td").first.evaluate("td => getComputedStyle(td).opacity")) < 1
+    assert tab.evaluate("typeof window.Plotly") == "undefined"  # the overview stays light
+    shot(tab, "overview-triage")
+
+
+def test_a_status_filter_shows_only_its_rows_and_its_count_matches(tab, triage_url):
+    tab.goto(triage_url)
+    total = tab.locator(".pp-overview tbody tr").count()
+    button = tab.locator('button.pp-status[data-status="regressed"]')
+    count = int(button.locator(".pp-count").inner_text())
+    button.click()
+    assert button.get_attribute("aria-pressed") == "true"
+    assert statuses(tab, VISIBLE) == ["regressed"] * count
+    assert tab.locator("#pp-shown").inner_text() == f"{count} of {total} series shown"
+    tab.locator('button.pp-status[data-status="stale"]').click()  # a second status adds its rows
+    assert statuses(tab, VISIBLE) == ["regressed"] * count + ["stale"]
+    tab.locator('button.pp-status[data-status="stale"]').click()
+    tab.select_option("#pp-machine", "bm-2")  # and the other filters still apply
+    assert statuses(tab, VISIBLE) == ["regressed"] * th.FLEET["bm-2"]
+    button.click()
+    tab.select_option("#pp-machine", "")
+    assert tab.locator(VISIBLE).count() == total and tab.locator("#pp-shown").inner_text() == f"{total} series"
+    tab.fill("#pp-filter", "unconfirmed")  # typing a status finds its rows too
+    assert statuses(tab, VISIBLE) == ["unconfirmed"]
+    shot(tab, "overview-filter-status")
+
+
+def test_a_clicked_header_sorts_its_column_both_ways_and_stale_rows_stay_last(tab, triage_url):
+    tab.goto(triage_url)
+    header = tab.locator(".pp-overview thead th").first
+    header.locator("button").click()
+    names = column(tab, 0)
+    assert header.get_attribute("aria-sort") == "ascending"
+    assert names[:-1] == sorted(names[:-1]) and names[-1] == "renamed"
+    header.locator("button").click()
+    assert header.get_attribute("aria-sort") == "descending"
+    names = column(tab, 0)
+    assert names[:-1] == sorted(names[:-1], reverse=True) and names[-1] == "renamed"
+    # By keyboard: the "vs 30 runs earlier" header is a button; Enter sorts by the numbers ("+9%" < "+10%").
+    change = tab.locator(".pp-overview thead th").nth(3)
+    change.locator("button").focus()
+    tab.keyboard.press("Enter")
+    assert change.get_attribute("aria-sort") == "ascending" and header.get_attribute("aria-sort") == "none"
+    cells = ".pp-overview tbody tr:not(.pp-stale) td:nth-child(4)"
+    values = [float(v.rstrip("%")) for v in tab.eval_on_selector_all(cells, "cells => cells.map(c => c.textContent)")]
+    assert values == sorted(values) and values[0] < 0 < values[-1]
+    shot(tab, "overview-sorted")
+    # The status column sorts back to the attention order the page came in.
+    tab.locator(".pp-overview thead th").nth(2).locator("button").click()
+    assert statuses(tab) == sorted(statuses(tab), key=ATTENTION.index)
+
+
+def test_an_event_is_one_row_on_the_changes_page_and_its_folded_series_lead_to_their_pages(tab, triage_url):
+    tab.goto(triage_url)
+    tab.get_by_role("link", name="6 series").click()  # from the overview's line for the event
+    tab.wait_for_url("**/perf/changes/#event-*")
+    rows = tab.locator("article table").first.locator("tbody tr")
+    assert rows.filter(has_text="moved together").count() == 2  # one per machine
+    fold = tab.locator("details.pp-event").first
+    assert "turbo: False → True" in fold.locator("summary").inner_text()
+    # Folded until asked for: the link to the event's anchor opens it.
+    assert fold.evaluate("d => d.open") and not tab.locator("details.pp-event").nth(1).evaluate("d => d.open")
+    assert fold.locator("tbody tr").count() == th.FLEET["bm-1"]
+    shot(tab, "changes-event")
+    fold.get_by_role("link", name="fleet-00").click()
+    tab.wait_for_url("**/perf/scenarios/fleet-00-*/")
+    assert tab.locator("h1").inner_text() == "fleet-00"
