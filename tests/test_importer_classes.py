@@ -229,6 +229,65 @@ def test_go_cpu_list_with_subbenchmarks(tmp_path):
     }
 
 
+GO_SIZES = """pkg: example.com/codec
+BenchmarkEncode/size-1024   500000   2400 ns/op   426.67 MB/s
+BenchmarkEncode/size-4096   120000   9600 ns/op   426.67 MB/s
+BenchmarkDecode/size-1024   400000   3000 ns/op   341.33 MB/s
+BenchmarkDecode/size-4096   100000  12000 ns/op   341.33 MB/s
+"""
+
+
+def test_go_size_suffixes_alike_in_every_benchmark_are_not_gomaxprocs(tmp_path):
+    # GOMAXPROCS 1 prints no suffix: each benchmark's {1024, 4096} is a set of sizes, not a -cpu list.
+    assert go_series(tmp_path, GO_SIZES) == {
+        (f"example.com/codec/Benchmark{op}/size-{n}", ()) for op in ("Encode", "Decode") for n in (1024, 4096)
+    }
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # One sub-benchmark alone cannot show whether -8 is GOMAXPROCS: the name stays whole, and
+        # stays the same when a later commit adds a second size.
+        ("BenchmarkPool/workers-8 10 5 ns/op\n" * 2, {"BenchmarkPool/workers-8"}),
+        (
+            "BenchmarkPool/workers-8 10 5 ns/op\nBenchmarkPool/workers-16 10 5 ns/op\n",
+            {
+                "BenchmarkPool/workers-8",
+                "BenchmarkPool/workers-16",
+            },
+        ),
+        # Every line of two benchmarks ends in -8: the machine's GOMAXPROCS, dropped once.
+        (
+            "BenchmarkPool/workers-8-8 10 5 ns/op\nBenchmarkPool/workers-16-8 10 5 ns/op\n",
+            {
+                "BenchmarkPool/workers-8",
+                "BenchmarkPool/workers-16",
+            },
+        ),
+        # A top-level name is a Go function name, which has no "-": its suffix is GOMAXPROCS.
+        ("BenchmarkParse-8 10 5 ns/op\n", {"BenchmarkParse"}),
+        (
+            "BenchmarkParse-8 10 5 ns/op\nBenchmarkPool/workers-8-8 10 5 ns/op\n",
+            {
+                "BenchmarkParse",
+                "BenchmarkPool/workers-8",
+            },
+        ),
+    ],
+)
+def test_go_suffix_is_gomaxprocs_only_where_the_file_proves_it(tmp_path, text, expected):
+    assert go_series(tmp_path, text) == {(name, ()) for name in expected}
+
+
+def test_go_cpu_list_without_one_is_read_from_top_level_names(tmp_path):
+    names = ("BenchmarkA-2", "BenchmarkA-4", "BenchmarkB/size-2-2", "BenchmarkB/size-2-4")
+    text = "".join(f"{name} 10 5 ns/op\n" for name in names)
+    assert go_series(tmp_path, text) == {
+        (name, (("gomaxprocs", procs),)) for name in ("BenchmarkA", "BenchmarkB/size-2") for procs in ("2", "4")
+    }
+
+
 def test_unstable_parameter_text_is_normalised():
     assert stable_text("<function square at 0x7f3a2c1b9d30>") == "<function square>"
     assert stable_text("UNSERIALIZABLE[<object object at 0x7fe1aa>]") == "<object object>"
