@@ -176,7 +176,8 @@ FAIL	example.com/p	0.1s
 """
     tally, runs = imported("go", write(tmp_path, "b.txt", text), tmp_path)
     assert set(measured(runs)) == {("example.com/p/BenchmarkOk", (), "time")}
-    assert failures(runs) == {("example.com/p/BenchmarkBad", ()): "go test: --- FAIL: BenchmarkBad-8"}
+    reason = "go test: --- FAIL: BenchmarkBad-8: bad_test.go:9: wrong answer"
+    assert failures(runs) == {("example.com/p/BenchmarkBad", ()): reason}
     assert tally.skipped == 1
 
 
@@ -184,6 +185,48 @@ def test_go_package_that_failed_without_naming_a_benchmark(tmp_path):
     text = "pkg: example.com/p\nBenchmarkOk-8 100 10.0 ns/op\npanic: oops\nFAIL\texample.com/q\t0.1s\n"
     _, runs = imported("go", write(tmp_path, "b.txt", text), tmp_path)
     assert failures(runs) == {("example.com/q", ()): "go test: FAIL example.com/q"}
+
+
+GO_FAILED_ON_ITS_RESULT_LINE = """pkg: example.com/kv
+BenchmarkPut-8   1000000   1050 ns/op
+BenchmarkGet-8   1000000    210 ns/op
+BenchmarkGet-8   {outcome}
+FAIL
+FAIL	example.com/kv	3.2s
+"""
+
+
+@pytest.mark.parametrize(
+    "outcome, reason",
+    [
+        (
+            "--- FAIL: BenchmarkGet-8\n    kv_test.go:41: cache returned stale value",
+            "go test: --- FAIL: BenchmarkGet-8: kv_test.go:41: cache returned stale value",
+        ),
+        (
+            "\tpanic: stale value\n\ngoroutine 7 [running]:\n\t/src/kv_test.go:41 +0x1d\nexit status 2",
+            "go test: panic: stale value",
+        ),
+    ],
+    ids=["fail", "panic"],
+)
+def test_go_benchmark_failing_on_its_own_result_line_keeps_no_samples(tmp_path, outcome, reason):
+    # go prints a benchmark's name before running it: a failure or panic follows on that line.
+    text = GO_FAILED_ON_ITS_RESULT_LINE.format(outcome=outcome)
+    tally, runs = imported("go", write(tmp_path, "b.txt", text), tmp_path)
+    assert set(measured(runs)) == {("example.com/kv/BenchmarkPut", (), "time")}
+    assert failures(runs) == {("example.com/kv/BenchmarkGet", ()): reason}
+    assert tally.failures == 1
+
+
+def test_go_skip_on_the_result_line_and_long_logs_are_counted(tmp_path):
+    log = "".join(f"    x_test.go:{n}: line {n}\n" for n in range(5))
+    text = (
+        f"BenchmarkA-8 10 5 ns/op\nBenchmarkB-8   --- FAIL: BenchmarkB-8\n{log}BenchmarkC-8   --- SKIP: BenchmarkC-8\n"
+    )
+    tally, runs = imported("go", write(tmp_path, "b.txt", text), tmp_path)
+    assert set(measured(runs)) == {("BenchmarkA", (), "time")} and tally.skipped == 1
+    assert failures(runs)[("BenchmarkB", ())].endswith("line 2 (and 2 more log lines)")
 
 
 def test_pytest_benchmark_error_states_are_failures(tmp_path):

@@ -22,7 +22,7 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from perfpages.importers.base import (
@@ -40,7 +40,10 @@ from perfpages.units import canonical, direction
 
 LINE = re.compile(r"^(Benchmark\S+)\s+(\d+)\s+(.*)$")
 SUFFIX = re.compile(r"^(.+)-([1-9]\d*)$")
-VERDICT = re.compile(r"^\s*--- (FAIL|SKIP): (Benchmark\S+)")
+VERDICT = re.compile(r"^(?:Benchmark\S+)?\s*--- (FAIL|SKIP): (Benchmark\S+)")
+PANIC = re.compile(r"^(Benchmark\S+)\s+(panic: .*)$")
+LOG = re.compile(r"^\s+(?!--- )\S")  # the indented b.Log / b.Fatal lines under a FAIL or SKIP line
+LOG_LINES = 3  # of them kept in a failure's reason; the rest are counted
 PACKAGE_FAIL = re.compile(r"^FAIL\s+(\S+)")
 NAMED = {"ns/op": "time", "MB/s": "throughput", "B/op": "allocated", "allocs/op": "allocations"}
 
@@ -58,10 +61,14 @@ class _Verdict:
     kind: str  # FAIL or SKIP
     package: str
     name: str  # as printed, suffix included
+    said: str  # the verdict, or the panic message
+    log: tuple[str, ...] = ()  # the lines indented under a verdict: the benchmark's own b.Log / b.Fatal
 
     @property
     def reason(self) -> str:
-        return f"go test: --- {self.kind}: {self.name}"
+        shown = "; ".join(self.log[:LOG_LINES])
+        more = f" (and {len(self.log) - LOG_LINES} more log lines)" if len(self.log) > LOG_LINES else ""
+        return f"go test: {self.said}: {shown}{more}" if shown else f"go test: {self.said}"
 
 
 @dataclass(frozen=True)
@@ -103,18 +110,35 @@ def _parse(text: str) -> _Parsed:
     fingerprint = {"source": "go test -bench"}
     package = ""
     lines, verdicts, failed_packages = [], [], []
+    logging = False  # whether indented lines are the log of the verdict just read
     for number, line in enumerate(text.splitlines(), start=1):
+        if logging and LOG.match(line):
+            verdicts[-1] = replace(verdicts[-1], log=(*verdicts[-1].log, line.strip()))
+            continue
         key, _, value = line.partition(":")
+        logging = False
         if key in ("goos", "goarch", "cpu", "pkg") and value:
             fingerprint["cpu_model" if key == "cpu" else key] = value.strip()
             package = value.strip() if key == "pkg" else package
-        elif match := VERDICT.match(line):
-            verdicts.append(_Verdict(match.group(1), package, match.group(2)))
+        elif verdict := _verdict(line, package):
+            verdicts.append(verdict)
+            logging = verdict.said.startswith("---")
         elif match := PACKAGE_FAIL.match(line):
             failed_packages.append(match.group(1))
         elif match := LINE.match(line):
             lines.append(_Line(number, package, match.group(1), tuple(match.group(3).split())))
     return _Parsed(tuple(lines), tuple(verdicts), tuple(failed_packages), fingerprint)
+
+
+def _verdict(line: str, package: str) -> _Verdict | None:
+    """A ``--- FAIL:`` or ``--- SKIP:`` line, or a benchmark that panicked. go prints a benchmark's
+    name before running it, so its verdict or panic may follow on the same line as the name
+    (``BenchmarkGet-8   --- FAIL: BenchmarkGet-8``) instead of a result."""
+    if match := VERDICT.match(line):
+        return _Verdict(match.group(1), package, match.group(2), f"--- {match.group(1)}: {match.group(2)}")
+    if match := PANIC.match(line):
+        return _Verdict("FAIL", package, match.group(1), match.group(2).strip())
+    return None
 
 
 @dataclass(frozen=True)
