@@ -458,6 +458,51 @@ def test_gbench_before_run_type_reads_aggregates_by_suffix(tmp_path):
     assert measured(runs)[("BM_X", (), "real_time")].samples == pytest.approx((1e-5,))
 
 
+def _complexity_entries(new_layout: bool) -> list[dict]:
+    """A family run with ``->Complexity()``: its sizes, then the BigO and RMS fits over them."""
+    times = {"BM_StringCompare/1024": 150.0, "BM_StringCompare/8192": 1200.0}
+    sizes = [
+        {"name": n, "real_time": t, "cpu_time": t, "time_unit": "ns", "iterations": 1000} for n, t in times.items()
+    ]
+    big_o = {"name": "BM_StringCompare_BigO", "cpu_coefficient": 0.15, "real_coefficient": 0.15, "big_o": "N"}
+    rms = {"name": "BM_StringCompare_RMS", "rms": 0.01}
+    if new_layout:  # 1.5+ names each entry's run and type; a fit's run is the family
+        sizes = [{**e, "run_name": e["name"], "run_type": "iteration"} for e in sizes]
+        big_o, rms = (
+            {**e, "run_name": "BM_StringCompare", "run_type": "aggregate", "aggregate_name": kind}
+            for e, kind in ((big_o, "BigO"), (rms, "RMS"))
+        )
+    return [*sizes, big_o, rms]
+
+
+@pytest.mark.parametrize("new_layout", [False, True], ids=["before-1.5", "1.5+"])
+def test_gbench_complexity_fits_are_skipped_aggregates_not_runs(tmp_path, new_layout):
+    doc = {"benchmarks": _complexity_entries(new_layout)}
+    tally, runs = imported("google-benchmark", write(tmp_path, "gb.json", doc), tmp_path)
+    assert not tally.problems and tally.written == 1
+    times = {s: m.samples for (s, _, metric), m in measured(runs).items() if metric == "real_time"}
+    assert times == {
+        "BM_StringCompare/1024": pytest.approx((150e-9,)),
+        "BM_StringCompare/8192": pytest.approx((1.2e-6,)),
+    }
+    assert tally.skipped == 2
+
+
+def test_gbench_aggregates_beside_their_runs_are_counted_as_skipped(tmp_path):
+    run = {"name": "BM_X", "run_name": "BM_X", "run_type": "iteration", "real_time": 10.0, "cpu_time": 9.0}
+    stats = [
+        {**run, "name": f"BM_X_{a}", "run_type": "aggregate", "aggregate_name": a}
+        for a in ("mean", "median", "stddev", "cv")
+    ]
+    tally, runs = imported("google-benchmark", write(tmp_path, "gb.json", {"benchmarks": [run, run, *stats]}), tmp_path)
+    assert measured(runs)[("BM_X", (), "real_time")].samples == pytest.approx((1e-8, 1e-8))
+    assert tally.skipped == 4
+    # Aggregates only (--benchmark_report_aggregates_only): the mean stands in, the rest are counted.
+    tally, runs = imported("google-benchmark", write(tmp_path, "agg.json", {"benchmarks": stats}), tmp_path, "agg")
+    assert measured(runs)[("BM_X", (), "real_time")].samples == pytest.approx((1e-8,))
+    assert tally.skipped == 3
+
+
 def test_criterion_0_2_layout(tmp_path):
     new = tmp_path / "target" / "criterion" / "parse" / "new"
     new.mkdir(parents=True)
