@@ -357,6 +357,47 @@ def test_asv_unserializable_params_and_addresses_give_one_series(tmp_path):
     assert check_results(tmp_path / "r").series == 1
 
 
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["<built-in function loads>", "<built-in function loads>"],
+        ["<function <lambda> at 0x7f0000000e50>", "<function <lambda> at 0x7f0000000f70>"],
+    ],
+    ids=["same-repr", "addresses"],
+)
+def test_pytest_benchmark_params_that_normalise_alike_stay_two_series(tmp_path, values):
+    data = ([1e-5, 1.2e-5, 1.4e-5], [2e-6, 2.2e-6, 2.4e-6])
+    benchmarks = [
+        {"name": f"test_parse[loads{i}]", "params": {"impl": value}, "stats": {"data": d, "mean": d[1], "rounds": 3}}
+        for i, (value, d) in enumerate(zip(values, data, strict=True))
+    ]
+    _, runs = imported("pytest-benchmark", write(tmp_path, "p.json", {"benchmarks": benchmarks}), tmp_path)
+    got = {dict(params)["pytest_id"]: m.samples for (_, params, _), m in measured(runs).items()}
+    assert got == {"loads0": tuple(data[0]), "loads1": tuple(data[1])}
+
+
+def test_asv_params_that_normalise_alike_stay_apart_by_position(tmp_path):
+    root = tmp_path / "asv"
+    (root / "m").mkdir(parents=True)
+    (root / "benchmarks.json").write_text(json.dumps({"b.time_parse": {"type": "time", "param_names": ["parser"]}}))
+    for i, addresses in enumerate((("e50", "f70"), ("a10", "b20"))):
+        objects = [f"<bench.Parser object at 0x7f0000000{a}>" for a in addresses]
+        doc = {
+            "commit_hash": f"{i}" * 40,
+            "date": 1_790_000_000_000 + i,
+            "version": 2,
+            "result_columns": ["result", "params"],
+            "results": {"b.time_parse": [[0.001, 0.005], [objects]]},
+        }
+        (root / "m" / f"{i}-env.json").write_text(json.dumps(doc))
+    tally = import_items(FORMATS["asv"]([root]), ImportOptions("asv"), tmp_path / "r", lambda s: None)
+    assert tally.written == 2
+    runs = load_valid_runs(tmp_path / "r")
+    got = {(m.commit[0], dict(m.params)["parser"]): m.samples for r in runs for m in r.measurements}
+    # Two series, the same two in both runs: a new address does not start new ones.
+    assert got == {(c, f"<bench.Parser object> #{n}"): (value,) for c in "01" for n, value in enumerate((0.001, 0.005))}
+
+
 # --- class 3: units and directions ----------------------------------------------------------
 
 

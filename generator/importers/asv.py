@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -167,7 +168,7 @@ def _points(name: str, row: dict, env: str, info: dict, code_version, outcome: _
         values = [values]
     grid = row.get("params") or []
     names = info.get("param_names") or [f"param{i + 1}" for i in range(len(grid))]
-    combos = list(itertools.product(*grid)) if grid else [()]
+    combos = list(itertools.product(*map(_labels, grid))) if grid else [()]
     samples = row.get("samples") or [None] * len(combos)
     low, high = row.get("stats_ci_99_a") or [], row.get("stats_ci_99_b") or []
     scenario, extra = scenario_name(name)
@@ -177,7 +178,7 @@ def _points(name: str, row: dict, env: str, info: dict, code_version, outcome: _
             ("env", env),
             *extra,
             *versioned,
-            *((str(k), _unquote(stable_text(str(v)))) for k, v in zip(names, combo, strict=False)),
+            *((str(k), v) for k, v in zip(names, combo, strict=False)),
         )
         value = values[i] if i < len(values) else None
         if not _finite(value):
@@ -217,6 +218,16 @@ def _finite_samples(values: list) -> tuple[float, ...]:
 
 def _finite(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _labels(values) -> list[str]:
+    """One parameter's values as series labels. asv writes them as Python reprs, normalised so that a
+    series survives a new memory address; but two values of one parameter must never become one
+    label (two ``<bench.Parser object at 0x...>``, two lambdas): those that would are told apart by
+    their position in asv's list of values, which is the same in every run of that benchmark."""
+    labels = [_unquote(stable_text(str(v))) for v in (values if isinstance(values, list) else [values])]
+    counts = Counter(labels)
+    return [f"{label} #{i}" if counts[label] > 1 else label for i, label in enumerate(labels)]
 
 
 def _unquote(value: str) -> str:
