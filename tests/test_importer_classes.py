@@ -398,6 +398,51 @@ def test_asv_params_that_normalise_alike_stay_apart_by_position(tmp_path):
     assert got == {(c, f"<bench.Parser object> #{n}"): (value,) for c in "01" for n, value in enumerate((0.001, 0.005))}
 
 
+def _asv_result(root: Path, values: list, started: int, sha: str = "a" * 40) -> Path:
+    """An asv results folder holding one machine's result file for ``sha``, written over if there."""
+    (root / "m").mkdir(parents=True, exist_ok=True)
+    (root / "benchmarks.json").write_text(json.dumps({"b.time_f": {"type": "time", "param_names": ["n"]}}))
+    doc = {
+        "commit_hash": sha,
+        "date": 1_790_000_000_000,
+        "version": 2,
+        "result_columns": ["result", "params", "started_at"],
+        "results": {"b.time_f": [values, [["1", "2"]], started]},
+    }
+    (root / "m" / f"{sha[:8]}-env.json").write_text(json.dumps(doc))
+    return root
+
+
+def _asv_import(root: Path, out: Path):
+    return import_items(FORMATS["asv"]([root]), ImportOptions("asv"), out, lambda s: None)
+
+
+def test_asv_rerun_of_a_commit_is_a_new_run_and_the_same_file_is_imported_once(tmp_path):
+    root, out = tmp_path / "asv", tmp_path / "results"
+    assert _asv_import(_asv_result(root, [0.001, 0.002], 1_790_000_100_000), out).written == 1
+    again = _asv_import(root, out)
+    assert (again.written, again.already) == (0, 1)
+    # asv run again for the same commit overwrites the file: new values, a new run.
+    rerun = _asv_import(_asv_result(root, [0.003, 0.004], 1_790_000_100_000), out)
+    assert (rerun.written, rerun.already) == (1, 0)
+    values = sorted(m.samples for r in load_valid_runs(out) for m in r.measurements)
+    assert values == [(0.001,), (0.002,), (0.003,), (0.004,)]
+
+
+def test_asv_file_imported_before_its_content_was_hashed_is_recognised_by_its_start(tmp_path):
+    from perfpages.importers.convert import run_id
+
+    root, out = tmp_path / "asv", tmp_path / "results"
+    _asv_import(_asv_result(root, [0.001, 0.002], 1_790_000_100_000), out)
+    (path,) = out.rglob("*.json")
+    (run,) = FORMATS["asv"]([root])
+    earlier = run_id("asv", run.earlier_identity, run.commit.sha, "m")  # the id an import without the hash gave
+    path.rename(path.with_name(f"{'a' * 12}-{earlier}.json"))
+    assert (_asv_import(root, out).already, _asv_import(root, out).written) == (1, 0)
+    rerun = _asv_import(_asv_result(root, [0.003, 0.004], 1_790_000_900_000), out)
+    assert (rerun.written, rerun.already) == (1, 0)
+
+
 # --- class 3: units and directions ----------------------------------------------------------
 
 

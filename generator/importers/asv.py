@@ -13,6 +13,7 @@ a failure record, a NaN (skipped) is left out and counted.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 from collections import Counter
@@ -29,7 +30,9 @@ from perfpages.importers.base import (
     SourceRun,
     iso_from_millis,
     machine_name,
+    parse_json,
     read_json,
+    read_text,
     require,
     scenario_name,
     stable_text,
@@ -87,7 +90,8 @@ def _machine(folder: Path, benchmarks: dict[str, dict]) -> Iterator[Item]:
 
 
 def _run(path: Path, machine: str, info: dict, benchmarks: dict[str, dict]) -> SourceRun:
-    doc = read_json(path)
+    text = read_text(path)
+    doc = parse_json(text)
     require(isinstance(doc, dict), "(top)", "expected an asv result object")
     sha = doc.get("commit_hash")
     require(isinstance(sha, str) and len(sha) == 40, "commit_hash", f"expected a 40-hex SHA, found {sha!r}")
@@ -113,7 +117,10 @@ def _run(path: Path, machine: str, info: dict, benchmarks: dict[str, dict]) -> S
         code_version = row.get("version") if version == 2 else versions.get(name)
         points.extend(_points(name, row, env, benchmarks.get(name, {}), code_version, outcome))
     return SourceRun(
-        identity=f"{machine}\n{sha}\n{env}",
+        # asv keeps one file per (machine, commit, env) and overwrites it when the commit is run
+        # again: the content tells the re-run from the same file imported twice.
+        identity=f"{machine}\n{sha}\n{env}\n{hashlib.sha1(text.encode()).hexdigest()}",
+        earlier_identity=f"{machine}\n{sha}\n{env}",
         points=tuple(points),
         failures=tuple(outcome.failed),
         skipped=tuple(outcome.skipped),

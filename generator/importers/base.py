@@ -73,6 +73,10 @@ class SourceRun:
     origin: str = ""  # the file it came from, for messages
     failures: tuple[Failed, ...] = ()
     skipped: tuple[Failed, ...] = ()  # benchmarks the tool skipped on purpose (a skip message): counted only
+    # The identity imports before this one gave the run, when it could not tell a re-run of a commit
+    # from the same run imported again (asv's named only machine, commit and environment): a file
+    # written under it is this run only if it started at the same time (see session.py).
+    earlier_identity: str = ""
 
 
 Item = SourceRun | Problem
