@@ -509,6 +509,37 @@ def test_req_per_s_is_higher_in_every_importer_that_reads_a_custom_unit(tmp_path
     assert [m.direction for m in rates] == [Direction.HIGHER] * 3
 
 
+def test_asv_track_benchmarks_go_through_the_shared_unit_layer(tmp_path):
+    root = tmp_path / "asv"
+    (root / "m").mkdir(parents=True)
+    units = {"track_requests": "req/s", "track_throughput": "MB/s", "track_latency": "ms", "track_errors": "req/s"}
+    (root / "benchmarks.json").write_text(
+        json.dumps({f"b.{n}": {"type": "track", "unit": u} for n, u in units.items()})
+    )
+    doc = {
+        "commit_hash": "a" * 40,
+        "date": 1_790_000_000_000,
+        "version": 2,
+        "result_columns": ["result", "params", "stats_ci_99_a", "stats_ci_99_b"],
+        "results": {f"b.{n}": [[5.0], [], [4.0], [6.0]] for n in units},
+    }
+    (root / "m" / "aaaaaaaa-env.json").write_text(json.dumps(doc))
+    _asv_import(root, tmp_path / "results")
+    got = {
+        m.scenario: (m.unit, m.samples, m.direction)
+        for r in load_valid_runs(tmp_path / "results")
+        for m in r.measurements
+    }
+    assert got == {
+        "b.track_requests": ("req/s", (5.0,), Direction.HIGHER),
+        "b.track_throughput": ("bytes/s", (5e6,), Direction.HIGHER),
+        "b.track_latency": ("s", (pytest.approx(5e-3),), Direction.LOWER),
+        "b.track_errors": ("req/s", (5.0,), Direction.LOWER),  # an error rate: fewer is better
+    }
+    (spread,) = [m.spread for r in load_valid_runs(tmp_path / "results") for m in r.measurements if m.unit == "s"]
+    assert (spread.low, spread.high) == pytest.approx((4e-3, 6e-3))
+
+
 def test_check_reports_a_unit_change_inside_a_series_naming_file_and_series(tmp_path):
     from perfpages.results.codec import record_commits, to_document
     from perfpages.results.store import dumps, run_path

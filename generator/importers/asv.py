@@ -38,6 +38,7 @@ from perfpages.importers.base import (
     stable_text,
 )
 from perfpages.model import CommitInfo, Direction, Spread
+from perfpages.units import canonical, direction
 
 VERSION_CHARS = 12  # of the benchmark version hash: enough to tell one benchmark's versions apart
 METRICS = {"time": ("time", "s"), "memory": ("memory", "bytes"), "peakmemory": ("peak_memory", "bytes")}
@@ -168,8 +169,7 @@ def _points(name: str, row: dict, env: str, info: dict, code_version, outcome: _
     asv's benchmark ``version`` (a hash of the benchmark's code, or the one it sets) is part of
     the series: a rewritten benchmark measures something else, so it starts a new series rather
     than a step in the old one; asv itself publishes only the current version's results."""
-    kind = info.get("type") or next((t for p, t in PREFIX_TYPES.items() if name.split(".")[-1].startswith(p)), "track")
-    metric, unit = METRICS.get(kind, ("track", str(info.get("unit") or "unit")))
+    metric = _metric(name, info)
     values = row.get("result")
     if not isinstance(values, list):
         values = [values]
@@ -199,8 +199,34 @@ def _points(name: str, row: dict, env: str, info: dict, code_version, outcome: _
         kept = _finite_samples(own) if own else ()
         spread = None
         if not kept and i < len(low) and i < len(high) and _finite(low[i]) and _finite(high[i]):
-            spread = Spread("ci99", float(low[i]), float(high[i]))
-        yield Point(scenario, metric, unit, Direction.LOWER, kept or (float(value),), params, spread)
+            spread = Spread("ci99", float(low[i]) * metric.factor, float(high[i]) * metric.factor)
+        samples = metric.scaled(kept or (float(value),))
+        yield Point(scenario, metric.name, metric.unit, metric.direction, samples, params, spread)
+
+
+@dataclass(frozen=True)
+class _Metric:
+    name: str
+    unit: str
+    factor: float  # from asv's unit to ``unit``
+    direction: Direction
+
+    def scaled(self, values: tuple[float, ...]) -> tuple[float, ...]:
+        return values if self.factor == 1.0 else tuple(v * self.factor for v in values)
+
+
+def _metric(name: str, info: dict) -> _Metric:
+    """What a benchmark measures. asv times in seconds and memory in bytes; a ``track_`` benchmark
+    returns a number in the unit it declares (``req/s``, ``MB/s``, ``ms``), which goes through the
+    shared unit layer like every other importer's: stored canonically (``MB/s`` as bytes/s, ``ms``
+    as seconds), and higher-is-better when the unit is a rate or the name says so."""
+    kind = info.get("type") or next((t for p, t in PREFIX_TYPES.items() if name.split(".")[-1].startswith(p)), "track")
+    if kind in METRICS:
+        metric, unit = METRICS[kind]
+        return _Metric(metric, unit, 1.0, Direction.LOWER)
+    declared = str(info.get("unit") or "unit")
+    target = canonical(declared)
+    return _Metric("track", target.unit, target.factor, direction(declared, name.split(".")[-1]))
 
 
 def _started(doc: dict, version: int, columns) -> str | None:
