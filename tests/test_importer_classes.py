@@ -331,6 +331,43 @@ def test_go_cpu_list_without_one_is_read_from_top_level_names(tmp_path):
     }
 
 
+def _gab_go(tmp_path: Path, benches: list[tuple[str, float, str]]) -> set:
+    run = {
+        "commit": {"id": "a" * 40},
+        "tool": "go",
+        "benches": [{"name": n, "value": v, "unit": "ns/op", "extra": e} for n, v, e in benches],
+    }
+    _, runs = imported("github-action-benchmark", write(tmp_path, "d.js", {"entries": {"go": [run]}}), tmp_path)
+    return {(s, p, m.samples) for (s, p, _), m in measured(runs).items()}
+
+
+def test_gab_go_procs_in_extra_is_gomaxprocs(tmp_path):
+    # What github-action-benchmark stores for `-cpu 1,2,4`: the -N cut off the name, kept in extra.
+    extras = ("1463829 times", "611010 times\n2 procs", "374536 times\n4 procs")
+    benches = [("BenchmarkStoreAdd", v, e) for v, e in zip((818.6, 1978.3, 3179.9), extras, strict=True)]
+    got = {dict(p)["gomaxprocs"]: samples for s, p, samples in _gab_go(tmp_path, benches)}
+    assert got == {"1": pytest.approx((818.6e-9,)), "2": pytest.approx((1978.3e-9,)), "4": pytest.approx((3179.9e-9,))}
+
+
+@pytest.mark.parametrize(
+    "benches, names",
+    [
+        # One machine's GOMAXPROCS on every line: dropped, as before.
+        ([("BenchmarkA", 1.0, "5 times\n4 procs"), ("BenchmarkB", 2.0, "5 times\n4 procs")], {"A", "B"}),
+        # GOMAXPROCS 1 and sizes github-action-benchmark took for procs: the sizes go back in the name.
+        (
+            [("BenchmarkE/size", 1.0, "5 times\n1024 procs"), ("BenchmarkE/size", 2.0, "5 times\n4096 procs")],
+            {
+                "E/size-1024",
+                "E/size-4096",
+            },
+        ),
+    ],
+)
+def test_gab_go_suffixes_not_proven_gomaxprocs_stay_in_the_name(tmp_path, benches, names):
+    assert {(s, p) for s, p, _ in _gab_go(tmp_path, benches)} == {(f"go/Benchmark{n}", ()) for n in names}
+
+
 def test_unstable_parameter_text_is_normalised():
     assert stable_text("<function square at 0x7f3a2c1b9d30>") == "<function square>"
     assert stable_text("UNSERIALIZABLE[<object object at 0x7fe1aa>]") == "<object object>"

@@ -142,7 +142,7 @@ def _verdict(line: str, package: str) -> _Verdict | None:
 
 
 @dataclass(frozen=True)
-class _Suffixes:
+class Suffixes:
     """How a file's names split: ``mode`` is ``param`` (several GOMAXPROCS values), ``drop`` (one
     value for the whole file) or ``name`` (the suffixes belong to the names); ``split`` maps
     (package, printed name) to (benchmark name, GOMAXPROCS or None)."""
@@ -150,19 +150,29 @@ class _Suffixes:
     mode: str
     split: dict[tuple[str, str], tuple[str, str | None]]
 
+    def name(self, package: str, printed: str) -> tuple[str, str | None]:
+        """A printed name's benchmark name, and its ``gomaxprocs`` parameter when the file has several."""
+        base, procs = self.split[(package, printed)]
+        return base, procs if self.mode == "param" else None
 
-def _suffixes(parsed: _Parsed) -> _Suffixes:
-    """A ``-N`` ending is GOMAXPROCS only where the file proves it (see ``_gomaxprocs``); a
-    sub-benchmark's own name may end in ``-1024``, and eating it would merge or rename series."""
+
+def _suffixes(parsed: _Parsed) -> Suffixes:
     printed = {(line.package, line.name) for line in parsed.lines} | {(v.package, v.name) for v in parsed.verdicts}
+    return suffixes(printed, {line.name for line in parsed.lines})
+
+
+def suffixes(printed: set[tuple[str, str]], result_names: set[str]) -> Suffixes:
+    """How the (package, name) pairs go printed split. A ``-N`` ending is GOMAXPROCS only where the
+    names prove it (see ``_gomaxprocs``); a sub-benchmark's own name may end in ``-1024``, and eating
+    it would merge or rename series. ``result_names`` are those printed with a result."""
     whole = {key: (key[1], None) for key in printed}
-    values = _gomaxprocs(printed, {line.name for line in parsed.lines})
+    values = _gomaxprocs(printed, result_names)
     split = {key: _split_by(key, values, printed) for key in printed} if values else {}
     if not values or values == {"1"} or None in split.values():
-        return _Suffixes("name", whole)
+        return Suffixes("name", whole)
     if len(values) > 1:
-        return _Suffixes("param", split)
-    return _Suffixes("drop", {key: (base, None) for key, (base, _) in split.items()})
+        return Suffixes("param", split)
+    return Suffixes("drop", {key: (base, None) for key, (base, _) in split.items()})
 
 
 def _gomaxprocs(printed: set[tuple[str, str]], result_names: set[str]) -> set[str]:
@@ -201,14 +211,14 @@ def _split(name: str) -> tuple[str, str | None]:
     return (match.group(1), match.group(2)) if match else (name, None)
 
 
-def _identity(package: str, printed: str, suffixes: _Suffixes) -> tuple[str, tuple]:
+def _identity(package: str, printed: str, suffixes: Suffixes) -> tuple[str, tuple]:
     """The scenario and parameters of a benchmark as printed (in a result, FAIL or SKIP line)."""
-    base, procs = suffixes.split[(package, printed)]
+    base, procs = suffixes.name(package, printed)
     scenario, params = scenario_name(f"{package}/{base}" if package else base)
-    return scenario, (*params, ("gomaxprocs", procs)) if suffixes.mode == "param" else params
+    return scenario, (*params, ("gomaxprocs", procs)) if procs else params
 
 
-def _verdicts(parsed: _Parsed, mode: _Suffixes) -> tuple[list[Failed], list[Failed]]:
+def _verdicts(parsed: _Parsed, mode: Suffixes) -> tuple[list[Failed], list[Failed]]:
     failures, skipped, named_packages = {}, {}, set()
     for verdict in parsed.verdicts:
         scenario, params = _identity(verdict.package, verdict.name, mode)
@@ -223,7 +233,7 @@ def _verdicts(parsed: _Parsed, mode: _Suffixes) -> tuple[list[Failed], list[Fail
     return list(failures.values()), list(skipped.values())
 
 
-def _points(lines, mode: _Suffixes, path: str, problems: list[Problem]) -> Iterator[Point]:
+def _points(lines, mode: Suffixes, path: str, problems: list[Problem]) -> Iterator[Point]:
     samples: dict[tuple, list[float]] = defaultdict(list)
     for line in lines:
         if len(line.pairs) % 2:
