@@ -598,6 +598,42 @@ def test_check_reports_a_unit_change_inside_a_series_naming_file_and_series(tmp_
         load_valid_runs(out)  # so compare, changes and build never compare across units
 
 
+# --- class 5: a change of machine is a change of environment ---------------------------------
+
+
+def _gbench_environment(tmp_path: Path, name: str, context: dict) -> str:
+    from perfpages.analysis.environment import environment_of
+
+    doc = {"context": context, "benchmarks": [{"name": "BM_A", "real_time": 10.0, "cpu_time": 10.0}]}
+    _, (run,) = imported("google-benchmark", write(tmp_path, f"{name}.json", doc), tmp_path, name)
+    return environment_of(run)
+
+
+def test_gbench_cpu_change_is_an_environment_change(tmp_path):
+    small = _gbench_environment(tmp_path, "a", {"num_cpus": 2, "mhz_per_cpu": 2593})
+    large = _gbench_environment(tmp_path, "b", {"num_cpus": 4, "mhz_per_cpu": 3245})
+    assert small != large and "2 CPUs @ 2593 MHz" in small and "4 CPUs @ 3245 MHz" in large
+    # With frequency scaling on, the clock read is the current one: the same machine stays one environment.
+    scaled = [
+        _gbench_environment(tmp_path, n, {"num_cpus": 8, "mhz_per_cpu": mhz, "cpu_scaling_enabled": True})
+        for n, mhz in (("c", 800), ("d", 3400))
+    ]
+    assert scaled[0] == scaled[1] and "8 CPUs |" in scaled[0]
+
+
+def test_importers_describe_the_cpu_when_the_file_names_no_model(tmp_path):
+    bench = {"name": "test_a", "stats": {"mean": 0.1, "rounds": 1}}
+    for cpu, expected in (({"brand": "Old Xeon"}, "Old Xeon"), ({"count": 16}, "16 CPUs")):
+        doc = {"machine_info": {"cpu": cpu}, "benchmarks": [bench]}
+        _, (run,) = imported("pytest-benchmark", write(tmp_path, "p.json", doc), tmp_path, expected)
+        assert run.fingerprint["cpu_model"] == expected
+    root = _asv_result(tmp_path / "asv", [0.001, 0.002], 1_790_000_100_000)
+    (root / "m" / "machine.json").write_text(json.dumps({"cpu": "", "num_cpu": "4", "machine": "m"}))
+    assert _asv_import(root, tmp_path / "r").written == 1
+    (run,) = load_valid_runs(tmp_path / "r")
+    assert run.fingerprint["cpu_model"] == "4 CPUs"
+
+
 # --- class 6: old layouts -------------------------------------------------------------------
 
 

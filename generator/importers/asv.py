@@ -28,6 +28,7 @@ from perfpages.importers.base import (
     Point,
     Problem,
     SourceRun,
+    cpu_description,
     iso_from_millis,
     machine_name,
     parse_json,
@@ -130,7 +131,8 @@ def _run(path: Path, machine: str, info: dict, benchmarks: dict[str, dict]) -> S
         started_at=_started(doc, version, columns) or iso_from_millis(date),
         fingerprint={
             "source": "asv",
-            "cpu_model": str(info.get("cpu", "")),
+            # machine.json's ``cpu`` is what the user confirmed at `asv machine`; may be blank
+            "cpu_model": str(info.get("cpu") or "").strip() or cpu_description(info.get("num_cpu")),
             "kernel": str(info.get("os", "")),
             "arch": str(info.get("arch", "")),
             "ram": str(info.get("ram", "")),

@@ -125,6 +125,26 @@ def scenario_name(raw: str) -> tuple[str, Params]:
     return cleaned, (("name", raw),)
 
 
+def cpu_description(cpus: object, mhz: object = None) -> str:
+    """A CPU described by what a file gives when it names no model ("8 CPUs @ 3245 MHz", "8 CPUs"),
+    for the fingerprint's ``cpu_model``: the environment of a series is built from that field, so a
+    run on another machine is a change of environment, not a regression. Empty when nothing is known."""
+    count = _positive(cpus)
+    speed = _positive(mhz)
+    if count is None:
+        return f"CPU @ {speed:g} MHz" if speed is not None else ""
+    described = f"{count:g} CPU{'' if count == 1 else 's'}"
+    return f"{described} @ {speed:g} MHz" if speed is not None else described
+
+
+def _positive(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number > 0 else None
+
+
 def machine_name(raw: str) -> str:
     cleaned = _NAME_UNSAFE.sub("-", raw.replace("/", "-")).strip("-._")[:64]
     return cleaned or "imported"

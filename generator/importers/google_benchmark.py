@@ -19,6 +19,7 @@ from perfpages.importers.base import (
     Item,
     Point,
     SourceRun,
+    cpu_description,
     finite_samples,
     parse_json,
     require,
@@ -54,11 +55,20 @@ def _run(path: Path, text: str, identity: str) -> SourceRun:
         machine=str(context["host_name"]) if context.get("host_name") else None,
         fingerprint={
             "source": "google-benchmark",
+            "cpu_model": _cpu(context),
             "num_cpus": context.get("num_cpus"),
             "mhz_per_cpu": context.get("mhz_per_cpu"),
             "cpu_scaling_enabled": context.get("cpu_scaling_enabled"),
         },
     )
+
+
+def _cpu(context: dict) -> str:
+    """Google Benchmark names no CPU model, so the machine is described by its CPU count and clock.
+    With frequency scaling on, the clock it reads is the current one, which moves from run to run:
+    then the count alone, so that the same machine stays one environment."""
+    scaling = context.get("cpu_scaling_enabled") is True
+    return cpu_description(context.get("num_cpus"), None if scaling else context.get("mhz_per_cpu"))
 
 
 @dataclass(frozen=True)

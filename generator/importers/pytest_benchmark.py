@@ -21,6 +21,7 @@ from perfpages.importers.base import (
     Point,
     Problem,
     SourceRun,
+    cpu_description,
     files,
     finite_samples,
     iso,
@@ -68,10 +69,17 @@ def _run(path: Path, doc) -> SourceRun:
         started_at=_when(started) or None,
         fingerprint={
             "source": "pytest-benchmark",
-            "cpu_model": str(((doc.get("machine_info") or {}).get("cpu") or {}).get("brand_raw", "")),
+            "cpu_model": _cpu((doc.get("machine_info") or {}).get("cpu")),
             "python": str((doc.get("machine_info") or {}).get("python_version", "")),
         },
     )
+
+
+def _cpu(cpu) -> str:
+    """py-cpuinfo's model name (``brand_raw``; ``brand`` before py-cpuinfo 7), else the CPU count."""
+    if not isinstance(cpu, dict):
+        return ""
+    return str(cpu.get("brand_raw") or cpu.get("brand") or "").strip() or cpu_description(cpu.get("count"))
 
 
 def _when(text) -> str:
