@@ -12,8 +12,10 @@ two benchmarks); elsewhere it belongs to the name (``size-1024``). Proven, it be
 ``gomaxprocs`` parameter when the file has several values (``-cpu 1,2,4``), and is dropped when
 the whole file has one.
 
-``--- FAIL: BenchmarkX`` makes that benchmark a failure record, ``--- SKIP:`` leaves it out,
-and a ``FAIL`` line for a package with no benchmark named as failed is a failure of the package.
+``--- FAIL: BenchmarkX`` (on a line of its own, or after the name on the result line, where go
+prints a failure during the run) or a panic there makes that benchmark a failure record, with the
+log lines indented under it as the reason; ``--- SKIP:`` leaves it out, and a ``FAIL`` line for a
+package with no benchmark named as failed is a failure of the package.
 """
 
 from __future__ import annotations
@@ -162,7 +164,7 @@ def _suffixes(parsed: _Parsed) -> Suffixes:
 
 
 def suffixes(printed: set[tuple[str, str]], result_names: set[str]) -> Suffixes:
-    """How the (package, name) pairs go printed split. A ``-N`` ending is GOMAXPROCS only where the
+    """How the (package, name) pairs go printed are split. A ``-N`` ending is GOMAXPROCS only where the
     names prove it (see ``_gomaxprocs``); a sub-benchmark's own name may end in ``-1024``, and eating
     it would merge or rename series. ``result_names`` are those printed with a result."""
     whole = {key: (key[1], None) for key in printed}
