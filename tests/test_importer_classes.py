@@ -176,7 +176,8 @@ FAIL	example.com/p	0.1s
 """
     tally, runs = imported("go", write(tmp_path, "b.txt", text), tmp_path)
     assert set(measured(runs)) == {("example.com/p/BenchmarkOk", (), "time")}
-    assert failures(runs) == {("example.com/p/BenchmarkBad", ()): "go test: --- FAIL: BenchmarkBad-8"}
+    reason = "go test: --- FAIL: BenchmarkBad-8: bad_test.go:9: wrong answer"
+    assert failures(runs) == {("example.com/p/BenchmarkBad", ()): reason}
     assert tally.skipped == 1
 
 
@@ -184,6 +185,48 @@ def test_go_package_that_failed_without_naming_a_benchmark(tmp_path):
     text = "pkg: example.com/p\nBenchmarkOk-8 100 10.0 ns/op\npanic: oops\nFAIL\texample.com/q\t0.1s\n"
     _, runs = imported("go", write(tmp_path, "b.txt", text), tmp_path)
     assert failures(runs) == {("example.com/q", ()): "go test: FAIL example.com/q"}
+
+
+GO_FAILED_ON_ITS_RESULT_LINE = """pkg: example.com/kv
+BenchmarkPut-8   1000000   1050 ns/op
+BenchmarkGet-8   1000000    210 ns/op
+BenchmarkGet-8   {outcome}
+FAIL
+FAIL	example.com/kv	3.2s
+"""
+
+
+@pytest.mark.parametrize(
+    "outcome, reason",
+    [
+        (
+            "--- FAIL: BenchmarkGet-8\n    kv_test.go:41: cache returned stale value",
+            "go test: --- FAIL: BenchmarkGet-8: kv_test.go:41: cache returned stale value",
+        ),
+        (
+            "\tpanic: stale value\n\ngoroutine 7 [running]:\n\t/src/kv_test.go:41 +0x1d\nexit status 2",
+            "go test: panic: stale value",
+        ),
+    ],
+    ids=["fail", "panic"],
+)
+def test_go_benchmark_failing_on_its_own_result_line_keeps_no_samples(tmp_path, outcome, reason):
+    # go prints a benchmark's name before running it: a failure or panic follows on that line.
+    text = GO_FAILED_ON_ITS_RESULT_LINE.format(outcome=outcome)
+    tally, runs = imported("go", write(tmp_path, "b.txt", text), tmp_path)
+    assert set(measured(runs)) == {("example.com/kv/BenchmarkPut", (), "time")}
+    assert failures(runs) == {("example.com/kv/BenchmarkGet", ()): reason}
+    assert tally.failures == 1
+
+
+def test_go_skip_on_the_result_line_and_long_logs_are_counted(tmp_path):
+    log = "".join(f"    x_test.go:{n}: line {n}\n" for n in range(5))
+    text = (
+        f"BenchmarkA-8 10 5 ns/op\nBenchmarkB-8   --- FAIL: BenchmarkB-8\n{log}BenchmarkC-8   --- SKIP: BenchmarkC-8\n"
+    )
+    tally, runs = imported("go", write(tmp_path, "b.txt", text), tmp_path)
+    assert set(measured(runs)) == {("BenchmarkA", (), "time")} and tally.skipped == 1
+    assert failures(runs)[("BenchmarkB", ())].endswith("line 2 (and 2 more log lines)")
 
 
 def test_pytest_benchmark_error_states_are_failures(tmp_path):
@@ -229,6 +272,102 @@ def test_go_cpu_list_with_subbenchmarks(tmp_path):
     }
 
 
+GO_SIZES = """pkg: example.com/codec
+BenchmarkEncode/size-1024   500000   2400 ns/op   426.67 MB/s
+BenchmarkEncode/size-4096   120000   9600 ns/op   426.67 MB/s
+BenchmarkDecode/size-1024   400000   3000 ns/op   341.33 MB/s
+BenchmarkDecode/size-4096   100000  12000 ns/op   341.33 MB/s
+"""
+
+
+def test_go_size_suffixes_alike_in_every_benchmark_are_not_gomaxprocs(tmp_path):
+    # GOMAXPROCS 1 prints no suffix: each benchmark's {1024, 4096} is a set of sizes, not a -cpu list.
+    assert go_series(tmp_path, GO_SIZES) == {
+        (f"example.com/codec/Benchmark{op}/size-{n}", ()) for op in ("Encode", "Decode") for n in (1024, 4096)
+    }
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # One sub-benchmark alone cannot show whether -8 is GOMAXPROCS: the name stays whole, and
+        # stays the same when a later commit adds a second size.
+        ("BenchmarkPool/workers-8 10 5 ns/op\n" * 2, {"BenchmarkPool/workers-8"}),
+        (
+            "BenchmarkPool/workers-8 10 5 ns/op\nBenchmarkPool/workers-16 10 5 ns/op\n",
+            {
+                "BenchmarkPool/workers-8",
+                "BenchmarkPool/workers-16",
+            },
+        ),
+        # Every line of two benchmarks ends in -8: the machine's GOMAXPROCS, dropped once.
+        (
+            "BenchmarkPool/workers-8-8 10 5 ns/op\nBenchmarkPool/workers-16-8 10 5 ns/op\n",
+            {
+                "BenchmarkPool/workers-8",
+                "BenchmarkPool/workers-16",
+            },
+        ),
+        # A top-level name is a Go function name, which has no "-": its suffix is GOMAXPROCS.
+        ("BenchmarkParse-8 10 5 ns/op\n", {"BenchmarkParse"}),
+        (
+            "BenchmarkParse-8 10 5 ns/op\nBenchmarkPool/workers-8-8 10 5 ns/op\n",
+            {
+                "BenchmarkParse",
+                "BenchmarkPool/workers-8",
+            },
+        ),
+    ],
+)
+def test_go_suffix_is_gomaxprocs_only_where_the_file_proves_it(tmp_path, text, expected):
+    assert go_series(tmp_path, text) == {(name, ()) for name in expected}
+
+
+def test_go_cpu_list_without_one_is_read_from_top_level_names(tmp_path):
+    names = ("BenchmarkA-2", "BenchmarkA-4", "BenchmarkB/size-2-2", "BenchmarkB/size-2-4")
+    text = "".join(f"{name} 10 5 ns/op\n" for name in names)
+    assert go_series(tmp_path, text) == {
+        (name, (("gomaxprocs", procs),)) for name in ("BenchmarkA", "BenchmarkB/size-2") for procs in ("2", "4")
+    }
+
+
+def _gab_go(tmp_path: Path, benches: list[tuple[str, float, str]]) -> set:
+    run = {
+        "commit": {"id": "a" * 40},
+        "tool": "go",
+        "benches": [{"name": n, "value": v, "unit": "ns/op", "extra": e} for n, v, e in benches],
+    }
+    _, runs = imported("github-action-benchmark", write(tmp_path, "d.js", {"entries": {"go": [run]}}), tmp_path)
+    return {(s, p, m.samples) for (s, p, _), m in measured(runs).items()}
+
+
+def test_gab_go_procs_in_extra_is_gomaxprocs(tmp_path):
+    # What github-action-benchmark stores for `-cpu 1,2,4`: the -N cut off the name, kept in extra.
+    extras = ("1463829 times", "611010 times\n2 procs", "374536 times\n4 procs")
+    benches = [("BenchmarkStoreAdd", v, e) for v, e in zip((818.6, 1978.3, 3179.9), extras, strict=True)]
+    got = {dict(p)["gomaxprocs"]: samples for s, p, samples in _gab_go(tmp_path, benches)}
+    assert got == {"1": pytest.approx((818.6e-9,)), "2": pytest.approx((1978.3e-9,)), "4": pytest.approx((3179.9e-9,))}
+
+
+@pytest.mark.parametrize(
+    "benches, names",
+    [
+        # One machine's GOMAXPROCS on every line: dropped, as before.
+        ([("BenchmarkA", 1.0, "5 times\n4 procs"), ("BenchmarkB", 2.0, "5 times\n4 procs")], {"A", "B"}),
+        # GOMAXPROCS 1 and sizes github-action-benchmark took for procs: the sizes go back in the name.
+        (
+            [("BenchmarkE/size", 1.0, "5 times\n1024 procs"), ("BenchmarkE/size", 2.0, "5 times\n4096 procs")],
+            {
+                "E/size-1024",
+                "E/size-4096",
+            },
+        ),
+    ],
+)
+def test_gab_go_suffixes_not_proven_gomaxprocs_stay_in_the_name(tmp_path, benches, names):
+    assert {(s, p) for s, p, _ in _gab_go(tmp_path, benches)} == {(f"go/Benchmark{n}", ()) for n in names}
+
+
 def test_unstable_parameter_text_is_normalised():
     assert stable_text("<function square at 0x7f3a2c1b9d30>") == "<function square>"
     assert stable_text("UNSERIALIZABLE[<object object at 0x7fe1aa>]") == "<object object>"
@@ -253,6 +392,92 @@ def test_asv_unserializable_params_and_addresses_give_one_series(tmp_path):
     report_runs = import_items(FORMATS["asv"]([root]), ImportOptions("asv"), tmp_path / "r", lambda s: None)
     assert report_runs.written == 2
     assert check_results(tmp_path / "r").series == 1
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["<built-in function loads>", "<built-in function loads>"],
+        ["<function <lambda> at 0x7f0000000e50>", "<function <lambda> at 0x7f0000000f70>"],
+    ],
+    ids=["same-repr", "addresses"],
+)
+def test_pytest_benchmark_params_that_normalise_alike_stay_two_series(tmp_path, values):
+    data = ([1e-5, 1.2e-5, 1.4e-5], [2e-6, 2.2e-6, 2.4e-6])
+    benchmarks = [
+        {"name": f"test_parse[loads{i}]", "params": {"impl": value}, "stats": {"data": d, "mean": d[1], "rounds": 3}}
+        for i, (value, d) in enumerate(zip(values, data, strict=True))
+    ]
+    _, runs = imported("pytest-benchmark", write(tmp_path, "p.json", {"benchmarks": benchmarks}), tmp_path)
+    got = {dict(params)["pytest_id"]: m.samples for (_, params, _), m in measured(runs).items()}
+    assert got == {"loads0": tuple(data[0]), "loads1": tuple(data[1])}
+
+
+def test_asv_params_that_normalise_alike_stay_apart_by_position(tmp_path):
+    root = tmp_path / "asv"
+    (root / "m").mkdir(parents=True)
+    (root / "benchmarks.json").write_text(json.dumps({"b.time_parse": {"type": "time", "param_names": ["parser"]}}))
+    for i, addresses in enumerate((("e50", "f70"), ("a10", "b20"))):
+        objects = [f"<bench.Parser object at 0x7f0000000{a}>" for a in addresses]
+        doc = {
+            "commit_hash": f"{i}" * 40,
+            "date": 1_790_000_000_000 + i,
+            "version": 2,
+            "result_columns": ["result", "params"],
+            "results": {"b.time_parse": [[0.001, 0.005], [objects]]},
+        }
+        (root / "m" / f"{i}-env.json").write_text(json.dumps(doc))
+    tally = import_items(FORMATS["asv"]([root]), ImportOptions("asv"), tmp_path / "r", lambda s: None)
+    assert tally.written == 2
+    runs = load_valid_runs(tmp_path / "r")
+    got = {(m.commit[0], dict(m.params)["parser"]): m.samples for r in runs for m in r.measurements}
+    # Two series, the same two in both runs: a new address does not start new ones.
+    assert got == {(c, f"<bench.Parser object> #{n}"): (value,) for c in "01" for n, value in enumerate((0.001, 0.005))}
+
+
+def _asv_result(root: Path, values: list, started: int, sha: str = "a" * 40) -> Path:
+    """An asv results folder holding one machine's result file for ``sha``, written over if there."""
+    (root / "m").mkdir(parents=True, exist_ok=True)
+    (root / "benchmarks.json").write_text(json.dumps({"b.time_f": {"type": "time", "param_names": ["n"]}}))
+    doc = {
+        "commit_hash": sha,
+        "date": 1_790_000_000_000,
+        "version": 2,
+        "result_columns": ["result", "params", "started_at"],
+        "results": {"b.time_f": [values, [["1", "2"]], started]},
+    }
+    (root / "m" / f"{sha[:8]}-env.json").write_text(json.dumps(doc))
+    return root
+
+
+def _asv_import(root: Path, out: Path):
+    return import_items(FORMATS["asv"]([root]), ImportOptions("asv"), out, lambda s: None)
+
+
+def test_asv_rerun_of_a_commit_is_a_new_run_and_the_same_file_is_imported_once(tmp_path):
+    root, out = tmp_path / "asv", tmp_path / "results"
+    assert _asv_import(_asv_result(root, [0.001, 0.002], 1_790_000_100_000), out).written == 1
+    again = _asv_import(root, out)
+    assert (again.written, again.already) == (0, 1)
+    # asv run again for the same commit overwrites the file: new values, a new run.
+    rerun = _asv_import(_asv_result(root, [0.003, 0.004], 1_790_000_100_000), out)
+    assert (rerun.written, rerun.already) == (1, 0)
+    values = sorted(m.samples for r in load_valid_runs(out) for m in r.measurements)
+    assert values == [(0.001,), (0.002,), (0.003,), (0.004,)]
+
+
+def test_asv_file_imported_before_its_content_was_hashed_is_recognised_by_its_start(tmp_path):
+    from perfpages.importers.convert import run_id
+
+    root, out = tmp_path / "asv", tmp_path / "results"
+    _asv_import(_asv_result(root, [0.001, 0.002], 1_790_000_100_000), out)
+    (path,) = out.rglob("*.json")
+    (run,) = FORMATS["asv"]([root])
+    earlier = run_id("asv", run.earlier_identity, run.commit.sha, "m")  # the id an import without the hash gave
+    path.rename(path.with_name(f"{'a' * 12}-{earlier}.json"))
+    assert (_asv_import(root, out).already, _asv_import(root, out).written) == (1, 0)
+    rerun = _asv_import(_asv_result(root, [0.003, 0.004], 1_790_000_900_000), out)
+    assert (rerun.written, rerun.already) == (1, 0)
 
 
 # --- class 3: units and directions ----------------------------------------------------------
@@ -336,6 +561,37 @@ def test_req_per_s_is_higher_in_every_importer_that_reads_a_custom_unit(tmp_path
     assert [m.direction for m in rates] == [Direction.HIGHER] * 3
 
 
+def test_asv_track_benchmarks_go_through_the_shared_unit_layer(tmp_path):
+    root = tmp_path / "asv"
+    (root / "m").mkdir(parents=True)
+    units = {"track_requests": "req/s", "track_throughput": "MB/s", "track_latency": "ms", "track_errors": "req/s"}
+    (root / "benchmarks.json").write_text(
+        json.dumps({f"b.{n}": {"type": "track", "unit": u} for n, u in units.items()})
+    )
+    doc = {
+        "commit_hash": "a" * 40,
+        "date": 1_790_000_000_000,
+        "version": 2,
+        "result_columns": ["result", "params", "stats_ci_99_a", "stats_ci_99_b"],
+        "results": {f"b.{n}": [[5.0], [], [4.0], [6.0]] for n in units},
+    }
+    (root / "m" / "aaaaaaaa-env.json").write_text(json.dumps(doc))
+    _asv_import(root, tmp_path / "results")
+    got = {
+        m.scenario: (m.unit, m.samples, m.direction)
+        for r in load_valid_runs(tmp_path / "results")
+        for m in r.measurements
+    }
+    assert got == {
+        "b.track_requests": ("req/s", (5.0,), Direction.HIGHER),
+        "b.track_throughput": ("bytes/s", (5e6,), Direction.HIGHER),
+        "b.track_latency": ("s", (pytest.approx(5e-3),), Direction.LOWER),
+        "b.track_errors": ("req/s", (5.0,), Direction.LOWER),  # an error rate: fewer is better
+    }
+    (spread,) = [m.spread for r in load_valid_runs(tmp_path / "results") for m in r.measurements if m.unit == "s"]
+    assert (spread.low, spread.high) == pytest.approx((4e-3, 6e-3))
+
+
 def test_check_reports_a_unit_change_inside_a_series_naming_file_and_series(tmp_path):
     from perfpages.results.codec import record_commits, to_document
     from perfpages.results.store import dumps, run_path
@@ -357,6 +613,42 @@ def test_check_reports_a_unit_change_inside_a_series_naming_file_and_series(tmp_
         load_valid_runs(out)  # so compare, changes and build never compare across units
 
 
+# --- class 5: a change of machine is a change of environment ---------------------------------
+
+
+def _gbench_environment(tmp_path: Path, name: str, context: dict) -> str:
+    from perfpages.analysis.environment import environment_of
+
+    doc = {"context": context, "benchmarks": [{"name": "BM_A", "real_time": 10.0, "cpu_time": 10.0}]}
+    _, (run,) = imported("google-benchmark", write(tmp_path, f"{name}.json", doc), tmp_path, name)
+    return environment_of(run)
+
+
+def test_gbench_cpu_change_is_an_environment_change(tmp_path):
+    small = _gbench_environment(tmp_path, "a", {"num_cpus": 2, "mhz_per_cpu": 2593})
+    large = _gbench_environment(tmp_path, "b", {"num_cpus": 4, "mhz_per_cpu": 3245})
+    assert small != large and "2 CPUs @ 2593 MHz" in small and "4 CPUs @ 3245 MHz" in large
+    # With frequency scaling on, the clock read is the current one: the same machine stays one environment.
+    scaled = [
+        _gbench_environment(tmp_path, n, {"num_cpus": 8, "mhz_per_cpu": mhz, "cpu_scaling_enabled": True})
+        for n, mhz in (("c", 800), ("d", 3400))
+    ]
+    assert scaled[0] == scaled[1] and "8 CPUs |" in scaled[0]
+
+
+def test_importers_describe_the_cpu_when_the_file_names_no_model(tmp_path):
+    bench = {"name": "test_a", "stats": {"mean": 0.1, "rounds": 1}}
+    for cpu, expected in (({"brand": "Old Xeon"}, "Old Xeon"), ({"count": 16}, "16 CPUs")):
+        doc = {"machine_info": {"cpu": cpu}, "benchmarks": [bench]}
+        _, (run,) = imported("pytest-benchmark", write(tmp_path, "p.json", doc), tmp_path, expected)
+        assert run.fingerprint["cpu_model"] == expected
+    root = _asv_result(tmp_path / "asv", [0.001, 0.002], 1_790_000_100_000)
+    (root / "m" / "machine.json").write_text(json.dumps({"cpu": "", "num_cpu": "4", "machine": "m"}))
+    assert _asv_import(root, tmp_path / "r").written == 1
+    (run,) = load_valid_runs(tmp_path / "r")
+    assert run.fingerprint["cpu_model"] == "4 CPUs"
+
+
 # --- class 6: old layouts -------------------------------------------------------------------
 
 
@@ -369,6 +661,51 @@ def test_gbench_before_run_type_reads_aggregates_by_suffix(tmp_path):
     }
     _, runs = imported("google-benchmark", write(tmp_path, "gb.json", doc), tmp_path)
     assert measured(runs)[("BM_X", (), "real_time")].samples == pytest.approx((1e-5,))
+
+
+def _complexity_entries(new_layout: bool) -> list[dict]:
+    """A family run with ``->Complexity()``: its sizes, then the BigO and RMS fits over them."""
+    times = {"BM_StringCompare/1024": 150.0, "BM_StringCompare/8192": 1200.0}
+    sizes = [
+        {"name": n, "real_time": t, "cpu_time": t, "time_unit": "ns", "iterations": 1000} for n, t in times.items()
+    ]
+    big_o = {"name": "BM_StringCompare_BigO", "cpu_coefficient": 0.15, "real_coefficient": 0.15, "big_o": "N"}
+    rms = {"name": "BM_StringCompare_RMS", "rms": 0.01}
+    if new_layout:  # 1.5+ names each entry's run and type; a fit's run is the family
+        sizes = [{**e, "run_name": e["name"], "run_type": "iteration"} for e in sizes]
+        big_o, rms = (
+            {**e, "run_name": "BM_StringCompare", "run_type": "aggregate", "aggregate_name": kind}
+            for e, kind in ((big_o, "BigO"), (rms, "RMS"))
+        )
+    return [*sizes, big_o, rms]
+
+
+@pytest.mark.parametrize("new_layout", [False, True], ids=["before-1.5", "1.5+"])
+def test_gbench_complexity_fits_are_skipped_aggregates_not_runs(tmp_path, new_layout):
+    doc = {"benchmarks": _complexity_entries(new_layout)}
+    tally, runs = imported("google-benchmark", write(tmp_path, "gb.json", doc), tmp_path)
+    assert not tally.problems and tally.written == 1
+    times = {s: m.samples for (s, _, metric), m in measured(runs).items() if metric == "real_time"}
+    assert times == {
+        "BM_StringCompare/1024": pytest.approx((150e-9,)),
+        "BM_StringCompare/8192": pytest.approx((1.2e-6,)),
+    }
+    assert tally.skipped == 2
+
+
+def test_gbench_aggregates_beside_their_runs_are_counted_as_skipped(tmp_path):
+    run = {"name": "BM_X", "run_name": "BM_X", "run_type": "iteration", "real_time": 10.0, "cpu_time": 9.0}
+    stats = [
+        {**run, "name": f"BM_X_{a}", "run_type": "aggregate", "aggregate_name": a}
+        for a in ("mean", "median", "stddev", "cv")
+    ]
+    tally, runs = imported("google-benchmark", write(tmp_path, "gb.json", {"benchmarks": [run, run, *stats]}), tmp_path)
+    assert measured(runs)[("BM_X", (), "real_time")].samples == pytest.approx((1e-8, 1e-8))
+    assert tally.skipped == 4
+    # Aggregates only (--benchmark_report_aggregates_only): the mean stands in, the rest are counted.
+    tally, runs = imported("google-benchmark", write(tmp_path, "agg.json", {"benchmarks": stats}), tmp_path, "agg")
+    assert measured(runs)[("BM_X", (), "real_time")].samples == pytest.approx((1e-8,))
+    assert tally.skipped == 3
 
 
 def test_criterion_0_2_layout(tmp_path):

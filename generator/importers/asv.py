@@ -13,8 +13,10 @@ a failure record, a NaN (skipped) is left out and counted.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,14 +28,18 @@ from perfpages.importers.base import (
     Point,
     Problem,
     SourceRun,
+    cpu_description,
     iso_from_millis,
     machine_name,
+    parse_json,
     read_json,
+    read_text,
     require,
     scenario_name,
     stable_text,
 )
 from perfpages.model import CommitInfo, Direction, Spread
+from perfpages.units import canonical, direction
 
 VERSION_CHARS = 12  # of the benchmark version hash: enough to tell one benchmark's versions apart
 METRICS = {"time": ("time", "s"), "memory": ("memory", "bytes"), "peakmemory": ("peak_memory", "bytes")}
@@ -86,7 +92,8 @@ def _machine(folder: Path, benchmarks: dict[str, dict]) -> Iterator[Item]:
 
 
 def _run(path: Path, machine: str, info: dict, benchmarks: dict[str, dict]) -> SourceRun:
-    doc = read_json(path)
+    text = read_text(path)
+    doc = parse_json(text)
     require(isinstance(doc, dict), "(top)", "expected an asv result object")
     sha = doc.get("commit_hash")
     require(isinstance(sha, str) and len(sha) == 40, "commit_hash", f"expected a 40-hex SHA, found {sha!r}")
@@ -112,7 +119,10 @@ def _run(path: Path, machine: str, info: dict, benchmarks: dict[str, dict]) -> S
         code_version = row.get("version") if version == 2 else versions.get(name)
         points.extend(_points(name, row, env, benchmarks.get(name, {}), code_version, outcome))
     return SourceRun(
-        identity=f"{machine}\n{sha}\n{env}",
+        # asv keeps one file per (machine, commit, env) and overwrites it when the commit is run
+        # again: the content tells the re-run from the same file imported twice.
+        identity=f"{machine}\n{sha}\n{env}\n{hashlib.sha1(text.encode()).hexdigest()}",
+        earlier_identity=f"{machine}\n{sha}\n{env}",
         points=tuple(points),
         failures=tuple(outcome.failed),
         skipped=tuple(outcome.skipped),
@@ -121,7 +131,8 @@ def _run(path: Path, machine: str, info: dict, benchmarks: dict[str, dict]) -> S
         started_at=_started(doc, version, columns) or iso_from_millis(date),
         fingerprint={
             "source": "asv",
-            "cpu_model": str(info.get("cpu", "")),
+            # machine.json's ``cpu`` is what the user confirmed at `asv machine`; may be blank
+            "cpu_model": str(info.get("cpu") or "").strip() or cpu_description(info.get("num_cpu")),
             "kernel": str(info.get("os", "")),
             "arch": str(info.get("arch", "")),
             "ram": str(info.get("ram", "")),
@@ -160,14 +171,13 @@ def _points(name: str, row: dict, env: str, info: dict, code_version, outcome: _
     asv's benchmark ``version`` (a hash of the benchmark's code, or the one it sets) is part of
     the series: a rewritten benchmark measures something else, so it starts a new series rather
     than a step in the old one; asv itself publishes only the current version's results."""
-    kind = info.get("type") or next((t for p, t in PREFIX_TYPES.items() if name.split(".")[-1].startswith(p)), "track")
-    metric, unit = METRICS.get(kind, ("track", str(info.get("unit") or "unit")))
+    metric = _metric(name, info)
     values = row.get("result")
     if not isinstance(values, list):
         values = [values]
     grid = row.get("params") or []
     names = info.get("param_names") or [f"param{i + 1}" for i in range(len(grid))]
-    combos = list(itertools.product(*grid)) if grid else [()]
+    combos = list(itertools.product(*map(_labels, grid))) if grid else [()]
     samples = row.get("samples") or [None] * len(combos)
     low, high = row.get("stats_ci_99_a") or [], row.get("stats_ci_99_b") or []
     scenario, extra = scenario_name(name)
@@ -177,7 +187,7 @@ def _points(name: str, row: dict, env: str, info: dict, code_version, outcome: _
             ("env", env),
             *extra,
             *versioned,
-            *((str(k), _unquote(stable_text(str(v)))) for k, v in zip(names, combo, strict=False)),
+            *((str(k), v) for k, v in zip(names, combo, strict=False)),
         )
         value = values[i] if i < len(values) else None
         if not _finite(value):
@@ -191,8 +201,34 @@ def _points(name: str, row: dict, env: str, info: dict, code_version, outcome: _
         kept = _finite_samples(own) if own else ()
         spread = None
         if not kept and i < len(low) and i < len(high) and _finite(low[i]) and _finite(high[i]):
-            spread = Spread("ci99", float(low[i]), float(high[i]))
-        yield Point(scenario, metric, unit, Direction.LOWER, kept or (float(value),), params, spread)
+            spread = Spread("ci99", float(low[i]) * metric.factor, float(high[i]) * metric.factor)
+        samples = metric.scaled(kept or (float(value),))
+        yield Point(scenario, metric.name, metric.unit, metric.direction, samples, params, spread)
+
+
+@dataclass(frozen=True)
+class _Metric:
+    name: str
+    unit: str
+    factor: float  # from asv's unit to ``unit``
+    direction: Direction
+
+    def scaled(self, values: tuple[float, ...]) -> tuple[float, ...]:
+        return values if self.factor == 1.0 else tuple(v * self.factor for v in values)
+
+
+def _metric(name: str, info: dict) -> _Metric:
+    """What a benchmark measures. asv times in seconds and memory in bytes; a ``track_`` benchmark
+    returns a number in the unit it declares (``req/s``, ``MB/s``, ``ms``), which goes through the
+    shared unit layer like every other importer's: stored canonically (``MB/s`` as bytes/s, ``ms``
+    as seconds), and higher-is-better when the unit is a rate or the name says so."""
+    kind = info.get("type") or next((t for p, t in PREFIX_TYPES.items() if name.split(".")[-1].startswith(p)), "track")
+    if kind in METRICS:
+        metric, unit = METRICS[kind]
+        return _Metric(metric, unit, 1.0, Direction.LOWER)
+    declared = str(info.get("unit") or "unit")
+    target = canonical(declared)
+    return _Metric("track", target.unit, target.factor, direction(declared, name.split(".")[-1]))
 
 
 def _started(doc: dict, version: int, columns) -> str | None:
@@ -217,6 +253,16 @@ def _finite_samples(values: list) -> tuple[float, ...]:
 
 def _finite(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _labels(values) -> list[str]:
+    """One parameter's values as series labels. asv writes them as Python reprs, normalised so that a
+    series survives a new memory address; but two values of one parameter must never become one
+    label (two ``<bench.Parser object at 0x...>``, two lambdas): those that would are told apart by
+    their position in asv's list of values, which is the same in every run of that benchmark."""
+    labels = [_unquote(stable_text(str(v))) for v in (values if isinstance(values, list) else [values])]
+    counts = Counter(labels)
+    return [f"{label} #{i}" if counts[label] > 1 else label for i, label in enumerate(labels)]
 
 
 def _unquote(value: str) -> str:

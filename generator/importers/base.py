@@ -73,6 +73,10 @@ class SourceRun:
     origin: str = ""  # the file it came from, for messages
     failures: tuple[Failed, ...] = ()
     skipped: tuple[Failed, ...] = ()  # benchmarks the tool skipped on purpose (a skip message): counted only
+    # The identity imports before this one gave the run, when it could not tell a re-run of a commit
+    # from the same run imported again (asv's named only machine, commit and environment): a file
+    # written under it is this run only if it started at the same time (see session.py).
+    earlier_identity: str = ""
 
 
 Item = SourceRun | Problem
@@ -119,6 +123,26 @@ def scenario_name(raw: str) -> tuple[str, Params]:
         return raw, ()
     cleaned = cleaned.lstrip("._-/") or "benchmark"
     return cleaned, (("name", raw),)
+
+
+def cpu_description(cpus: object, mhz: object = None) -> str:
+    """A CPU described by what a file gives when it names no model ("8 CPUs @ 3245 MHz", "8 CPUs"),
+    for the fingerprint's ``cpu_model``: the environment of a series is built from that field, so a
+    run on another machine is a change of environment, not a regression. Empty when nothing is known."""
+    count = _positive(cpus)
+    speed = _positive(mhz)
+    if count is None:
+        return f"CPU @ {speed:g} MHz" if speed is not None else ""
+    described = f"{count:g} CPU{'' if count == 1 else 's'}"
+    return f"{described} @ {speed:g} MHz" if speed is not None else described
+
+
+def _positive(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number > 0 else None
 
 
 def machine_name(raw: str) -> str:

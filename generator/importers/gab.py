@@ -32,6 +32,7 @@ from perfpages.importers.base import (
     require_member,
     scenario_name,
 )
+from perfpages.importers.gotest import suffixes
 from perfpages.model import CommitInfo, Direction, Spread
 from perfpages.units import canonical, direction, in_seconds
 
@@ -41,6 +42,7 @@ PLUS_MINUS = re.compile(r"^\s*(?:±|\+/-)\s*([0-9.]+(?:[eE][+-]?[0-9]+)?)\s*(%)?
 STDDEV = re.compile(r"stddev:\s*([0-9.eE+-]+)")
 MEAN = re.compile(r"mean:\s*([0-9.eE+-]+)\s*(nsec|usec|msec|sec)")
 PYTEST_UNITS = {"nsec": "ns", "usec": "us", "msec": "ms", "sec": "s"}
+GO_PROCS = re.compile(r"^(\d+) procs$", re.MULTILINE)  # in ``extra``: go's -N name suffix, GOMAXPROCS
 
 
 def read(paths: list[Path]) -> Iterator[Item]:
@@ -81,7 +83,8 @@ def _run(suite: str, run: dict, place: str) -> SourceRun:
     tool = run.get("tool", "")
     benches = run.get("benches")
     require(isinstance(benches, list), f"{place}.benches", "expected a list")
-    points = tuple(_point(suite, tool, b, f"{place}.benches[{j}]") for j, b in enumerate(benches))
+    names = _go_names(benches) if tool == "go" else {}
+    points = tuple(_point(suite, tool, b, f"{place}.benches[{j}]", names.get(j)) for j, b in enumerate(benches))
     date = run.get("date")
     started = iso_from_millis(date) if isinstance(date, int | float) else None
     return SourceRun(
@@ -112,12 +115,35 @@ def _commit(doc, place: str) -> CommitInfo:
     )
 
 
-def _point(suite: str, tool: str, bench, place: str) -> Point:
+def _go_names(benches: list) -> dict[int, tuple[str, str | None]]:
+    """For ``tool: go``, each bench's name and ``gomaxprocs`` parameter. github-action-benchmark cuts
+    go's ``-N`` suffix off every name and keeps it in ``extra`` (``2 procs``), even when it was a
+    sub-benchmark's own (``size-1024``); so the names are put back as go printed them and split by
+    the go importer's rule: several values (``-cpu 1,2,4``) give the parameter, and a suffix the
+    names do not prove to be GOMAXPROCS stays in the name."""
+    printed: dict[int, tuple[str, str]] = {}
+    for j, bench in enumerate(benches):
+        if isinstance(bench, dict) and "name" in bench:
+            # Newer releases name each of a benchmark's metrics ``BenchmarkX - B/op``; go's names have no spaces.
+            name, space, metric = str(bench["name"]).partition(" ")
+            procs = GO_PROCS.search(str(bench.get("extra") or ""))
+            printed[j] = (f"{name}-{procs.group(1)}" if procs else name, space + metric)
+    split = suffixes({("", name) for name, _ in printed.values()}, {name for name, _ in printed.values()})
+    found = {}
+    for j, (name, metric) in printed.items():
+        base, procs = split.name("", name)
+        found[j] = (base + metric, procs)
+    return found
+
+
+def _point(suite: str, tool: str, bench, place: str, go_name: tuple[str, str | None] | None = None) -> Point:
     require(isinstance(bench, dict) and "name" in bench, place, "expected an object with name, value and unit")
     (value,) = finite_samples([bench.get("value")], f"{place}.value")
     unit = str(bench.get("unit") or "")
     require(bool(unit), f"{place}.unit", "expected a unit")
-    scenario, params = scenario_name(f"{suite}/{bench['name']}")
+    name, procs = go_name or (bench["name"], None)
+    scenario, params = scenario_name(f"{suite}/{name}")
+    params = (*params, ("gomaxprocs", procs)) if procs else params
     metric = "time" if tool in TIME_TOOLS else ("ops" if tool in ("pytest", "benchmarkjs") else "value")
     # Values are stored as the tool printed them, and Catch2 and others switch the unit with the
     # magnitude (950 us, then 1.02 ms): each becomes the canonical unit, so a series has one unit.

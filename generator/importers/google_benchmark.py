@@ -1,9 +1,10 @@
 """Google Benchmark ``--benchmark_format=json``.
 
 Iteration entries of one ``run_name`` (repetitions) become the samples of real and
-CPU time; aggregates (mean, median, stddev) are used only when no iteration entry
-exists. ``bytes_per_second`` and ``items_per_second`` counters become
-higher-is-better metrics.
+CPU time; aggregates (mean, median, stddev, and the BigO and RMS complexity fits) are
+statistics over runs, not runs: the mean (or median) stands in only when no iteration
+entry exists, and every aggregate not imported is counted as skipped.
+``bytes_per_second`` and ``items_per_second`` counters become higher-is-better metrics.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from perfpages.importers.base import (
     Item,
     Point,
     SourceRun,
+    cpu_description,
     finite_samples,
     parse_json,
     require,
@@ -29,7 +31,10 @@ from perfpages.model import Direction
 from perfpages.units import direction, in_seconds
 
 RATES = {"bytes_per_second": "bytes/s", "items_per_second": "items/s"}
-OLD_AGGREGATES = ("mean", "median", "stddev", "cv")
+# Before 1.5 an aggregate is told apart by its name's suffix. BigO and RMS are the complexity fit
+# over a family's sizes (``->Complexity()``): no real_time, coefficients instead.
+OLD_AGGREGATES = ("mean", "median", "stddev", "cv", "BigO", "RMS")
+STAND_INS = ("mean", "median")  # the aggregates that may stand in for runs a file does not list
 
 
 def read(paths: list[Path]) -> Iterator[Item]:
@@ -41,19 +46,29 @@ def _run(path: Path, text: str, identity: str) -> SourceRun:
     require_member(doc, "benchmarks", list, "expected a list (Google Benchmark 1.x --benchmark_format=json)")
     context = doc.get("context") or {}
     entries = _classified(doc["benchmarks"])
+    chosen = {name: _chosen(name, entries) for name in sorted(entries.runs.keys() | entries.aggregates.keys())}
     return SourceRun(
         identity=identity,
-        points=tuple(_points(entries.runs, entries.aggregates)),
+        points=tuple(_points(chosen)),
         failures=entries.failed,
-        skipped=entries.skipped,
+        skipped=(*entries.skipped, *_unused_aggregates(entries, chosen)),
         machine=str(context["host_name"]) if context.get("host_name") else None,
         fingerprint={
             "source": "google-benchmark",
+            "cpu_model": _cpu(context),
             "num_cpus": context.get("num_cpus"),
             "mhz_per_cpu": context.get("mhz_per_cpu"),
             "cpu_scaling_enabled": context.get("cpu_scaling_enabled"),
         },
     )
+
+
+def _cpu(context: dict) -> str:
+    """Google Benchmark names no CPU model, so the machine is described by its CPU count and clock.
+    With frequency scaling on, the clock it reads is the current one, which moves from run to run:
+    then the count alone, so that the same machine stays one environment."""
+    scaling = context.get("cpu_scaling_enabled") is True
+    return cpu_description(context.get("num_cpus"), None if scaling else context.get("mhz_per_cpu"))
 
 
 @dataclass(frozen=True)
@@ -84,7 +99,7 @@ def _classified(benchmarks: list) -> _Entries:
         elif kind != "aggregate" and b.get("iterations") == 0:
             failed.setdefault(name, Failed(scenario, f"benchmarks[{i}]: 0 iterations: nothing was timed", params))
         else:
-            (aggregates if kind == "aggregate" else runs)[name].append({"aggregate_name": aggregate, **b})
+            (aggregates if kind == "aggregate" else runs)[name].append({"aggregate_name": aggregate, **b, "_index": i})
     for name in failed.keys() | skipped.keys():  # a repetition that failed makes the others suspect too
         runs.pop(name, None)
         aggregates.pop(name, None)
@@ -101,12 +116,29 @@ def _run_name(b: dict) -> tuple[str, str, str]:
     for suffix in OLD_AGGREGATES:
         if name.endswith(f"_{suffix}"):
             return name.removesuffix(f"_{suffix}"), "aggregate", suffix
+    if "big_o" in b or "rms" in b:  # a complexity fit under a name of its own
+        return name, "aggregate", "BigO" if "big_o" in b else "RMS"
     return name, "iteration", ""
 
 
-def _points(runs: dict[str, list[dict]], aggregates: dict[str, list[dict]]) -> Iterator[Point]:
-    for name in sorted(runs.keys() | aggregates.keys()):
-        entries = runs.get(name) or [a for a in aggregates[name] if a.get("aggregate_name") in ("mean", "median")][:1]
+def _chosen(name: str, entries: _Entries) -> list[dict]:
+    """The entries whose times are a run name's samples: its runs, else one mean or median."""
+    stand_ins = [a for a in entries.aggregates.get(name, []) if a["aggregate_name"] in STAND_INS]
+    return entries.runs.get(name) or stand_ins[:1]
+
+
+def _unused_aggregates(entries: _Entries, chosen: dict[str, list[dict]]) -> Iterator[Failed]:
+    """Aggregates left out, one record each so that the import's ``skipped`` count says so."""
+    for name, aggregates in sorted(entries.aggregates.items()):
+        scenario, params = scenario_name(name)
+        for a in aggregates:
+            if not any(a is c for c in chosen.get(name, [])):
+                reason = f"benchmarks[{a['_index']}]: the {a['aggregate_name'] or 'aggregate'} of {name}, not a run"
+                yield Failed(scenario, reason, params)
+
+
+def _points(chosen: dict[str, list[dict]]) -> Iterator[Point]:
+    for name, entries in chosen.items():
         if not entries:
             continue
         scenario, params = scenario_name(name)

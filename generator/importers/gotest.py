@@ -6,13 +6,16 @@ the names; ``goos``, ``goarch`` and ``cpu`` go to the fingerprint. Units go thro
 shared unit layer (``ns/op`` -> s, ``MB/s`` -> bytes/s, ``B/op`` -> bytes), and a custom
 ``b.ReportMetric`` unit gets its direction from it (``req/s`` is higher-is-better).
 
-The ``-N`` name suffix is GOMAXPROCS, which go adds only when it is not 1. It becomes the
-``gomaxprocs`` parameter when a file runs one benchmark with several values (``-cpu 1,2,4``),
-and is dropped when the whole file has one value; when the suffixes cannot be GOMAXPROCS
-(they differ between benchmarks, or one is ``-1``), they belong to the name (``size-1024``).
+The ``-N`` name suffix is GOMAXPROCS, which go adds only when it is not 1, but only where the
+file proves it (a top-level name, a name printed bare and suffixed, or one suffix on every line of
+two benchmarks); elsewhere it belongs to the name (``size-1024``). Proven, it becomes the
+``gomaxprocs`` parameter when the file has several values (``-cpu 1,2,4``), and is dropped when
+the whole file has one.
 
-``--- FAIL: BenchmarkX`` makes that benchmark a failure record, ``--- SKIP:`` leaves it out,
-and a ``FAIL`` line for a package with no benchmark named as failed is a failure of the package.
+``--- FAIL: BenchmarkX`` (on a line of its own, or after the name on the result line, where go
+prints a failure during the run) or a panic there makes that benchmark a failure record, with the
+log lines indented under it as the reason; ``--- SKIP:`` leaves it out, and a ``FAIL`` line for a
+package with no benchmark named as failed is a failure of the package.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from perfpages.importers.base import (
@@ -39,7 +42,10 @@ from perfpages.units import canonical, direction
 
 LINE = re.compile(r"^(Benchmark\S+)\s+(\d+)\s+(.*)$")
 SUFFIX = re.compile(r"^(.+)-([1-9]\d*)$")
-VERDICT = re.compile(r"^\s*--- (FAIL|SKIP): (Benchmark\S+)")
+VERDICT = re.compile(r"^(?:Benchmark\S+)?\s*--- (FAIL|SKIP): (Benchmark\S+)")
+PANIC = re.compile(r"^(Benchmark\S+)\s+(panic: .*)$")
+LOG = re.compile(r"^\s+(?!--- )\S")  # the indented b.Log / b.Fatal lines under a FAIL or SKIP line
+LOG_LINES = 3  # of them kept in a failure's reason; the rest are counted
 PACKAGE_FAIL = re.compile(r"^FAIL\s+(\S+)")
 NAMED = {"ns/op": "time", "MB/s": "throughput", "B/op": "allocated", "allocs/op": "allocations"}
 
@@ -53,9 +59,24 @@ class _Line:
 
 
 @dataclass(frozen=True)
+class _Verdict:
+    kind: str  # FAIL or SKIP
+    package: str
+    name: str  # as printed, suffix included
+    said: str  # the verdict, or the panic message
+    log: tuple[str, ...] = ()  # the lines indented under a verdict: the benchmark's own b.Log / b.Fatal
+
+    @property
+    def reason(self) -> str:
+        shown = "; ".join(self.log[:LOG_LINES])
+        more = f" (and {len(self.log) - LOG_LINES} more log lines)" if len(self.log) > LOG_LINES else ""
+        return f"go test: {self.said}: {shown}{more}" if shown else f"go test: {self.said}"
+
+
+@dataclass(frozen=True)
 class _Parsed:
     lines: tuple[_Line, ...]
-    verdicts: tuple[tuple[str, str, str], ...]  # (FAIL or SKIP, package, name as printed)
+    verdicts: tuple[_Verdict, ...]
     failed_packages: tuple[str, ...]
     fingerprint: dict
 
@@ -91,13 +112,19 @@ def _parse(text: str) -> _Parsed:
     fingerprint = {"source": "go test -bench"}
     package = ""
     lines, verdicts, failed_packages = [], [], []
+    logging = False  # whether indented lines are the log of the verdict just read
     for number, line in enumerate(text.splitlines(), start=1):
+        if logging and LOG.match(line):
+            verdicts[-1] = replace(verdicts[-1], log=(*verdicts[-1].log, line.strip()))
+            continue
         key, _, value = line.partition(":")
+        logging = False
         if key in ("goos", "goarch", "cpu", "pkg") and value:
             fingerprint["cpu_model" if key == "cpu" else key] = value.strip()
             package = value.strip() if key == "pkg" else package
-        elif match := VERDICT.match(line):
-            verdicts.append((match.group(1), package, match.group(2)))
+        elif verdict := _verdict(line, package):
+            verdicts.append(verdict)
+            logging = verdict.said.startswith("---")
         elif match := PACKAGE_FAIL.match(line):
             failed_packages.append(match.group(1))
         elif match := LINE.match(line):
@@ -105,8 +132,19 @@ def _parse(text: str) -> _Parsed:
     return _Parsed(tuple(lines), tuple(verdicts), tuple(failed_packages), fingerprint)
 
 
+def _verdict(line: str, package: str) -> _Verdict | None:
+    """A ``--- FAIL:`` or ``--- SKIP:`` line, or a benchmark that panicked. go prints a benchmark's
+    name before running it, so its verdict or panic may follow on the same line as the name
+    (``BenchmarkGet-8   --- FAIL: BenchmarkGet-8``) instead of a result."""
+    if match := VERDICT.match(line):
+        return _Verdict(match.group(1), package, match.group(2), f"--- {match.group(1)}: {match.group(2)}")
+    if match := PANIC.match(line):
+        return _Verdict("FAIL", package, match.group(1), match.group(2).strip())
+    return None
+
+
 @dataclass(frozen=True)
-class _Suffixes:
+class Suffixes:
     """How a file's names split: ``mode`` is ``param`` (several GOMAXPROCS values), ``drop`` (one
     value for the whole file) or ``name`` (the suffixes belong to the names); ``split`` maps
     (package, printed name) to (benchmark name, GOMAXPROCS or None)."""
@@ -114,27 +152,60 @@ class _Suffixes:
     mode: str
     split: dict[tuple[str, str], tuple[str, str | None]]
 
+    def name(self, package: str, printed: str) -> tuple[str, str | None]:
+        """A printed name's benchmark name, and its ``gomaxprocs`` parameter when the file has several."""
+        base, procs = self.split[(package, printed)]
+        return base, procs if self.mode == "param" else None
 
-def _suffixes(parsed: _Parsed) -> _Suffixes:
-    """go prints every benchmark of a run once per ``-cpu`` value and writes no suffix for 1 (and
-    so never ``-1``): the suffixes are GOMAXPROCS only if every benchmark has the same set of them.
-    A printed name that is another line's name less its suffix is that benchmark at GOMAXPROCS 1."""
-    printed = {(line.package, line.name) for line in parsed.lines}
-    stripped = {(package, _split(name)[0]) for package, name in printed if _split(name)[1]}
-    split = {key: (key[1], "1") if key in stripped else _split(key[1]) for key in printed}
-    sets: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for (package, _), (base, procs) in split.items():
-        sets[(package, base)].add(procs or "1")
-    values = {frozenset(v) for v in sets.values()}
+
+def _suffixes(parsed: _Parsed) -> Suffixes:
+    printed = {(line.package, line.name) for line in parsed.lines} | {(v.package, v.name) for v in parsed.verdicts}
+    return suffixes(printed, {line.name for line in parsed.lines})
+
+
+def suffixes(printed: set[tuple[str, str]], result_names: set[str]) -> Suffixes:
+    """How the (package, name) pairs go printed are split. A ``-N`` ending is GOMAXPROCS only where the
+    names prove it (see ``_gomaxprocs``); a sub-benchmark's own name may end in ``-1024``, and eating
+    it would merge or rename series. ``result_names`` are those printed with a result."""
     whole = {key: (key[1], None) for key in printed}
-    if len(values) != 1 or any(_split(name)[1] == "1" for _, name in printed):
-        return _Suffixes("name", whole)
-    (procs_set,) = values
-    if len(procs_set) > 1:
-        return _Suffixes("param", split)
-    if all(procs for _, procs in split.values()):
-        return _Suffixes("drop", {key: (base, None) for key, (base, _) in split.items()})
-    return _Suffixes("name", whole)
+    values = _gomaxprocs(printed, result_names)
+    split = {key: _split_by(key, values, printed) for key in printed} if values else {}
+    if not values or values == {"1"} or None in split.values():
+        return Suffixes("name", whole)
+    if len(values) > 1:
+        return Suffixes("param", split)
+    return Suffixes("drop", {key: (base, None) for key, (base, _) in split.items()})
+
+
+def _gomaxprocs(printed: set[tuple[str, str]], result_names: set[str]) -> set[str]:
+    """The GOMAXPROCS values the file shows it ran with, from what go does: it appends ``-N`` to
+    every name unless N is 1, and a top-level name is a Go function name, which has no ``-``.
+    So a top-level name proves its value (no suffix: 1); a name printed both bare and with
+    ``-N`` proves 1 and N (``-cpu 1,2,4``); and every result line of two or more benchmarks
+    ending in the same ``-N`` is the machine's GOMAXPROCS. Nothing else is proof."""
+    values: set[str] = set()
+    for package, name in printed:
+        base, procs = _split(name)
+        if "/" not in name:
+            values.add(procs or "1")
+        elif procs and (package, base) in printed:
+            values |= {"1", procs}
+    endings = {_split(name)[1] for name in result_names}
+    if len(result_names) > 1 and len(endings) == 1 and None not in endings:
+        values |= endings
+    return values
+
+
+def _split_by(key: tuple[str, str], values: set[str], printed: set) -> tuple[str, str] | None:
+    """(benchmark name, GOMAXPROCS) of a printed name, given the file's GOMAXPROCS values, or None
+    when the name fits none of them (the file contradicts itself: then no name is split)."""
+    package, name = key
+    base, procs = _split(name)
+    # With 1 among the values, ``X/size-2`` may be ``X/size-2`` at 1: it is ``X/size`` at 2 only
+    # if ``X/size`` itself was printed (go prints every benchmark at every value) or is top-level.
+    if procs in values and procs != "1" and ("1" not in values or (package, base) in printed or "/" not in base):
+        return base, procs
+    return (name, "1") if "1" in values else None
 
 
 def _split(name: str) -> tuple[str, str | None]:
@@ -142,30 +213,21 @@ def _split(name: str) -> tuple[str, str | None]:
     return (match.group(1), match.group(2)) if match else (name, None)
 
 
-def _identity(package: str, printed: str, suffixes: _Suffixes) -> tuple[str, tuple]:
-    """The scenario and parameters of a benchmark as printed. A name seen only in a FAIL or SKIP
-    line is split the way the file's results are."""
-    base, procs = suffixes.split.get((package, printed)) or _split_like(printed, suffixes.mode)
+def _identity(package: str, printed: str, suffixes: Suffixes) -> tuple[str, tuple]:
+    """The scenario and parameters of a benchmark as printed (in a result, FAIL or SKIP line)."""
+    base, procs = suffixes.name(package, printed)
     scenario, params = scenario_name(f"{package}/{base}" if package else base)
-    return scenario, (*params, ("gomaxprocs", procs or "1")) if suffixes.mode == "param" else params
+    return scenario, (*params, ("gomaxprocs", procs)) if procs else params
 
 
-def _split_like(printed: str, mode: str) -> tuple[str, str | None]:
-    if mode == "name":
-        return printed, None
-    base, procs = _split(printed)
-    return base, procs if mode == "param" else None
-
-
-def _verdicts(parsed: _Parsed, mode: _Suffixes) -> tuple[list[Failed], list[Failed]]:
+def _verdicts(parsed: _Parsed, mode: Suffixes) -> tuple[list[Failed], list[Failed]]:
     failures, skipped, named_packages = {}, {}, set()
-    for verdict, package, printed in parsed.verdicts:
-        scenario, params = _identity(package, printed, mode)
-        if verdict == "FAIL":
-            named_packages.add(package)
-            failures.setdefault((scenario, params), Failed(scenario, f"go test: --- FAIL: {printed}", params))
-        else:
-            skipped.setdefault((scenario, params), Failed(scenario, f"go test: --- SKIP: {printed}", params))
+    for verdict in parsed.verdicts:
+        scenario, params = _identity(verdict.package, verdict.name, mode)
+        target = failures if verdict.kind == "FAIL" else skipped
+        if verdict.kind == "FAIL":
+            named_packages.add(verdict.package)
+        target.setdefault((scenario, params), Failed(scenario, verdict.reason, params))
     for package in parsed.failed_packages:
         if package not in named_packages:
             scenario, params = scenario_name(package)
@@ -173,7 +235,7 @@ def _verdicts(parsed: _Parsed, mode: _Suffixes) -> tuple[list[Failed], list[Fail
     return list(failures.values()), list(skipped.values())
 
 
-def _points(lines, mode: _Suffixes, path: str, problems: list[Problem]) -> Iterator[Point]:
+def _points(lines, mode: Suffixes, path: str, problems: list[Problem]) -> Iterator[Point]:
     samples: dict[tuple, list[float]] = defaultdict(list)
     for line in lines:
         if len(line.pairs) % 2:

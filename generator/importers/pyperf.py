@@ -15,6 +15,7 @@ from perfpages.importers.base import (
     Item,
     Point,
     SourceRun,
+    cpu_description,
     finite_samples,
     parse_json,
     require,
@@ -43,7 +44,7 @@ def _run(path: Path, text: str, identity: str) -> SourceRun:
         machine=str(top["hostname"]) if top.get("hostname") else None,
         fingerprint={
             "source": "pyperf",
-            "cpu_model": str(top.get("cpu_model_name", "")),
+            "cpu_model": str(top.get("cpu_model_name") or "").strip() or cpu_description(top.get("cpu_count")),
             "python": str(top.get("python_version", "")),
         },
     )

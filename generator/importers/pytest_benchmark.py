@@ -10,6 +10,7 @@ zero rounds is a failure record, never samples.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from perfpages.importers.base import (
     Point,
     Problem,
     SourceRun,
+    cpu_description,
     files,
     finite_samples,
     iso,
@@ -43,13 +45,13 @@ def read(paths: list[Path]) -> Iterator[Item]:
 def _run(path: Path, doc) -> SourceRun:
     require_member(doc, "benchmarks", list, "expected a list")
     points, failures = [], []
-    for i, bench in enumerate(doc["benchmarks"]):
+    identities = _identities(doc["benchmarks"])
+    for i, (bench, identity) in enumerate(zip(doc["benchmarks"], identities, strict=True)):
         reason = _error(bench, f"benchmarks[{i}]")
         if reason:
-            scenario, params = _identity(bench)
-            failures.append(Failed(scenario, reason, params))
+            failures.append(Failed(identity[0], reason, identity[1]))
         else:
-            points.append(_point(bench, f"benchmarks[{i}]"))
+            points.append(_point(bench, identity, f"benchmarks[{i}]"))
     info = doc.get("commit_info") or {}
     sha = str(info.get("id") or "")
     commit = None
@@ -67,10 +69,17 @@ def _run(path: Path, doc) -> SourceRun:
         started_at=_when(started) or None,
         fingerprint={
             "source": "pytest-benchmark",
-            "cpu_model": str(((doc.get("machine_info") or {}).get("cpu") or {}).get("brand_raw", "")),
+            "cpu_model": _cpu((doc.get("machine_info") or {}).get("cpu")),
             "python": str((doc.get("machine_info") or {}).get("python_version", "")),
         },
     )
+
+
+def _cpu(cpu) -> str:
+    """py-cpuinfo's model name (``brand_raw``; ``brand`` before py-cpuinfo 7), else the CPU count."""
+    if not isinstance(cpu, dict):
+        return ""
+    return str(cpu.get("brand_raw") or cpu.get("brand") or "").strip() or cpu_description(cpu.get("count"))
 
 
 def _when(text) -> str:
@@ -92,6 +101,21 @@ def _error(bench, place: str) -> str:
     return ""
 
 
+def _identities(benchmarks: list) -> list[tuple[str, tuple]]:
+    """Each benchmark's scenario and parameters. Parameter text is normalised (``stable_text``) so
+    that a series survives a new memory address, but normalising must never merge two tests of one
+    run: ``test_parse[loads0]`` and ``[loads1]`` with the same ``<built-in function loads>``, or two
+    lambdas. Where it would, the tests' own ids, which pytest keeps unique and stable, keep them apart."""
+    found = [_identity(b) if isinstance(b, dict) and "name" in b else ("", ()) for b in benchmarks]
+    ids: dict[tuple, set[str]] = defaultdict(set)
+    for bench, identity in zip(benchmarks, found, strict=True):
+        ids[identity].add(_test_id(bench))
+    return [
+        (scenario, (*params, ("pytest_id", _test_id(bench)))) if len(ids[scenario, params]) > 1 else (scenario, params)
+        for bench, (scenario, params) in zip(benchmarks, found, strict=True)
+    ]
+
+
 def _identity(bench: dict) -> tuple[str, tuple]:
     base = str(bench.get("fullname") or bench["name"]).split("[", 1)[0]
     scenario, extra = scenario_name(base)
@@ -99,10 +123,18 @@ def _identity(bench: dict) -> tuple[str, tuple]:
     return scenario, (*extra, *sorted(params.items()))
 
 
-def _point(bench, place: str) -> Point:
+def _test_id(bench) -> str:
+    """pytest's id of a parametrized test (``loads0`` in ``test_parse[loads0]``)."""
+    if not isinstance(bench, dict):
+        return ""
+    name = str(bench.get("fullname") or bench.get("name") or "")
+    return str(bench.get("param") or name.partition("[")[2].removesuffix("]") or name)
+
+
+def _point(bench, identity: tuple[str, tuple], place: str) -> Point:
     require(isinstance(bench.get("stats"), dict), place, "expected an object with name and stats")
     stats = bench["stats"]
-    scenario, params = _identity(bench)
+    scenario, params = identity
     data = stats.get("data")
     if isinstance(data, list) and data:
         samples, spread = finite_samples(data, f"{place}.stats.data"), None

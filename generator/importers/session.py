@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -10,11 +11,11 @@ from pathlib import Path
 
 from perfpages.errors import PerfpagesError
 from perfpages.importers.base import Item, Problem, SourceRun
-from perfpages.importers.convert import CommitLookup, ImportOptions, legacy_run_id, to_record
+from perfpages.importers.convert import CommitLookup, ImportOptions, legacy_run_id, run_id, to_record
 from perfpages.model import RunRecord
 from perfpages.results.codec import record_commits, to_document
 from perfpages.results.schema import validate_document
-from perfpages.results.store import atomic_create, dumps, iter_result_files, run_path
+from perfpages.results.store import atomic_create, dumps, iter_result_files, read_results_bytes, run_path
 
 
 @dataclass
@@ -224,7 +225,7 @@ def _take(
     dest = run_path(out_dir, record)
     other = ids.user(record)
     # The same path already taken (perhaps still being written) is the same run imported before.
-    if other == dest or dest.exists() or _imported_before(out_dir, record, options, item):
+    if other == dest or dest.exists() or _imported_before(out_dir, record, options, item, ids):
         tally.already += 1
         return None
     if other is not None:
@@ -250,10 +251,30 @@ def _take(
     return None
 
 
-def _imported_before(out_dir: Path, record: RunRecord, options: ImportOptions, item: SourceRun) -> bool:
-    """The same source run for the same commit and machine, written under the id older imports gave."""
+def _imported_before(out_dir: Path, record: RunRecord, options: ImportOptions, item: SourceRun, ids: RunIds) -> bool:
+    """The same source run for the same commit and machine, written under an id older imports gave."""
     legacy = replace(record, run_id=legacy_run_id(options.format, item.identity))
-    return run_path(out_dir, legacy).exists()
+    return run_path(out_dir, legacy).exists() or _imported_as_earlier(record, options, item, ids)
+
+
+def _imported_as_earlier(record: RunRecord, options: ImportOptions, item: SourceRun, ids: RunIds) -> bool:
+    """A file under the source run's earlier identity is this run if it started at the same time;
+    a re-run of the commit (new values in the same source file) started later and is a new run."""
+    if not item.earlier_identity:
+        return False
+    earlier = (
+        run_id(options.format, item.earlier_identity, record.head.sha, record.machine),
+        legacy_run_id(options.format, item.earlier_identity),
+    )
+    paths = (ids.used.get((record.machine, rid)) for rid in earlier)
+    return any(path is not None and _started_at(path) == record.started_at for path in paths)
+
+
+def _started_at(path: Path) -> str | None:
+    try:
+        return json.loads(read_results_bytes(path))["run"]["started_at"]
+    except (OSError, ValueError, KeyError, TypeError, PerfpagesError):
+        return None
 
 
 def _origin(item: SourceRun) -> str:
