@@ -385,3 +385,20 @@ def test_mann_whitney_exact_p_for_a_short_sample_against_a_long_one():
     rng = np.random.default_rng(3)
     a, b = rng.normal(0, 1, 5), rng.normal(0.5, 1, 1200)
     assert mann_whitney_p(a, b) == pytest.approx(mannwhitneyu(a, b).pvalue, abs=1e-12)
+
+
+def test_the_overview_figure_compares_runs_of_one_environment_only():
+    from perfpages.site.overview import _lookback
+
+    shas = [f"{i:040x}" for i in range(1, 9)]
+    runs = []
+    for i, sha in enumerate(shas):
+        cpu, value = ("EPYC", 0.100) if i % 2 else ("Xeon", 0.080)  # no code change: the CPU sets the level
+        m = Measurement("encode", "wall_time", "s", Direction.LOWER, sha, (value * (1 + i / 1000),))
+        run = make_record(run_id=f"r{i}", head=make_commit(sha), measurements=(m,))
+        run.fingerprint["cpu_model"] = cpu
+        runs.append(run)
+    (series,) = build_series(runs, shas)
+    assert _lookback(series) == "+0.6%"  # EPYC at run 7 against EPYC at run 1, not +25% against a Xeon run
+    (alone,) = build_series(runs[:2], shas)
+    assert "new environment" in _lookback(alone)

@@ -84,13 +84,27 @@ def change_label(v: SeriesVerdict) -> str:
     return percent(v.change)
 
 
+def shift_label(change: float, before: float, after: float, unit: str) -> str:
+    """A level shift's size: relative, or absolute with "(from 0)" when the level before was 0 (a
+    relative size from 0 does not exist, and "+0.00%" would hide the shift); plain text."""
+    if before:
+        return f"{change:+.2%}"
+    return f"{with_unit(after - before, unit, signed=True)} (from 0)"
+
+
+def shift_text(change: float, before: float, after: float, unit: str) -> str:
+    """shift_label as Markdown (the unit is untrusted)."""
+    label = shift_label(change, before, after, unit)
+    return label if before else escape(label)
+
+
 def change_text(v: SeriesVerdict) -> str:
     """change_label as Markdown."""
     return escape(change_label(v)) if v.change is None else percent(v.change)
 
 
 def _value(value: float | None, unit: str) -> str:
-    return "n/a" if value is None else escape(f"{value:.6g} {unit}")
+    return "n/a" if value is None else escape(with_unit(value, unit))  # no "0 1" for a dimensionless unit
 
 
 def _row(v: SeriesVerdict) -> list[str]:

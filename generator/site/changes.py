@@ -10,7 +10,7 @@ from perfpages.analysis.freshness import STALE_AFTER
 from perfpages.analysis.history import Change
 from perfpages.analysis.series import SeriesKey
 from perfpages.model import CommitInfo
-from perfpages.render.comparison import history_json
+from perfpages.render.comparison import history_json, shift_label
 from perfpages.render.escape import xml_text as xml_escape
 from perfpages.render.markdown import plural
 from perfpages.render.units import human
@@ -128,7 +128,7 @@ def _event_row(site: Site, e: Event, infos: dict, slugs: dict[SeriesKey, str], l
     subject = head.subject.strip()
     if len(e.changes) == 1:
         c = e.changes[0]
-        verdict, change = status(c.verdict.value), f"{c.change:+.2%}"
+        verdict, change = status(c.verdict.value), text(shift_label(c.change, c.before, c.after, c.series.unit))
         series = _scenario_link(c.series.key, slugs, links) + secondary(
             f"{text(c.series.key.metric)} · {text(e.machine)}"
         )
@@ -157,7 +157,7 @@ def _event_fold(site: Site, e: Event, infos: dict, slugs: dict[SeriesKey, str], 
         [
             _scenario_link(c.series.key, slugs, links),
             text(c.series.key.metric),
-            f"{c.change:+.2%}",
+            text(shift_label(c.change, c.before, c.after, c.series.unit)),
             status(c.verdict.value),
         ]
         for c in e.changes
@@ -247,7 +247,8 @@ def _summary(site: Site, event: Event, first_bad: CommitInfo) -> str:
     if len(event.changes) == 1:
         c, key, unit = event.changes[0], event.changes[0].series.key, event.changes[0].series.unit
         return (
-            f"{key.label} · {key.metric} on {event.machine} {c.verdict.value} by {c.change:+.2%} "
+            f"{key.label} · {key.metric} on {event.machine} {c.verdict.value} by "
+            f"{shift_label(c.change, c.before, c.after, unit)} "
             f"({human(c.before, unit)} → {human(c.after, unit)}) {where}"
         )
     changes = [c.change for c in event.changes]
@@ -265,7 +266,8 @@ def _entry_identity(site: Site, event: Event, slugs: dict[SeriesKey, str]) -> tu
     page = site.compare_page(event.last_good, event.first_bad)
     if len(event.changes) == 1:
         c, key = event.changes[0], event.changes[0].series.key
-        title = f"{c.verdict.value} {c.change:+.2%}: {key.label} {key.metric} on {machine}"
+        size = shift_label(c.change, c.before, c.after, c.series.unit)
+        title = f"{c.verdict.value} {size}: {key.label} {key.metric} on {machine}"
         series_id = f"{xml_escape(machine)}:{urls.slugify(key.label)}:{xml_escape(key.metric)}"
         entry_id = f"urn:perfpages:{series_id}:{c.first_bad}"
         return title, entry_id, page or urls.scenario_page(slugs[key])

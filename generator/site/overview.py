@@ -219,8 +219,6 @@ def _table(rows: list[Row], links: urls.Links, site: Site) -> str:
 def _row(row: Row, links: urls.Links, site: Site) -> str:
     s = row.history.series
     values = s.values
-    earlier = values[max(0, len(values) - 1 - LOOKBACK)]
-    change = values[-1] / earlier - 1 if len(values) > 1 and earlier else None
     position = site.commit_index
     last = row.triage.freshness.last_commit
     last_date = text(site.commits[position[last]].committer_date[:10]) if last in position else ""
@@ -229,7 +227,7 @@ def _row(row: Row, links: urls.Links, site: Site) -> str:
         ("", link(links.to(urls.scenario_page(row.group.slug)), row.group.label)),
         ("", text(s.key.metric)),
         ("", f'<span class="pp-badge pp-{row.status}">{badge}</span>'),
-        ("", f"{change:+.1%}" if change is not None else "n/a"),
+        ("", _lookback(s)),
         ("", sparkline(values, row.status)),
         (f"{values[-1]:.3g}", text(human(values[-1], s.unit))),
         ("", text(s.key.machine)),
@@ -243,6 +241,25 @@ def _row(row: Row, links: urls.Links, site: Site) -> str:
         + "".join(f'<td data-sort="{key}">{cell}</td>' if key != "" else f"<td>{cell}</td>" for key, cell in cells)
         + "</tr>"
     )
+
+
+def _lookback(s) -> str:
+    """The newest value against the earliest of the last LOOKBACK runs measured in the same
+    environment: a change of CPU or kernel moves the level by itself, so a figure across one
+    would say nothing about the code (and a runner that flips between CPUs still has a figure)."""
+    last = len(s) - 1
+    environment = s.segment_of(last).environment
+    bounds = [*s.segment_starts[1:], len(s)]
+    same = [
+        i
+        for g, stop in zip(s.segments, bounds, strict=True)
+        if g.environment == environment
+        for i in range(max(g.start, last - LOOKBACK), stop)
+    ]
+    if last > 0 and same == [last]:
+        return '<span title="the newest run is the first in its environment">new environment</span>'
+    earlier = s.values[same[0]]
+    return f"{s.values[-1] / earlier - 1:+.1%}" if len(same) > 1 and earlier else "n/a"
 
 
 def _last_change(row: Row, links: urls.Links, site: Site) -> tuple[object, str]:

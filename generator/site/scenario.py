@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from perfpages.analysis.environment import describe, environment_change
 from perfpages.analysis.history import SeriesHistory
+from perfpages.render.comparison import shift_text
 from perfpages.render.markdown import escape, table
 from perfpages.site import urls
 from perfpages.site.gather import ScenarioGroup, Site
@@ -65,7 +66,7 @@ def _changes(site: Site, histories: list[SeriesHistory], links: urls.Links) -> s
                 [
                     escape(h.series.key.machine),
                     where,
-                    f"{c.change:+.2%}",
+                    shift_text(c.change, c.before, c.after, h.series.unit),
                     c.verdict.value,
                     f"{c.confidence:.3f}",
                     f"[diff]({repo})" if repo else "",
