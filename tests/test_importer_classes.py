@@ -784,3 +784,26 @@ def test_an_import_for_a_commit_with_no_date_says_history_cannot_place_it(tmp_pa
     tally = import_items(FORMATS["bmf"]([path]), ImportOptions("bmf", None, CommitInfo(SHA)), tmp_path / "r", print)
     (warning,) = tally.warnings
     assert warning.startswith("1 of 1 runs name a commit with no date")
+
+
+def test_wrk2_percentiles_are_the_same_series_as_wrk_ones(tmp_path):
+    # wrk prints "99%  2.67ms"; wrk2's HdrHistogram block prints " 99.000%  2.67ms" and " 99.900% ...".
+    report = "\n".join(
+        [
+            "  Latency Distribution (HdrHistogram - Recorded Latency)",
+            " 50.000%    1.18ms",
+            " 99.000%    2.67ms",
+            " 99.900%    4.50ms",
+            "100.000%    9.87ms",
+            "  300000 requests in 30.00s, 35.00MB read",
+            "Requests/sec:  10000.00",
+        ]
+    )
+    _, runs = imported("wrk", write(tmp_path, "wrk2.txt", report + "\n"), tmp_path)
+    got = {metric: m.samples for (_, _, metric), m in measured(runs).items() if metric.startswith("latency")}
+    assert got == {
+        "latency_p50": (pytest.approx(0.00118),),
+        "latency_p99": (pytest.approx(0.00267),),
+        "latency_p99_9": (pytest.approx(0.0045),),
+        "latency_p100": (pytest.approx(0.00987),),
+    }

@@ -60,10 +60,19 @@ LATENCY_COLUMNS = {
 }
 NUMERIC = {*LATENCY_COLUMNS, "stdev", "requests", "duration", "bytes", "errors"}
 WRK_TIME = {"us": "us", "ms": "ms", "s": "s", "m": "min", "h": "h"}  # wrk's spellings -> the unit layer's
-DISTRIBUTION = re.compile(r"^\s*(50|75|90|99(?:\.\d+)?)%\s+([0-9.]+)(us|ms|s|m|h)\s*$")
+# wrk prints "  99%  2.67ms"; wrk2 (HdrHistogram) prints " 99.900%  2.67ms" and goes up to 100.000%.
+DISTRIBUTION = re.compile(r"^\s*(\d{1,3}(?:\.\d+)?)%\s+([0-9.]+)(us|ms|s|m|h)\s*$")
 COMPLETED = re.compile(r"^\s*(\d+) requests in ")
 SOCKET_ERRORS = re.compile(r"^\s*Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 NON_2XX = re.compile(r"^\s*Non-2xx or 3xx responses: (\d+)")
+
+
+def _percentile_metric(percent: str) -> str:
+    """ "99.900" -> latency_p99_9, "50.000" -> latency_p50: one name however many decimals the tool
+    prints, so wrk's and wrk2's reports of the same percentile are one series."""
+    whole, _, fraction = percent.partition(".")
+    fraction = fraction.rstrip("0")
+    return f"latency_p{int(whole)}" + (f"_{fraction}" if fraction else "")
 
 
 def read(paths: list[Path]) -> Iterator[Item]:
@@ -123,7 +132,7 @@ def text_report(text: str, name: str) -> Report:
     for number, line in enumerate(text.splitlines(), start=1):
         if match := DISTRIBUTION.match(line):
             value = in_seconds(float(match.group(2)), WRK_TIME[match.group(3)])
-            metric = f"latency_p{match.group(1).replace('.', '_')}"
+            metric = _percentile_metric(match.group(1))
             points.append(measured(scenario, metric, "s", (value,), params))
         elif line.startswith("Requests/sec:"):
             found = True
