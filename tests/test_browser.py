@@ -5,6 +5,7 @@ Screenshots of every page type land in test-artifacts/screenshots/ (or $PERFPAGE
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -42,16 +43,24 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def site_url(tmp_path_factory):
-    root = make_project(tmp_path_factory.mktemp("browser") / "demo")
+@contextlib.contextmanager
+def built_and_served(root: Path) -> Iterator[str]:
+    """Generate and build the project at ``root``, serve its site; yields the site's base URL."""
     settings = mkdocs_settings(root / "mkdocs.yml")
     generate(root / "perfpages.yml", root / "results", settings)
     mkdocs_build(settings)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory):
+    with built_and_served(make_project(tmp_path_factory.mktemp("browser") / "demo")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -200,14 +209,9 @@ def serve_variants(root: Path, matrix: str, records) -> Iterator[str]:
     (root / "mkdocs.yml").write_text(MINIMAL_MKDOCS_YML.format(site_name="variants"))
     for record in records:
         write_run(root / "results", record)
-    settings = mkdocs_settings(root / "mkdocs.yml")
-    generate(root / "perfpages.yml", root / "results", settings)
-    mkdocs_build(settings)
-    (page,) = (root / "site" / "perf" / "variants").iterdir()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/perf/variants/{page.name}/"
-    server.shutdown()
+    with built_and_served(root) as url:
+        (page,) = (root / "site" / "perf" / "variants").iterdir()
+        yield f"{url}perf/variants/{page.name}/"
 
 
 @pytest.fixture(scope="module")

@@ -5,17 +5,11 @@ Uses test_browser's browser and page fixtures, on the triage history (tests/tria
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
-
 import pytest
 import triagehistory as th
 
 # test_browser's fixtures (a Chromium, and a page that fails the test on any console error) and its skip mark.
-from test_browser import _Quiet, browser, page, pytestmark, shot  # noqa: F401
-
-from perfpages.site.build import generate, mkdocs_build, mkdocs_settings
+from test_browser import browser, built_and_served, page, pytestmark, shot  # noqa: F401
 
 ATTENTION = ["regressed", "unconfirmed", "improved", "stable", "stale"]
 VISIBLE = ".pp-overview tbody tr:not([hidden])"
@@ -28,14 +22,8 @@ def tab(page):  # noqa: F811
 
 @pytest.fixture(scope="module")
 def triage_url(tmp_path_factory):
-    root = th.make_project(tmp_path_factory.mktemp("triage") / "demo")
-    settings = mkdocs_settings(root / "mkdocs.yml")
-    generate(root / "perfpages.yml", root / "results", settings)
-    mkdocs_build(settings)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/perf/"
-    server.shutdown()
+    with built_and_served(th.make_project(tmp_path_factory.mktemp("triage") / "demo")) as url:
+        yield f"{url}perf/"
 
 
 def statuses(tab, selector: str = ".pp-overview tbody tr") -> list[str]:
