@@ -209,13 +209,20 @@ def test_golden_pages(project):
 
 
 @pytest.mark.parametrize(
-    ("directory_urls", "root", "suffix"), [(True, "../../compare/", "/"), (False, "../compare/", ".html")]
+    ("directory_urls", "point", "scenarios", "suffix"),
+    [
+        (True, "../../compare/series/", "../../scenarios/", "/"),
+        (False, "../compare/series.html", "../scenarios/", ".html"),
+    ],
 )
-def test_chart_clicks_lead_to_compare_pages_for_both_url_styles(project, directory_urls, root, suffix):
+def test_chart_clicks_lead_to_the_series_point_page_for_both_url_styles(
+    project, directory_urls, point, scenarios, suffix
+):
     from perfpages.config import load_config
     from perfpages.results.check import load_valid_runs
     from perfpages.results.order import main_order
     from perfpages.site.gather import gather
+    from perfpages.site.point import series_point_page
     from perfpages.site.scenario import scenario_page
 
     config = load_config(str(project / "perfpages.yml"))
@@ -223,7 +230,9 @@ def test_chart_clicks_lead_to_compare_pages_for_both_url_styles(project, directo
     site = gather(config, runs, main_order(project / "perfpages.yml", "main", runs).shas)
     group = site.scenarios[0]
     text = scenario_page(site, group, urls.Links(urls.scenario_page(group.slug), directory_urls))
-    assert f'data-compare="{root}" data-suffix="{suffix}"' in text
+    assert f'data-point="{point}" data-slug="{group.slug}"' in text
+    page = series_point_page(urls.Links(urls.SERIES_POINT, directory_urls))
+    assert f'data-scenarios="{scenarios}"' in page and f'data-suffix="{suffix}"' in page
 
 
 def test_relative_links_agree_with_relpath():
