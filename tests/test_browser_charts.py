@@ -128,6 +128,9 @@ def test_machines_at_different_levels_get_a_panel_each_with_their_own_change_lab
     page.locator('label[title="Switch to dark mode"]').click()
     page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'slate'")
     page.wait_for_timeout(300)
+    # The re-theme after a window resize (the screenshot above) keeps the panels' height.
+    assert page.evaluate("document.querySelector('.pp-chart').getBoundingClientRect().height") == 150 + 190 * 3
+    assert layout(page, "l.height") == 150 + 190 * 3
     shot(page, "chart-machines-dark")
 
 

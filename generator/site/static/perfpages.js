@@ -256,7 +256,7 @@
           mode: s.x.length > MARKERS_UP_TO ? "lines" : "lines+markers",
           type: "scatter", line: { color: color, width: 1.5 }, marker: { size: 5 },
           hovertemplate: "%{customdata[0]} · %{customdata[1]}<br>%{customdata[2]}<br><b>%{customdata[3]}</b>" +
-            "<extra>" + plain(s.machine) + "</extra>",
+            (coarsePointer() ? "<br>tap again to compare with the point before" : "") + "<extra>" + plain(s.machine) + "</extra>",
         });
         if (s.threshold) thresholdBand(s.threshold, factor, range, yaxis, color, shapes, annotations);
         var span = xRange[1] - xRange[0];
@@ -331,9 +331,11 @@
     return { traces: traces, layout: layout };
   }
 
+  function coarsePointer() { return window.matchMedia("(pointer: coarse)").matches; }
+
   // Touch screens and narrow windows: plotly's toolbar would sit on the data, and there is no hover.
   function touchFirst() {
-    return window.matchMedia("(pointer: coarse)").matches || window.innerWidth < 600;
+    return coarsePointer() || window.innerWidth < 600;
   }
 
   function plotConfig() {
@@ -352,6 +354,9 @@
       var figure = div.dataset.kind === "trend"
         ? trendFigure(div, data, got[2].commits)
         : distributionFigure(data);
+      // The responsive resize (a window resize, then any relayout) sizes the plot to its box: the
+      // box gets the figure's height, or a chart of several panels is squeezed into the CSS minimum.
+      div.style.height = figure.layout.height + "px";
       return Plotly.newPlot(div, figure.traces, figure.layout, plotConfig())
         .then(function () {
           div.classList.add("pp-drawn");
@@ -489,6 +494,10 @@
     var base = commits[series.x[index - 1]];
     var skipped = series.x[index] - series.x[index - 1] - 1;
     var table = document.createElement("table");
+    var header = table.createTHead().insertRow();
+    ["", "commit", "date", "subject", metric.metric].forEach(function (h) {
+      var th = document.createElement("th"); th.textContent = oneLine(h); header.appendChild(th);
+    });
     var body = table.createTBody();
     [["base", base, series.y[index - 1]], ["head", head, series.y[index]]].forEach(function (side) {
       cellRow(body, [side[0], side[1].sha.slice(0, 12), side[1].date, side[1].subject,
@@ -539,7 +548,8 @@
     });
     var heading = document.createElement("h2");
     heading.textContent = "All " + rows.length + " series of this scenario at this commit";
-    wrap.append(heading, paragraph(["Each against its own previous point; the clicked series first."]), filter, table);
+    wrap.append(heading, paragraph(["Each against its own previous point; the clicked series first."]),
+      paragraph([filter]), table);
     return wrap;
   }
 
