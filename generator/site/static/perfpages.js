@@ -343,6 +343,15 @@
       modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] };
   }
 
+  // Charts are drawn one after the other: plotly yields inside newPlot, and a second chart started
+  // then would delay the first one's last steps, so the chart in view would show later.
+  var drawing = Promise.resolve();
+  function inTurn(job) {
+    var done = drawing.then(job, job);
+    drawing = done.catch(function () {});
+    return done;
+  }
+
   function drawChart(div) {
     if (div.dataset.state) return;
     div.dataset.state = "loading";
@@ -357,7 +366,7 @@
       // The responsive resize (a window resize, then any relayout) sizes the plot to its box: the
       // box gets the figure's height, or a chart of several panels is squeezed into the CSS minimum.
       div.style.height = figure.layout.height + "px";
-      return Plotly.newPlot(div, figure.traces, figure.layout, plotConfig())
+      return inTurn(function () { return Plotly.newPlot(div, figure.traces, figure.layout, plotConfig()); })
         .then(function () {
           div.classList.add("pp-drawn");
           div.dataset.state = "drawn";
@@ -777,6 +786,10 @@
       if (nearViewport) nearViewport.observe(div); else drawChart(div);
     });
   }
+
+  // A page with a chart needs plotly: it is asked for as this script runs, not once the page is
+  // initialised and the chart has come near the viewport (most of a first visit is plotly's own load).
+  if (document.querySelector(".pp-chart, .pp-variants")) loadPlotly().catch(function () {});
 
   if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(init);
