@@ -178,3 +178,13 @@ def test_on_a_phone_the_legend_clears_the_slider_and_a_tap_shows_the_tooltip(bro
     tab.touchscreen.tap(where["x"], where["y"])
     tab.wait_for_url(re.compile(rf"/perf/compare/series/\?.*at={sha(SMALL_STEP_AT)[:12]}"))
     context.close()
+
+
+def test_distribution_tooltips_write_samples_as_the_tables_do(page, charts_site):  # noqa: F811
+    url, folder = charts_site
+    page.goto(f"{url}perf/pr/{PR_NUMBER}/{sha('pr-head')[:12]}/")
+    page.wait_for_function("document.querySelector('.pp-chart').dataset.state === 'drawn'", timeout=20000)
+    (samples,) = (folder / "perf" / "api" / "samples" / "pr" / str(PR_NUMBER)).glob("*.json")
+    first = json.loads(samples.read_text())["series"][0]
+    shown = page.evaluate("document.querySelector('.pp-chart').data[0].customdata")
+    assert shown == [human(v, first["unit"]) for v in first["base"]]

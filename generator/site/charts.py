@@ -192,6 +192,7 @@ def _samples_entry(label: str, machine: str, unit: str, base, head) -> dict:
         "label": label,
         "machine": machine,
         "unit": unit,
+        "ladder": [list(step) for step in ladder(unit)],  # tooltips write values as the tables do
         "base": [rounded(x) for x in base],
         "head": [rounded(x) for x in head],
     }

@@ -320,8 +320,9 @@
         traces.push({ type: "box", boxpoints: "all", jitter: 0.4, pointpos: 0, name: side[0],
           legendgroup: side[0], showlegend: i === 0, marker: { color: side[2] }, orientation: "h",
           x: side[1].map(function (v) { return 100 * (v / centre - 1); }),
-          y: side[1].map(function () { return label; }), customdata: side[1],
-          hovertemplate: "%{customdata:.4~g} " + plain(s.unit) + " (%{x:+.2f}%)<extra>" + side[0] + "</extra>" });
+          y: side[1].map(function () { return label; }),
+          customdata: side[1].map(function (v) { return plain(humanValue(v, s.ladder, s.unit)); }),
+          hovertemplate: "%{customdata} (%{x:+.2f}%)<extra>" + side[0] + "</extra>" });
       });
     });
     var layout = themedLayout({
