@@ -58,7 +58,7 @@ def point_position(tab, trace_name: str, index: int) -> dict:
     return tab.evaluate(
         """([name, index]) => {
             const div = document.querySelector('.pp-chart');
-            const trace = div._fullData.find(t => t.name === name && t.customdata);
+            const trace = div._fullData.find(t => t.name.split(' · ')[0] === name && t.customdata);
             const at = trace.customdata.findIndex(c => c && c[4] === index);
             const x = div._fullLayout.xaxis, y = div._fullLayout[trace.yaxis.replace('y', 'yaxis')];
             const box = div.getBoundingClientRect();
@@ -81,7 +81,7 @@ def test_the_y_range_follows_the_data_and_clips_a_wider_threshold_band(page, cha
     band = layout(page, "l.shapes.find(s => s.type === 'rect')")
     assert band["y1"] > y1 and band["y0"] < y0  # drawn, and clipped by the range
     labels = layout(page, "l.annotations.map(a => a.text)")
-    assert f"threshold {t['label']} (band beyond the axis)" in labels
+    assert f"bench-3 · threshold {t['label']} (band beyond the axis)" in labels  # the panel's title
     shot(page, "chart-flaky-threshold")
 
 
@@ -93,7 +93,7 @@ def test_the_band_is_the_threshold_of_the_pr_page(page, charts_site):  # noqa: F
     page.goto(scenario_url(charts_site, "parse"))
     drawn(page)
     labels = layout(page, "l.annotations.map(a => a.text)")
-    assert f"threshold {threshold}" in labels  # bench-1 ran the PR, and its panel is the first
+    assert f"bench-1 · threshold {threshold} · wall_time (s)" in labels  # bench-1 ran the PR
 
 
 def test_axis_and_tooltip_name_the_unit_as_the_tables_do(page, charts_site):  # noqa: F811
@@ -168,6 +168,8 @@ def test_on_a_phone_the_legend_clears_the_slider_and_a_tap_shows_the_tooltip(bro
     overlap_y = min(legend["y"] + legend["height"], slider["y"] + slider["height"]) - max(legend["y"], slider["y"])
     assert overlap_x <= 0 or overlap_y <= 0, (legend, slider)
     assert chart.locator(".modebar").count() == 0 or not chart.locator(".modebar").is_visible()
+    legend_names = chart.locator(".legendtext").all_text_contents()
+    assert all(re.fullmatch(r"bench-\d · threshold ±[0-9.]+%( \(band beyond the axis\))?", n) for n in legend_names)
     before = tab.url
     where = point_position(tab, "bench-1", SMALL_STEP_AT)
     tab.touchscreen.tap(where["x"], where["y"])

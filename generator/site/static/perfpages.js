@@ -227,16 +227,18 @@
         exponentformat: "none", separatethousands: true,
         title: { text: panels.length > 1 ? "" : plain(metric.metric + " (" + metric.scale.name + ")") },
       };
-      if (!shared) {
-        annotations.push({ xref: "paper", x: 0, yref: axisName(p, true), y: 1, xanchor: "left", yanchor: "bottom",
-          showarrow: false, text: plain(panels.length > 1
-            ? panelSeries[0].machine + " · " + metric.metric + " (" + metric.scale.name + ")" : panelSeries[0].machine),
-          font: { size: 11 } });
-      }
       panelSeries.forEach(function (s) {
         var i = metric.series.indexOf(s);
         var color = COLORS[i % COLORS.length];
         var yaxis = axisName(p, false), domain = axisName(p, true);
+        // The threshold's label goes with the machine's name (the panel's title, or the legend on a
+        // shared axis): inside the plot it would collide with change-point labels.
+        var name = plain(s.machine) + (s.threshold ? " · " + thresholdBand(s.threshold, factor, range, yaxis, color, shapes) : "");
+        if (!shared) {
+          annotations.push({ xref: "paper", x: 0, yref: domain, y: 1, xanchor: "left", yanchor: "bottom",
+            showarrow: false, font: { size: 11 },
+            text: name + (panels.length > 1 ? " · " + plain(metric.metric + " (" + metric.scale.name + ")") : "") });
+        }
         traces.push({
           x: s.x.concat(s.x.slice().reverse()),
           y: s.hi.concat(s.lo.slice().reverse()).map(function (v) { return v / factor; }),
@@ -250,7 +252,7 @@
             line: { color: color, width: 1, dash: "dot" }, connectgaps: false });
         }
         traces.push({
-          x: parts.line.x, y: parts.line.y, customdata: parts.line.customdata, name: plain(s.machine),
+          x: parts.line.x, y: parts.line.y, customdata: parts.line.customdata, name: name,
           yaxis: yaxis, connectgaps: false, showlegend: shared, meta: i,
           // Thousands of SVG markers are what makes a long history slow to draw; the line still hovers and clicks.
           mode: s.x.length > MARKERS_UP_TO ? "lines" : "lines+markers",
@@ -258,16 +260,17 @@
           hovertemplate: "%{customdata[0]} · %{customdata[1]}<br>%{customdata[2]}<br><b>%{customdata[3]}</b>" +
             (coarsePointer() ? "<br>tap again to compare with the point before" : "") + "<extra>" + plain(s.machine) + "</extra>",
         });
-        if (s.threshold) thresholdBand(s.threshold, factor, range, yaxis, color, shapes, annotations);
         var span = xRange[1] - xRange[0];
         s.changes.forEach(function (c, k) {
           var regressed = c.verdict === "regressed";
-          // Labels of change points close together would print over each other: every other one drops a line.
-          var crowded = k > 0 && (c.x - s.changes[k - 1].x) < span / 6 && k % 2 === 1;
+          // Labels of change points close together would print over each other and the next line:
+          // a label with a change point close after it reads leftwards from its line.
+          var next = s.changes[k + 1];
+          var leftwards = next !== undefined && next.x - c.x < span / 6;
           shapes.push({ type: "line", xref: "x", yref: domain, x0: c.x - 0.5, x1: c.x - 0.5, y0: 0, y1: 1,
             line: { color: regressed ? "#d62728" : "#2ca02c", width: 1.5 } });
-          annotations.push({ x: c.x - 0.5, y: 1, xref: "x", yref: domain, yanchor: "top", xanchor: "left",
-            yshift: -14 * ((shared ? i : 0) + (crowded ? 1 : 0)), showarrow: false, font: { size: 10, color: regressed ? "#d62728" : "#2ca02c" },
+          annotations.push({ x: c.x - 0.5, y: 1, xref: "x", yref: domain, yanchor: "top",
+            xanchor: leftwards ? "right" : "left", yshift: shared ? -14 * i : 0, showarrow: false, font: { size: 10, color: regressed ? "#d62728" : "#2ca02c" },
             text: plain(s.machine) + " " + (c.change > 0 ? "+" : "") + (100 * c.change).toFixed(1) + "%" });
         });
         s.environments.forEach(function (e) {
@@ -293,15 +296,13 @@
   }
 
   // The band a PR based on the newest commit must leave for the threshold column of its page to
-  // flag it: the newest value ± that very number, under the same label.
-  function thresholdBand(t, factor, range, yaxis, color, shapes, annotations) {
+  // flag it: the newest value ± that very number. Returns its label, as that column writes it.
+  function thresholdBand(t, factor, range, yaxis, color, shapes) {
     var y0 = t.level * (1 - t.threshold) / factor, y1 = t.level * (1 + t.threshold) / factor;
     var clipped = y0 < range[0] || y1 > range[1];
     shapes.push({ type: "rect", xref: "x", yref: yaxis, x0: t.x0 - 0.5, x1: t.x1 + 0.5, y0: y0, y1: y1,
       fillcolor: color + "18", line: { width: 1, dash: "dot", color: color + "88" }, layer: "below" });
-    annotations.push({ x: t.x0 - 0.5, xref: "x", y: Math.min(y1, range[1]), yref: yaxis, xanchor: "left",
-      yanchor: "top", showarrow: false, font: { size: 10, color: color }, name: "threshold",
-      text: "threshold " + plain(t.label) + (clipped ? " (band beyond the axis)" : "") });
+    return "threshold " + plain(t.label) + (clipped ? " (band beyond the axis)" : "");
   }
 
   function median(values) {
