@@ -109,6 +109,10 @@ def test_axis_and_tooltip_name_the_unit_as_the_tables_do(page, charts_site):  # 
     assert human(series["y"][7], "s") in chart.locator(".hoverlayer").text_content()  # "1.01 ms", as a table cell
     x_ticks = chart.locator(".xaxislayer-above .xtick text").all_text_contents()
     assert any(sha(0)[:7] in t and "2026-09-01" in t for t in x_ticks), x_ticks  # date and short SHA
+    # Zoomed in (as the range slider does), the commit ticks are placed again, one per commit here.
+    page.evaluate("Plotly.relayout(document.querySelector('.pp-chart'), {'xaxis.range': [10.5, 15.5]})")
+    page.wait_for_function("document.querySelector('.pp-chart')._fullLayout.xaxis.tickvals.length === 5")
+    assert layout(page, "l.xaxis.tickvals") == [11, 12, 13, 14, 15]
 
 
 def test_machines_at_different_levels_get_a_panel_each_with_their_own_change_labels(page, charts_site):  # noqa: F811

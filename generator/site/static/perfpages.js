@@ -386,7 +386,7 @@
   // Commit ticks are placed for the visible range: moving the range slider places them again.
   function followRange(div, commits) {
     div.on("plotly_relayout", function (change) {
-      var moved = Object.keys(change).some(function (k) { return k.indexOf("xaxis.range") === 0 || k === "xaxis.autorange" || k === "width"; });
+      var moved = Object.keys(change).some(function (k) { return k.indexOf("xaxis.range") === 0 || k === "xaxis.autorange" || k === "autosize" || k === "width"; });
       if (!moved) return;
       var ticks = commitTicks(commits, div._fullLayout.xaxis.range, div._fullLayout.width);
       window.Plotly.relayout(div, { "xaxis.tickvals": ticks.tickvals, "xaxis.ticktext": ticks.ticktext });
