@@ -20,14 +20,20 @@ from perfpages.site.build import generate, mkdocs_build, mkdocs_settings
 
 @pytest.fixture(scope="module")
 def charts_site(tmp_path_factory):
-    """(URL of the served site, its folder) for chartshistory's project."""
+    """(URL of the served site, its folder) for chartshistory's project.
+
+    Material navigates instantly only to pages its sitemap lists at the same port, so the site is
+    built for the URL it is served at, as a published site is."""
     root = make_charts_project(tmp_path_factory.mktemp("charts") / "demo")
-    settings = mkdocs_settings(root / "mkdocs.yml")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
+    url = f"http://127.0.0.1:{server.server_port}/"
+    config = root / "mkdocs.yml"
+    config.write_text(f"site_url: {url}\n" + config.read_text())
+    settings = mkdocs_settings(config)
     generate(root / "perfpages.yml", root / "results", settings)
     mkdocs_build(settings)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/", root / "site"
+    yield url, root / "site"
     server.shutdown()
 
 
@@ -194,3 +200,31 @@ def test_distribution_tooltips_write_samples_as_the_tables_do(page, charts_site)
     first = json.loads(samples.read_text())["series"][0]
     shown = page.evaluate("document.querySelector('.pp-chart').data[0].customdata")
     assert shown == [human(v, first["unit"]) for v in first["base"]]
+
+
+COUNT_PLOTLY = """
+let plotly;
+window.plotlyEvaluations = 0;
+Object.defineProperty(window, "Plotly", {
+  configurable: true,
+  get() { return plotly; },
+  set(value) { if (value && value !== plotly) window.plotlyEvaluations += 1; plotly = value; },
+});
+"""
+
+
+def test_plotly_is_evaluated_once_a_visit_across_instant_navigation(page, charts_site):  # noqa: F811
+    requests = []
+    page.on("request", lambda r: requests.append(r.url) if r.url.endswith("plotly.min.js") else None)
+    page.add_init_script(COUNT_PLOTLY)
+    page.goto(scenario_url(charts_site, "parse"))
+    drawn(page)
+    page.evaluate("window.sameDocument = true")  # gone after a full page load
+    for name in ("flaky", "serve[body=10]"):
+        page.get_by_role("link", name="← overview").first.click()
+        page.wait_for_function("!!document.querySelector('.pp-overview')")
+        page.get_by_role("link", name=name, exact=True).first.click()
+        page.wait_for_function("document.querySelector('.pp-chart')?.dataset.state === 'drawn'", timeout=20000)
+    assert page.evaluate("window.sameDocument") is True  # Material swapped the pages in: one page load
+    assert page.evaluate("window.plotlyEvaluations") == 1
+    assert len(requests) == 1

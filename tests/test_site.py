@@ -18,6 +18,7 @@ from perfpages.errors import PerfpagesError
 from perfpages.results.store import write_run
 from perfpages.site import urls, writer
 from perfpages.site.build import generate, mkdocs_settings
+from perfpages.site.scenario import plotly_early
 from perfpages.site.writer import MARKER_TEXT, write_tree
 
 GOLDEN = Path(__file__).parent / "golden" / "site"
@@ -86,7 +87,8 @@ def test_hostile_strings_never_reach_a_page_as_markup(project):
     for path, data in generated(project).items():
         if not path.endswith((".md", ".xml")):
             continue
-        text = data.decode()
+        # The one script a page carries is the scenario page's plotly loader, which holds no result text.
+        text = data.decode().replace(plotly_early(urls.Links(f"{urls.ROOT}/{path}")), "")
         assert "<script" not in text, path
         assert "<img" not in text, path
         assert "{{" not in text, path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from perfpages.analysis.history import SeriesHistory
 from perfpages.render.markdown import escape, table
 from perfpages.site import urls
@@ -13,6 +15,7 @@ def scenario_page(site: Site, group: ScenarioGroup, links: urls.Links) -> str:
     metrics = sorted({h.series.key.metric for h in group.histories})
     parts = [
         front_matter(group.label, hide=("navigation",)),
+        plotly_early(links),
         f"# {escape(group.label)}\n",
         _intro(group, links),
         _variants_link(site, group, links),
@@ -22,6 +25,18 @@ def scenario_page(site: Site, group: ScenarioGroup, links: urls.Links) -> str:
         parts += [f"## {escape(metric)}\n", _chart(group, metric, links), _changes(site, histories, links)]
     parts.append(_environments(group))
     return "\n".join(p for p in parts if p)
+
+
+def plotly_early(links: urls.Links) -> str:
+    """A script that asks for plotly as the page is parsed: most of a first visit is plotly's own
+    load, and the page script (perfpages.js) runs only after Material's. Material runs the page's
+    scripts again on each instant navigation, so it asks only when no page of this visit has."""
+    src = json.dumps(links.to(urls.PLOTLY))  # a path of the site's own: no untrusted text
+    return (
+        "<script>window.Plotly || window.ppPlotlyScript || (function (s) { s.async = true; "
+        f"s.src = {src}; document.head.appendChild(window.ppPlotlyScript = s); }})(document.createElement('script'));"
+        "</script>\n"
+    )
 
 
 def _intro(group: ScenarioGroup, links: urls.Links) -> str:

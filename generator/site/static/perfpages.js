@@ -9,15 +9,20 @@
   var plotlyLoading = null;
   var commitsLoading = null;
 
+  // A scenario page asks for plotly from its first lines (site/scenario.py), long before this script
+  // runs; here the same script element is waited for, or made when no page asked yet.
   function loadPlotly() {
     if (window.Plotly) return Promise.resolve(window.Plotly);
     if (!plotlyLoading) {
       plotlyLoading = new Promise(function (resolve, reject) {
-        var script = document.createElement("script");
-        script.src = new URL("plotly.min.js", assets).href;
-        script.onload = function () { resolve(window.Plotly); };
-        script.onerror = function () { reject(new Error("plotly.min.js did not load")); };
-        document.head.appendChild(script);
+        var script = window.ppPlotlyScript;
+        if (!script) {
+          script = window.ppPlotlyScript = document.createElement("script");
+          script.src = new URL("plotly.min.js", assets).href;
+          document.head.appendChild(script);
+        }
+        script.addEventListener("load", function () { resolve(window.Plotly); });
+        script.addEventListener("error", function () { reject(new Error("plotly.min.js did not load")); });
       });
     }
     return plotlyLoading;
