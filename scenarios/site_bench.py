@@ -204,32 +204,46 @@ def chart_time_ms(points: int, root: Path, repeats: int = 6) -> dict:
     from playwright.sync_api import sync_playwright
 
     make_history(root, Shape(2, points, 0))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
+    origin = f"http://127.0.0.1:{server.server_port}"
+    # Material navigates instantly only to pages its sitemap lists at this very port: the site is
+    # built for the URL it is served at, as a published site is.
+    config = root / "mkdocs.yml"
+    config.write_text(f"site_url: {origin}/\n" + config.read_text())
     perfpages(root, "build")
     write_floor_page(root / "site")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    origin = f"http://127.0.0.1:{server.server_port}"
     first, second = sorted(p.name for p in (root / "site" / "perf" / "scenarios").iterdir())
     report: dict = {"points": points}
     with sync_playwright() as p:
-        for name, url, done in (
+        pages = (
             ("chart", f"{origin}/perf/scenarios/{first}/", CHART_DRAWN),
             ("plotly_floor", f"{origin}/plotly-floor.html", "window.drawn === 1"),
-        ):
-            with tempfile.TemporaryDirectory(prefix="perfpages-profile-") as profile:
-                context = p.chromium.launch_persistent_context(
-                    profile, executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-                )
-                timings = _navigations(context, url, done, repeats)
-                context.close()
-            report[f"{name}_cold_ms"] = round(timings[0])
-            report[f"{name}_returning_ms_median"] = round(float(np.median(timings[2:])))
+        )
+        cold: dict[str, list[float]] = {name: [] for name, _, _ in pages}
+        # First visits alternate between the chart and its floor, each with a new profile: on a shared
+        # machine one first visit says little, and alternating spreads the load on both alike.
+        for visit in range(COLD_VISITS):
+            for name, url, done in pages:
+                with tempfile.TemporaryDirectory(prefix="perfpages-profile-") as profile:
+                    context = p.chromium.launch_persistent_context(
+                        profile, executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+                    )
+                    timings = _navigations(context, url, done, repeats if visit == 0 else 0)
+                    context.close()
+                cold[name].append(timings[0])
+                if visit == 0:
+                    report[f"{name}_returning_ms_median"] = round(float(np.median(timings[2:])))
+        for name, values in cold.items():
+            report[f"{name}_cold_ms"] = round(float(np.median(values)))
+        report["cold_visits"] = COLD_VISITS
         report["cold_ratio"] = round(report["chart_cold_ms"] / report["plotly_floor_cold_ms"], 2)
         report |= _instant_navigation(p, origin, first, second)
     server.shutdown()
     return report
 
 
+COLD_VISITS = 5  # first visits of each page; their median is reported
 CHART_DRAWN = "document.querySelector('.pp-chart')?.dataset.state === 'drawn'"
 # Counts each evaluation of plotly.min.js: the bundle ends by setting window.Plotly.
 COUNT_PLOTLY = """
@@ -264,6 +278,7 @@ def _instant_navigation(p, origin: str, first: str, second: str) -> dict:
         tab = context.new_page()
         tab.goto(f"{origin}/perf/scenarios/{first}/")
         tab.wait_for_function(CHART_DRAWN, timeout=60000)
+        tab.evaluate("window.sameDocument = true")  # gone after a full page load
         tab.get_by_role("link", name="← overview").first.click()
         tab.wait_for_function("!document.querySelector('.pp-chart') && !!document.querySelector('.pp-overview')")
         started = time.perf_counter()
@@ -271,9 +286,9 @@ def _instant_navigation(p, origin: str, first: str, second: str) -> dict:
         tab.wait_for_function(CHART_DRAWN, timeout=60000)
         next_ms = (time.perf_counter() - started) * 1000
         evaluations = tab.evaluate("window.plotlyEvaluations")
-        reloaded = tab.evaluate("performance.getEntriesByType('navigation').length")
+        instant = tab.evaluate("window.sameDocument === true")
         context.close()
-    return {"next_page_ms": round(next_ms), "plotly_evaluations_per_visit": evaluations, "page_loads": reloaded}
+    return {"next_page_ms": round(next_ms), "plotly_evaluations_per_visit": evaluations, "instant": instant}
 
 
 def _navigations(context, url: str, done: str, repeats: int) -> list[float]:
@@ -340,12 +355,13 @@ def main() -> None:
     if "chart" in report:
         c = report["chart"]
         print(
-            f"chart with {c['points']} points: {c['chart_cold_ms']} ms on a first visit "
+            f"chart with {c['points']} points: {c['chart_cold_ms']} ms on a first visit (median of {c['cold_visits']}) "
             f"({c['cold_ratio']}x plotly's floor), {c['chart_returning_ms_median']} ms for a returning reader "
             f"(median); plotly's floor (the same plotly.min.js drawing the same points with one newPlot): "
             f"{c['plotly_floor_cold_ms']} ms first, {c['plotly_floor_returning_ms_median']} ms returning; "
             f"instant navigation to the next scenario page: chart in {c['next_page_ms']} ms, plotly evaluated "
-            f"{c['plotly_evaluations_per_visit']} time(s) in the visit over {c['page_loads']} page load(s)"
+            f"{c['plotly_evaluations_per_visit']} time(s) in the visit"
+            + ("" if c["instant"] else " (Material did not navigate instantly: every page was loaded)")
         )
 
 
