@@ -158,7 +158,7 @@ def test_a_click_opens_the_clicked_series_against_its_own_previous_point(page, c
     data = chart_data(charts_site, "parse")["metrics"][0]["series"][1]
     assert data["machine"] == "bench-2"
     assert human(data["y"][13], "s") in sides and human(data["y"][14], "s") in sides
-    assert "1 measured commit between them had no run of this series" in box.inner_text()
+    assert "1 commit on main between them had no run of this series" in box.inner_text()
     rows = box.locator("table").nth(1).locator("tbody tr")
     first = rows.first.inner_text()
     assert "wall_time" in first and "bench-2" in first and sha(26)[:12] in first

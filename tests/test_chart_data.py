@@ -63,3 +63,28 @@ def test_the_band_is_the_pr_pages_threshold_of_a_pr_based_on_the_newest_commit(b
     assert series["threshold"]["level"] == series["y"][-1]  # around the newest value
     assert metric["scale"] == {"factor": 1.0, "name": "s"}
     assert metric["ladder"][1] == [0.001, "ms"]
+
+
+def test_commits_of_main_without_results_are_counted_before_the_next_measured_one():
+    from perfpages.site.gather import unmeasured_before
+
+    main = ["a", "b", "c", "d", "e", "f"]
+    assert unmeasured_before(["b", "c", "f"], main) == (0, 0, 2)  # d and e have no results
+    assert unmeasured_before([], main) == ()
+
+
+def test_the_commit_list_says_how_many_commits_of_main_before_one_were_not_measured(built):
+    from dataclasses import replace
+
+    from perfpages.site.charts import commits_document
+    from perfpages.site.gather import Site
+
+    commits = json.loads((built / "api" / "commits.json").read_text())["commits"]
+    assert all("unmeasured" not in c for c in commits)  # ordered by commit dates: only measured commits known
+    site = Site("demo", None, (), (), (), (), ())
+    assert commits_document(site) == {"commits": []}
+    from sitehistory import commit
+
+    site = replace(site, commits=(commit(0), commit(1)), unmeasured=(0, 3))
+    document = commits_document(site)["commits"]
+    assert "unmeasured" not in document[0] and document[1]["unmeasured"] == 3

@@ -35,10 +35,14 @@ def rounded(value: float) -> float:
 
 
 def commits_document(site: Site) -> dict:
+    """The measured commits on main, oldest first; ``unmeasured`` counts the commits of main before
+    one (since the measured one before it) that have no results, when there are any."""
+    unmeasured = site.unmeasured or (0,) * len(site.commits)
     return {
         "commits": [
             {"sha": c.sha, "date": c.committer_date[:10], "subject": c.subject, "author": c.author}
-            for c in site.commits
+            | ({"unmeasured": n} if n else {})
+            for c, n in zip(site.commits, unmeasured, strict=True)
         ]
     }
 

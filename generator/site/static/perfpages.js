@@ -176,12 +176,19 @@
     return series.map(function (s) { return [s]; });
   }
 
-  // Commits measured for other series but not for this one lie between two of its points: the
-  // line breaks there (a null) and a dotted bridge spans the gap, so no gap passes for a measurement.
-  function gapped(s, factor, custom) {
+  // Commits of main this series has no run of, between two of its points: measured for other
+  // series (the x axis holds them) or for none (the commit list counts them). The line breaks there
+  // (a null) and a dotted bridge spans the gap, so no gap passes for a measurement.
+  function missedBefore(s, i, commits) {
+    var missed = s.x[i] - s.x[i - 1] - 1;  // measured for other series
+    for (var at = s.x[i - 1] + 1; at <= s.x[i]; at++) missed += commits[at].unmeasured || 0;  // for none
+    return missed;
+  }
+
+  function gapped(s, factor, custom, commits) {
     var line = { x: [], y: [], customdata: [] }, bridge = { x: [], y: [] };
     s.x.forEach(function (x, i) {
-      if (i && x - s.x[i - 1] > 1) {
+      if (i && missedBefore(s, i, commits) > 0) {
         line.x.push(x - 0.5); line.y.push(null); line.customdata.push(null);
         bridge.x.push(s.x[i - 1], x, null);
         bridge.y.push(s.y[i - 1] / factor, s.y[i] / factor, null);
@@ -250,7 +257,7 @@
           yaxis: yaxis, fill: "toself", fillcolor: color + "22", line: { width: 0 },
           mode: "lines", hoverinfo: "skip", showlegend: false, name: plain(s.machine) + " spread", type: "scatter",
         });
-        var parts = gapped(s, factor, s.x.map(function (x, k) { return pointText(s, k, commits, metric); }));
+        var parts = gapped(s, factor, s.x.map(function (x, k) { return pointText(s, k, commits, metric); }), commits);
         if (parts.bridge.x.length) {
           traces.push({ x: parts.bridge.x, y: parts.bridge.y, yaxis: yaxis, mode: "lines", hoverinfo: "skip",
             showlegend: false, type: "scatter", name: plain(s.machine) + " not measured",
@@ -508,7 +515,7 @@
       return;
     }
     var base = commits[series.x[index - 1]];
-    var skipped = series.x[index] - series.x[index - 1] - 1;
+    var skipped = missedBefore(series, index, commits);
     var table = document.createElement("table");
     var header = table.createTHead().insertRow();
     ["", "commit", "date", "subject", metric.metric].forEach(function (h) {
@@ -525,7 +532,7 @@
       "Change " + signedPercent(series.y[index - 1], series.y[index]) + " between the series' two points. ",
       change ? "A level shift starts here: " + (change.change > 0 ? "+" : "") + (100 * change.change).toFixed(1) +
         "% (" + change.verdict + ")." : "No level shift starts here.",
-      skipped ? " " + skipped + " measured commit" + (skipped > 1 ? "s" : "") + " between them had no run of this series." : "",
+      skipped ? " " + skipped + " commit" + (skipped > 1 ? "s" : "") + " on main between them had no run of this series." : "",
     ]));
     var step = commits[series.x[index] - 1];
     parts.push(paragraph(["Every scenario's series between ", anchor(
