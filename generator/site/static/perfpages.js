@@ -299,7 +299,7 @@
       range: xRange, tickangle: 0, automargin: true, ticklen: 3 };
     Object.assign(xaxis, commitTicks(commits, xRange, div.clientWidth || 800));
     layout = themedLayout(Object.assign(layout, {
-      margin: { l: 70, r: 10, t: 36, b: 10 }, height: panels.length > 1 ? 150 + 190 * panels.length : 420,
+      margin: { l: 70, r: 10, t: 44, b: 10 }, height: panels.length > 1 ? 150 + 190 * panels.length : 420,
       hovermode: "closest", shapes: shapes, annotations: annotations, showlegend: shared,
       legend: { orientation: "h", x: 0, xanchor: "left", y: 1, yanchor: "bottom" },
       xaxis: xaxis,
