@@ -12,7 +12,15 @@ import threading
 import pytest
 from chartshistory import SMALL_STEP_AT, make_charts_project
 from sitehistory import PR_NUMBER, sha
-from test_browser import _Quiet, browser, page, pytestmark, shot  # noqa: F401  (fixtures and the skip mark)
+from test_browser import (  # noqa: F401  (fixtures and the skip mark)
+    _Quiet,
+    browser,
+    page,
+    pytestmark,
+    shot,
+    variants_drawn,
+    variants_url,
+)
 
 from perfpages.render.units import human
 from perfpages.site.build import generate, mkdocs_build, mkdocs_settings
@@ -228,3 +236,12 @@ def test_plotly_is_evaluated_once_a_visit_across_instant_navigation(page, charts
     assert page.evaluate("window.sameDocument") is True  # Material swapped the pages in: one page load
     assert page.evaluate("window.plotlyEvaluations") == 1
     assert len(requests) == 1
+
+
+def test_variant_charts_name_the_unit_on_every_tick_as_the_tables_do(page, variants_url):  # noqa: F811
+    page.goto(variants_url)
+    variants_drawn(page)
+    chart = page.locator('.pp-vchart[data-view="percentiles"]')
+    ticks = chart.locator(".yaxislayer-above .ytick text").all_text_contents()
+    assert ticks and all(t.endswith(" ms") for t in ticks), ticks  # 30 ms, not 0.03 or 30m
+    assert "10 ms" in page.locator(".pp-vtable table").inner_text()

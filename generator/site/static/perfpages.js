@@ -595,20 +595,6 @@
     return Object.keys(params).sort().map(function (k) { return k + "=" + params[k]; }).join(",");
   }
 
-  function human(value, unit) {
-    if (value === null || value === undefined) return "–";
-    var scales = { s: [[1, "s"], [1e-3, "ms"], [1e-6, "µs"], [1e-9, "ns"]],
-      bytes: [[1e9, "GB"], [1e6, "MB"], [1e3, "kB"], [1, "B"]] }[unit];
-    if (scales) {
-      for (var i = 0; i < scales.length; i++) {
-        if (Math.abs(value) >= scales[i][0] || i === scales.length - 1) {
-          return Number((value / scales[i][0]).toPrecision(3)) + " " + scales[i][1];
-        }
-      }
-    }
-    return Number(value.toPrecision(4)).toLocaleString("en") + " " + unit;
-  }
-
   function samplesAt(data, state, choice, metric) {
     var params = {};
     Object.keys(state.filters).forEach(function (k) { params[k] = state.filters[k]; });
@@ -617,15 +603,15 @@
     return cells[metric] || [];
   }
 
-  // Seconds and bytes read better with SI prefixes on the axis: 500µs, 20MB.
-  function valueAxis(title, unit) {
-    var axis = { title: { text: plain(unit === "s" || unit === "bytes" ? title : title + " (" + unit + ")") },
-      rangemode: "tozero" };
-    if (unit === "s" || unit === "bytes") {
-      axis.tickformat = "~s";
-      axis.ticksuffix = unit === "s" ? "s" : "B";
-    }
-    return axis;
+  // Values on an axis in one step of the tables' units, named on every tick (as on the trend charts):
+  // the step comes with the data (generator/render/units.py), per metric over all its samples.
+  function valueAxis(title, metric) {
+    return { title: { text: plain(title + " (" + metric.scale.name + ")") }, rangemode: "tozero",
+      ticksuffix: " " + plain(metric.scale.name), exponentformat: "none", separatethousands: true };
+  }
+
+  function inScale(values, metric) {
+    return values.map(function (v) { return v === null ? null : v / metric.scale.factor; });
   }
 
   function metricInfo(data, name) {
@@ -644,13 +630,13 @@
           x.push(plain(data.x ? value : variant)); y.push(s);  // category ticks are labels too
         });
       });
-      return { type: "box", name: plain(variant), x: x, y: y, boxpoints: "all", jitter: 0.3, pointpos: 0,
+      return { type: "box", name: plain(variant), x: x, y: inScale(y, metric), boxpoints: "all", jitter: 0.3, pointpos: 0,
         marker: { color: COLORS[i % COLORS.length], size: 5 }, line: { width: 1.5 } };
     });
     var layout = themedLayout({ boxmode: "group", margin: { t: 20, r: 10 }, height: 340,
       legend: { orientation: "h", title: { text: plain(data.axis) } },
       xaxis: { title: { text: data.x ? plain(data.x) : "" }, type: "category" },
-      yaxis: valueAxis(metric.name, metric.unit) });
+      yaxis: valueAxis(metric.name, metric) });
     return { traces: traces, layout: layout };
   }
 
@@ -666,36 +652,37 @@
         return medianOf(samplesAt(data, state, choice, metric.name));
       });
       var color = COLORS[i % COLORS.length];
-      traces.push({ type: "scatter", mode: "lines+markers", name: plain(variant), x: cores.map(Number), y: ys,
-        line: { color: color } });
+      traces.push({ type: "scatter", mode: "lines+markers", name: plain(variant), x: cores.map(Number),
+        y: inScale(ys, metric), line: { color: color } });
       if (ys[0] !== null) {
         var c0 = Number(cores[0]);
         traces.push({ type: "scatter", mode: "lines", name: plain(variant) + " ideal", x: cores.map(Number),
-          y: cores.map(function (c) {
+          y: inScale(cores.map(function (c) {
             return metric.direction === "higher" ? ys[0] * Number(c) / c0 : ys[0] * c0 / Number(c);
-          }),
+          }), metric),
           line: { color: color, dash: "dot", width: 1 }, hoverinfo: "skip" });
       }
     });
     var layout = themedLayout({ margin: { t: 20, r: 10 }, height: 320, legend: { orientation: "h" },
       xaxis: { title: { text: "cores" }, dtick: 1 },
-      yaxis: valueAxis(metric.name, metric.unit) });
+      yaxis: valueAxis(metric.name, metric) });
     return { traces: traces, layout: layout };
   }
 
   function percentilesFigure(data, state) {
     var metrics = data.metrics.filter(function (m) { return m.percentile !== null; });
+    // One axis for all percentiles: the step of the largest (the highest percentile's) values.
+    var largest = metrics.reduce(function (a, m) { return m.scale.factor > a.scale.factor ? m : a; }, metrics[0]);
     var traces = data.variants.map(function (variant, i) {
       var choice = {}; choice[data.axis] = variant;
       return { type: "scatter", mode: "lines+markers", name: plain(variant),
         x: metrics.map(function (m) { return "P" + m.percentile; }),
-        y: metrics.map(function (m) { return medianOf(samplesAt(data, state, choice, m.name)); }),
+        y: inScale(metrics.map(function (m) { return medianOf(samplesAt(data, state, choice, m.name)); }), largest),
         marker: { color: COLORS[i % COLORS.length], size: 8 } };
     });
-    var unit = metrics.length ? metrics[0].unit : "";
     var layout = themedLayout({ margin: { t: 20, r: 10 }, height: 320, legend: { orientation: "h" },
       xaxis: { title: { text: "percentile" }, type: "category" },
-      yaxis: valueAxis("latency", unit) });
+      yaxis: valueAxis("latency", largest) });
     return { traces: traces, layout: layout };
   }
 
@@ -716,7 +703,8 @@
       tr.insertCell().textContent = oneLine(row.metric) + (metric.direction === "higher" ? " ↑" : " ↓");
       data.variants.forEach(function (variant, i) {
         var cell = tr.insertCell();
-        var textValue = human(row.values[i], metric.unit);
+        var value = row.values[i];
+        var textValue = value === null ? "–" : humanValue(value, metric.ladder, metric.unit);
         if (row.ratios[i] !== null && variant !== reference) textValue += " (×" + row.ratios[i].toFixed(2) + ")";
         if (variant === row.best) {
           var strong = document.createElement("strong");
