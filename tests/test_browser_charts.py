@@ -194,6 +194,7 @@ def test_on_a_phone_the_legend_clears_the_slider_and_a_tap_shows_the_tooltip(bro
     chart.locator(".hoverlayer text").first.wait_for()
     tab.wait_for_timeout(300)
     assert tab.url == before  # the first tap only shows the tooltip
+    assert "tap again to compare" in chart.locator(".hoverlayer").text_content()
     shot(tab, "chart-phone-tooltip")
     tab.touchscreen.tap(where["x"], where["y"])
     tab.wait_for_url(re.compile(rf"/perf/compare/series/\?.*at={sha(SMALL_STEP_AT)[:12]}"))

@@ -203,7 +203,9 @@
     var value = humanValue(s.y[i], metric.ladder, metric.unit);
     var spread = s.lo[i] === s.hi[i] ? "" : " (samples " + humanValue(s.lo[i], metric.ladder, metric.unit) +
       " – " + humanValue(s.hi[i], metric.ladder, metric.unit) + ")";
-    return [plain(c.sha.slice(0, 12)), plain(c.date), plain(c.subject), plain(value + spread), i];
+    // A touch screen has no hover: its first tap shows this, the second opens the comparison.
+    var hint = coarsePointer() && i > 0 ? "<br>tap again to compare with the point before" : "";
+    return [plain(c.sha.slice(0, 12)), plain(c.date), plain(c.subject), plain(value + spread), i, hint];
   }
 
   function axisName(panel, domain) {
@@ -270,7 +272,7 @@
           mode: s.x.length > MARKERS_UP_TO ? "lines" : "lines+markers",
           type: "scatter", line: { color: color, width: 1.5 }, marker: { size: 5 },
           hovertemplate: "%{customdata[0]} · %{customdata[1]}<br>%{customdata[2]}<br><b>%{customdata[3]}</b>" +
-            (coarsePointer() ? "<br>tap again to compare with the point before" : "") + "<extra>" + plain(s.machine) + "</extra>",
+            "%{customdata[5]}<extra>" + plain(s.machine) + "</extra>",
         });
         var span = xRange[1] - xRange[0];
         s.changes.forEach(function (c, k) {
@@ -424,6 +426,7 @@
         return;
       }
       armed = null;
+      if (index < 1) return;  // the first point has nothing before it to compare with
       window.location.href = pointUrl(div, metric, series, commits[series.x[index]]);
     });
   }
