@@ -146,11 +146,13 @@ def test_dark_mode_rethemes_the_chart(page, site_url):
     shot(page, "scenario-dark")
 
 
-def test_clicking_a_point_opens_the_comparison_with_its_parent(page, site_url):
+def test_clicking_a_point_opens_the_series_and_then_the_comparison_with_its_parent(page, site_url):
     page.goto(site_url + "perf/")
     page.get_by_role("link", name="parse", exact=True).click()
     chart = drawn(page)
     chart.locator(".cartesianlayer .scatterlayer path.point").nth(STEP_AT).click(force=True)
+    page.wait_for_url(f"**/perf/compare/series/?*at={sha(STEP_AT)[:12]}")
+    page.get_by_role("link", name=f"{sha(STEP_AT - 1)[:12]}..{sha(STEP_AT)[:12]}").click()
     page.wait_for_url(f"**/perf/compare/{sha(STEP_AT - 1)[:12]}..{sha(STEP_AT)[:12]}/")
     assert "1 level shift at this commit" in page.locator("article").inner_text()
     drawn(page, "distribution")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 _SCALES = {
     "s": ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns")),
@@ -19,3 +21,28 @@ def human(value: float | None, unit: str, digits: int = 3) -> str:
             return f"{value / factor:.{digits}g} {name}"
     number = f"{value:,.0f}" if abs(value) >= 10**digits else f"{value:.{digits}g}"
     return f"{number} {unit}".rstrip()
+
+
+def ladder(unit: str) -> tuple[tuple[float, str], ...]:
+    """The (factor, name) steps ``human`` picks from for ``unit``, largest first; empty when it
+    shows the unit as it is. The chart script formats tooltips with them, so they read as the tables do."""
+    return _SCALES.get(unit, ())
+
+
+@dataclass(frozen=True)
+class Scale:
+    """One display unit for values shown together, as on a chart axis: value / factor, then name."""
+
+    factor: float
+    name: str
+
+
+def axis_scale(values: Iterable[float], unit: str) -> Scale:
+    """The step of ``unit``'s ladder that ``human`` gives the largest of ``values``: every tick
+    then reads below 1,000 of it (958 M instr, not 0.958B) and the axis names the unit."""
+    largest = max((abs(v) for v in values if math.isfinite(v)), default=0.0)
+    steps = _SCALES.get(unit, ())
+    for factor, name in steps:
+        if largest >= factor:
+            return Scale(factor, name)
+    return Scale(steps[-1][0], steps[-1][1]) if steps else Scale(1.0, unit)

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from perfpages.analysis.comparison import FALSE_ALARM_RATE
+from perfpages.analysis import fence as compat
+from perfpages.analysis.comparison import Priors
 from perfpages.analysis.history import SeriesHistory
-from perfpages.analysis.noise import learn_noise
+from perfpages.analysis.priors import PriorRequest, learn_priors
 from perfpages.analysis.series import Series, SeriesKey
-from perfpages.analysis.verdict import minimum_detectable_effect
+from perfpages.render.markdown import percent
+from perfpages.render.units import axis_scale, ladder
 from perfpages.site.gather import MainStep, ScenarioGroup, Site
 from perfpages.site.judging import Comparison
 
@@ -33,10 +35,14 @@ def rounded(value: float) -> float:
 
 
 def commits_document(site: Site) -> dict:
+    """The measured commits on main, oldest first; ``unmeasured`` counts the commits of main before
+    one (since the measured one before it) that have no results, when there are any."""
+    unmeasured = site.unmeasured or (0,) * len(site.commits)
     return {
         "commits": [
             {"sha": c.sha, "date": c.committer_date[:10], "subject": c.subject, "author": c.author}
-            for c in site.commits
+            | ({"unmeasured": n} if n else {})
+            for c, n in zip(site.commits, unmeasured, strict=True)
         ]
     }
 
@@ -93,7 +99,7 @@ def scenario_chart(
     """The scenario's chart data, and the trend text of each of its series (``group.histories``
     order) for the next build; ``kept`` holds the previous build's."""
     position = site.commit_index
-    per_test = FALSE_ALARM_RATE / max(1, len(site.histories))
+    priors = _newest_priors(group, floors)
     metrics: dict[str, dict] = {}
     texts = []
     nonce = uuid.uuid4().hex  # a placeholder no label or machine name can equal
@@ -103,20 +109,38 @@ def scenario_chart(
             s.key.metric, {"metric": s.key.metric, "unit": s.unit, "direction": s.direction.value, "series": []}
         )
         texts.append(trend_text(s, position, kept.get(s.key)))
-        trend = _trend(history, position, floors.get(s.key.metric, 0.0), per_test)
+        trend = _trend(history, position, priors.get(s.key))
         entry["series"].append(trend | {c: f"{nonce}:{len(texts) - 1}:{c}" for c in TREND_COLUMNS})
+    for metric in metrics.values():
+        metric |= _display_units(
+            metric["unit"], [h.series for h in group.histories if h.series.key.metric == metric["metric"]]
+        )
     document = dumps({"label": group.label, "metrics": [metrics[m] for m in sorted(metrics)]}).decode()
     placeholder = re.compile(f'"{nonce}:(\\d+):(\\w+)"')
     filled = placeholder.sub(lambda m: texts[int(m[1])].columns[TREND_COLUMNS.index(m[2])], document)
     return filled.encode(), tuple(texts)
 
 
-def _trend(history: SeriesHistory, position: dict[str, int], floor: float, per_test: float) -> dict:
+def _display_units(unit: str, series: list[Series]) -> dict:
+    """How the chart shows a metric's values: the axis in one step of the unit's ladder (the
+    tables' ``human`` steps), tooltips with the ladder itself so each reads as a table cell does."""
+    scale = axis_scale((float(np.max(np.abs(s.medians))) for s in series if len(s)), unit)
+    return {"scale": {"factor": scale.factor, "name": scale.name}, "ladder": [list(step) for step in ladder(unit)]}
+
+
+def _newest_priors(group: ScenarioGroup, floors: dict[str, float]) -> dict[SeriesKey, Priors]:
+    """What a PR based on each series' newest commit would be judged against: the very function
+    the PR pages learn their thresholds with, so the chart's band is the PR page's number."""
+    requests = [PriorRequest(h.series, h.series.commits[-1]) for h in group.histories if len(h.series)]
+    return {key: found for (key, _), found in learn_priors(requests, floors).items()}
+
+
+def _trend(history: SeriesHistory, position: dict[str, int], priors: Priors | None) -> dict:
     """A series' chart entry without its columns (``trend_text``)."""
     s = history.series
     return {
         "machine": s.key.machine,
-        "threshold": _threshold(history, position, floor, per_test),
+        "threshold": None if priors is None else _threshold(s, position, priors.fence),
         "changes": [
             {
                 "x": position[c.first_bad],
@@ -126,28 +150,28 @@ def _trend(history: SeriesHistory, position: dict[str, int], floor: float, per_t
             }
             for c in history.changes
         ],
-        "environments": [{"x": position[d.at], "text": d.environment} for d in history.discontinuities],
+        "environments": [{"x": position[d.at], "text": d.change} for d in history.discontinuities],
     }
 
 
-def _threshold(history: SeriesHistory, position: dict[str, int], floor: float, per_test: float) -> dict | None:
-    """The band a PR based on the newest commit must leave to be flagged: level +- the MDE."""
-    s = history.series
-    latest = s.commits[-1]
-    segment = s.history_until(latest)
-    noise = learn_noise(segment)
-    if noise is None:
-        return None
-    mde = minimum_detectable_effect(noise, floor, per_test)
-    # The band belongs to the current level: from the last change (or environment change) on.
-    start = len(s) - len(segment)
-    if history.changes:
-        start = max(start, s.positions[history.changes[-1].first_bad])
+def threshold_label(fence: compat.Fence) -> str:
+    """The threshold as a PR page's threshold column writes it."""
+    return "±" + percent(fence.threshold, signed=False)
+
+
+def _threshold(s: Series, position: dict[str, int], fence: compat.Fence) -> dict:
+    """The band a PR based on the newest commit must leave for the fence rule to flag it: the newest
+    value ± the fence threshold, drawn over the points the fence was learned from."""
+    latest = len(s) - 1
+    first = max(0, latest - min(fence.history_points, compat.HISTORY_RUNS) + 1)
     return {
-        "x0": position[s.commits[start]],
-        "x1": position[latest],
-        "level": rounded(noise.base_level),
-        "mde": rounded(mde),
+        "x0": position[s.commits[first]],
+        "x1": position[s.commits[latest]],
+        "level": rounded(float(s.medians[latest])),
+        "threshold": rounded(fence.threshold),
+        "label": threshold_label(fence),
+        "method": fence.method,
+        "points": fence.history_points,
     }
 
 
@@ -172,6 +196,7 @@ def _samples_entry(label: str, machine: str, unit: str, base, head) -> dict:
         "label": label,
         "machine": machine,
         "unit": unit,
+        "ladder": [list(step) for step in ladder(unit)],  # tooltips write values as the tables do
         "base": [rounded(x) for x in base],
         "head": [rounded(x) for x in head],
     }

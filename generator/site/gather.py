@@ -67,6 +67,9 @@ class Site:
     # (machine, commit) -> the fingerprint of that machine's newest run of that commit on main:
     # what an event's page shows when the machine changed between a shift's two commits.
     fingerprints: Mapping[tuple[str, str], Mapping[str, object]] = field(default_factory=dict)
+    # Per commit of ``commits``: how many commits on main since the one before it have no results
+    # (the charts show them as gaps); all 0 when commit dates order main (only measured ones known).
+    unmeasured: tuple[int, ...] = ()
 
     @cached_property
     def histories(self) -> tuple[SeriesHistory, ...]:
@@ -140,6 +143,7 @@ def gather(
         other_comparisons=tuple(judged[run_key(r)] for r in ab_runs if r.pull_request is None),
         variant_sets=tuple(variant_sets(series, specs, commits)),
         fingerprints={(r.machine, r.head.sha): r.fingerprint for r in runs if r.base is None},
+        unmeasured=unmeasured_before(measured, main_order),
     )
 
 
@@ -155,6 +159,13 @@ def _commit_infos(runs: list[RunRecord]) -> dict[str, CommitInfo]:
 def _measured_commits(series: list[Series], main_order: list[str]) -> list[str]:
     have = {c for s in series for c in s.commits}
     return [sha for sha in main_order if sha in have]
+
+
+def unmeasured_before(measured: list[str], main_order: list[str]) -> tuple[int, ...]:
+    """For each measured commit, the commits of main between it and the measured one before it."""
+    position = {sha: i for i, sha in enumerate(main_order)}
+    at = [position[sha] for sha in measured]
+    return tuple(0 if n == 0 else at[n] - at[n - 1] - 1 for n in range(len(at)))
 
 
 MIN_POINTS_FORKED = 200_000  # points on main worth worker processes for change points and chart data

@@ -25,6 +25,7 @@ from perfpages.site.comparisons import comparison_page, pr_index_page, pr_list_p
 from perfpages.site.gather import MainStep, Site, long_history_workers
 from perfpages.site.judging import Comparison
 from perfpages.site.overview import overview_page
+from perfpages.site.point import series_point_page
 from perfpages.site.profiles import profile_page, profile_title
 from perfpages.site.scenario import scenario_page
 from perfpages.site.variants import variants_document, variants_page
@@ -52,6 +53,7 @@ def render_site(
     page(urls.OVERVIEW, lambda links: overview_page(site, links))
     page(urls.CHANGES, lambda links: changes_page(site, links))
     page(urls.PR_INDEX, lambda links: pr_list_page(site, links))
+    page(urls.SERIES_POINT, series_point_page)
     files[urls.ATOM] = atom_feed(site, urls.Links(urls.ATOM, directory_urls), site_url)
     files[urls.COMMITS_JSON] = dumps(commits_document(site))
     files[urls.SERIES_JSON] = dumps(series_document(site))

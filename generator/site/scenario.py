@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from perfpages.analysis.environment import describe, environment_change
 from perfpages.analysis.history import SeriesHistory
 from perfpages.render.comparison import shift_text
@@ -15,6 +17,7 @@ def scenario_page(site: Site, group: ScenarioGroup, links: urls.Links) -> str:
     metrics = sorted({h.series.key.metric for h in group.histories})
     parts = [
         front_matter(group.label, hide=("navigation",)),
+        plotly_early(links),
         f"# {escape(group.label)}\n",
         _intro(group, links),
         _variants_link(site, group, links),
@@ -26,14 +29,29 @@ def scenario_page(site: Site, group: ScenarioGroup, links: urls.Links) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def plotly_early(links: urls.Links) -> str:
+    """A script that asks for plotly as the page is parsed: most of a first visit is plotly's own
+    load, and the page script (perfpages.js) runs only after Material's. Material runs the page's
+    scripts again on each instant navigation, so it asks only when no page of this visit has."""
+    src = json.dumps(links.to(urls.PLOTLY))  # a path of the site's own: no untrusted text
+    return (
+        "<script>window.Plotly || window.ppPlotlyScript || (function (s) { s.async = true; "
+        f"s.src = {src}; document.head.appendChild(window.ppPlotlyScript = s); }})(document.createElement('script'));"
+        "</script>\n"
+    )
+
+
 def _intro(group: ScenarioGroup, links: urls.Links) -> str:
     tags = " ".join(f'<span class="pp-tag">{text(t)}</span>' for t in group.tags)
     return (
         f"[← overview]({links.md(urls.OVERVIEW)}) {tags}\n\n"
         "Each point is the median of a commit's raw samples; the band around it spans the samples. "
-        "The shaded box is the learned noise threshold: a pull request based on the newest commit is "
-        "flagged only if it moves the level out of it. Vertical lines mark change points (solid) and "
-        "environment changes (dotted). Click a point to compare that commit with the one before it.\n"
+        "The shaded band is the series' threshold, the number in a pull request page's threshold column "
+        "(the fence rule, learned from the series' last 30 runs), around the newest value: a pull request "
+        "based on the newest commit that moves the value out of it crosses that threshold. Dotted lines "
+        "bridge commits this series was not measured at. Vertical lines mark change points (solid) and "
+        "environment changes (dotted). Click a point (on a touch screen, tap it twice) to compare it with "
+        "the series' own previous point.\n"
     )
 
 
@@ -46,11 +64,10 @@ def _variants_link(site: Site, group: ScenarioGroup, links: urls.Links) -> str:
 
 def _chart(group: ScenarioGroup, metric: str, links: urls.Links) -> str:
     data = links.to(urls.scenario_data(group.slug))
-    compare_root = links.to(f"{urls.ROOT}/compare/")  # the script appends "<base12>..<head12>" and the suffix
-    suffix = "/" if links.directory_urls else ".html"
+    point = links.to(urls.SERIES_POINT)  # a click opens it with the clicked series and commit in the query
     return (
         f'<div class="pp-chart" data-kind="trend" data-src="{text(data)}" data-metric="{text(metric)}" '
-        f'data-compare="{text(compare_root)}" data-suffix="{suffix}"></div>\n'
+        f'data-point="{text(point)}" data-slug="{text(group.slug)}"></div>\n'
     )
 
 

@@ -26,6 +26,8 @@ CHANGES_JSON = f"{ROOT}/api/changes.json"
 SCRIPT = f"{ROOT}/assets/perfpages.js"
 STYLE = f"{ROOT}/assets/perfpages.css"
 PLOTLY = f"{ROOT}/assets/plotly.min.js"
+# One series at one commit against its own previous point: a chart click opens it (site/point.py).
+SERIES_POINT = f"{ROOT}/compare/series.md"
 
 _UNSAFE = re.compile(r"[^a-z0-9]+")
 

@@ -18,7 +18,7 @@ from itertools import product
 from perfpages.analysis.series import Series
 from perfpages.model import CommitInfo, Direction, Params, Variants, scenario_label
 from perfpages.render.markdown import escape
-from perfpages.render.units import human
+from perfpages.render.units import axis_scale, human, ladder
 from perfpages.site import urls
 from perfpages.site.html import front_matter, text
 
@@ -176,6 +176,7 @@ def variants_document(vs: VariantSet) -> dict:
         "filters": [[d, list(v)] for d, v in vs.filters],
         "metrics": [
             {"name": m.name, "unit": m.unit, "direction": m.direction.value, "percentile": m.percentile}
+            | _display_units(vs, m.name, m.unit)
             for m in vs.metrics
         ],
         "commits": [
@@ -193,6 +194,15 @@ def variants_document(vs: VariantSet) -> dict:
             for c in vs.commits
         },
     }
+
+
+def _display_units(vs: VariantSet, metric: str, unit: str) -> dict:
+    """The axis step of the tables' units for all of a metric's samples, and the ladder tooltips and
+    the table write values with (as on the trend charts)."""
+    samples = (found for cells in vs.cells.values() for (_, name), found in cells.items() if name == metric)
+    values = (v for found in samples for v in found)
+    scale = axis_scale(values, unit)
+    return {"scale": {"factor": scale.factor, "name": scale.name}, "ladder": [list(step) for step in ladder(unit)]}
 
 
 def _cells_json(cells: dict[tuple[Params, str], tuple[float, ...]]) -> dict:

@@ -10,15 +10,20 @@
   var plotlyLoading = null;
   var commitsLoading = null;
 
+  // A scenario page asks for plotly from its first lines (site/scenario.py), long before this script
+  // runs; here the same script element is waited for, or made when no page asked yet.
   function loadPlotly() {
     if (window.Plotly) return Promise.resolve(window.Plotly);
     if (!plotlyLoading) {
       plotlyLoading = new Promise(function (resolve, reject) {
-        var script = document.createElement("script");
-        script.src = new URL("plotly.min.js", assets).href;
-        script.onload = function () { resolve(window.Plotly); };
-        script.onerror = function () { reject(new Error("plotly.min.js did not load")); };
-        document.head.appendChild(script);
+        var script = window.ppPlotlyScript;
+        if (!script) {
+          script = window.ppPlotlyScript = document.createElement("script");
+          script.src = new URL("plotly.min.js", assets).href;
+          document.head.appendChild(script);
+        }
+        script.addEventListener("load", function () { resolve(window.Plotly); });
+        script.addEventListener("error", function () { reject(new Error("plotly.min.js did not load")); });
       });
     }
     return plotlyLoading;
@@ -52,27 +57,30 @@
 
   // ---- theme ------------------------------------------------------------
 
-  function theme() {
+  var AXIS = /^[xy]axis\d*$/;
+
+  // The theme's colours for a layout whose axes are named in `axes` (small multiples have several).
+  function theme(axes) {
     var style = getComputedStyle(document.body);
     var fg = style.getPropertyValue("--md-default-fg-color").trim() || "#222";
     var grid = style.getPropertyValue("--md-default-fg-color--lightest").trim() || "#ddd";
-    return {
+    var update = {
       "paper_bgcolor": "rgba(0,0,0,0)",
       "plot_bgcolor": "rgba(0,0,0,0)",
       "font.color": fg,
-      "xaxis.gridcolor": grid,
-      "yaxis.gridcolor": grid,
       "legend.font.color": fg,
     };
+    axes.forEach(function (name) { update[name + ".gridcolor"] = grid; });
+    return update;
   }
 
   function themedLayout(layout) {
-    var t = theme();
+    var t = theme([]);
     layout.paper_bgcolor = t.paper_bgcolor;
     layout.plot_bgcolor = t.plot_bgcolor;
     layout.font = { color: t["font.color"] };
-    layout.xaxis.gridcolor = t["xaxis.gridcolor"];
-    layout.yaxis.gridcolor = t["yaxis.gridcolor"];
+    var grid = theme(["x"])["x.gridcolor"];
+    Object.keys(layout).forEach(function (key) { if (AXIS.test(key)) layout[key].gridcolor = grid; });
     return layout;
   }
 
@@ -82,7 +90,7 @@
     schemeWatcher = new MutationObserver(function () {
       if (!window.Plotly) return;
       document.querySelectorAll(".pp-chart.pp-drawn, .pp-vchart.pp-drawn").forEach(function (div) {
-        window.Plotly.relayout(div, theme());
+        window.Plotly.relayout(div, theme(Object.keys(div.layout).filter(function (k) { return AXIS.test(k); })));
       });
     });
     schemeWatcher.observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
@@ -92,61 +100,193 @@
 
   var MARKERS_UP_TO = 1000;
   var COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"];
+  var Y_MARGIN = 0.08;  // of the data's span, above and below it
+  // Machines get a panel each when one shared axis would squeeze a machine's own span below 1/SPLIT_LEVELS of it.
+  var SPLIT_LEVELS = 2;
+  var TICK_WIDTH = 95;  // pixels per x tick label ("2026-11-03" over a short SHA)
+
+  // The tables' `human` (generator/render/units.py), with the ladder of steps the chart data carries.
+  function humanValue(value, ladder, unit) {
+    if (value === null || value === undefined || !isFinite(value)) return "n/a";
+    for (var i = 0; i < ladder.length; i++) {
+      if (Math.abs(value) >= ladder[i][0] || i === ladder.length - 1) {
+        return significant(value / ladder[i][0]) + " " + ladder[i][1];
+      }
+    }
+    var number = Math.abs(value) >= 1000 ? Math.round(value).toLocaleString("en") : significant(value);
+    return (number + " " + unit).trim();
+  }
+
+  function significant(value) { return String(Number(value.toPrecision(3))); }
+
+  function extent(series) {
+    var lo = Infinity, hi = -Infinity;
+    series.forEach(function (s) {
+      [s.y, s.lo, s.hi].forEach(function (column) {
+        column.forEach(function (v) { if (v < lo) lo = v; if (v > hi) hi = v; });
+      });
+    });
+    return [lo, hi];
+  }
+
+  // The y range is the data's (medians and sample spread) plus a margin; a threshold band wider
+  // than that is clipped to it, never allowed to stretch the axis.
+  function yRange(series, factor) {
+    var e = extent(series), lo = e[0] / factor, hi = e[1] / factor;
+    var pad = hi > lo ? (hi - lo) * Y_MARGIN : (Math.abs(lo) * 0.05 || 1);
+    return [lo - pad, hi + pad];
+  }
+
+  // One panel per machine when their levels differ so much that a shared axis hides a step on one.
+  function panelsOf(series) {
+    if (series.length < 2) return [series];
+    var widest = Math.max.apply(null, series.map(function (s) { var e = extent([s]); return e[1] - e[0]; }));
+    var all = extent(series);
+    if (all[1] - all[0] <= SPLIT_LEVELS * widest) return [series];
+    return series.map(function (s) { return [s]; });
+  }
+
+  // Commits of main this series has no run of, between two of its points: measured for other
+  // series (the x axis holds them) or for none (the commit list counts them). The line breaks there
+  // (a null) and a dotted bridge spans the gap, so no gap passes for a measurement.
+  function missedBefore(s, i, commits) {
+    var missed = s.x[i] - s.x[i - 1] - 1;  // measured for other series
+    for (var at = s.x[i - 1] + 1; at <= s.x[i]; at++) missed += commits[at].unmeasured || 0;  // for none
+    return missed;
+  }
+
+  function gapped(s, factor, custom, commits) {
+    var line = { x: [], y: [], customdata: [] }, bridge = { x: [], y: [] };
+    s.x.forEach(function (x, i) {
+      if (i && missedBefore(s, i, commits) > 0) {
+        line.x.push(x - 0.5); line.y.push(null); line.customdata.push(null);
+        bridge.x.push(s.x[i - 1], x, null);
+        bridge.y.push(s.y[i - 1] / factor, s.y[i] / factor, null);
+      }
+      line.x.push(x); line.y.push(s.y[i] / factor); line.customdata.push(custom[i]);
+    });
+    return { line: line, bridge: bridge };
+  }
+
+  function pointText(s, i, commits, metric) {
+    var c = commits[s.x[i]];
+    var value = humanValue(s.y[i], metric.ladder, metric.unit);
+    var spread = s.lo[i] === s.hi[i] ? "" : " (samples " + humanValue(s.lo[i], metric.ladder, metric.unit) +
+      " – " + humanValue(s.hi[i], metric.ladder, metric.unit) + ")";
+    // A touch screen has no hover: its first tap shows this, the second opens the comparison.
+    var hint = coarsePointer() && i > 0 ? "<br>tap again to compare with the point before" : "";
+    return [plain(c.sha.slice(0, 12)), plain(c.date), plain(c.subject), plain(value + spread), i, hint];
+  }
+
+  function axisName(panel, domain) {
+    var n = panel ? String(panel + 1) : "";
+    return domain ? "y" + n + " domain" : "y" + n;
+  }
+
+  function commitTicks(commits, range, width) {
+    var lo = Math.max(0, Math.ceil(range[0])), hi = Math.min(commits.length - 1, Math.floor(range[1]));
+    var step = Math.max(1, Math.ceil((hi - lo + 1) / Math.max(2, Math.floor(width / TICK_WIDTH))));
+    var values = [], text = [];
+    for (var x = lo; x <= hi; x += step) {
+      values.push(x);
+      text.push(plain(commits[x].date) + "<br>" + plain(commits[x].sha.slice(0, 7)));
+    }
+    return { tickmode: "array", tickvals: values, ticktext: text };
+  }
 
   function trendFigure(div, data, commits) {
     var metric = data.metrics.filter(function (m) { return m.metric === div.dataset.metric; })[0];
-    var traces = [];
-    var shapes = [];
-    var annotations = [];
-    metric.series.forEach(function (s, i) {
-      var color = COLORS[i % COLORS.length];
-      var hover = s.x.map(function (x) {
-        var c = commits[x];
-        return [plain(c.sha.slice(0, 12)), plain(c.date), plain(c.subject)];
-      });
-      traces.push({
-        x: s.x.concat(s.x.slice().reverse()),
-        y: s.hi.concat(s.lo.slice().reverse()),
-        fill: "toself", fillcolor: color + "22", line: { width: 0 },
-        mode: "lines", hoverinfo: "skip", showlegend: false, name: plain(s.machine) + " spread", type: "scatter",
-      });
-      traces.push({
-        x: s.x, y: s.y, customdata: hover, name: plain(s.machine),
-        // Thousands of SVG markers are what makes a long history slow to draw; the line still hovers and clicks.
-        mode: s.x.length > MARKERS_UP_TO ? "lines" : "lines+markers",
-        type: "scatter", line: { color: color, width: 1.5 }, marker: { size: 5 },
-        hovertemplate: "%{customdata[0]} · %{customdata[1]}<br>%{customdata[2]}<br>%{y:.4~g} " +
-          plain(metric.unit) + "<extra>" + plain(s.machine) + "</extra>",
-      });
-      if (s.threshold) {
-        var t = s.threshold;
-        shapes.push({
-          type: "rect", xref: "x", yref: "y", x0: t.x0, x1: t.x1,
-          y0: Math.max(0, t.level * (1 - t.mde)), y1: t.level * (1 + t.mde),
-          fillcolor: color + "18", line: { width: 1, dash: "dot", color: color + "88" }, layer: "below",
+    var factor = metric.scale.factor, unitName = plain(metric.scale.name);
+    var panels = panelsOf(metric.series);
+    var shared = panels.length === 1 && metric.series.length > 1;
+    var traces = [], shapes = [], annotations = [], layout = {};
+    var gap = 0.08, height = (1 - gap * (panels.length - 1)) / panels.length;
+    var xs = [].concat.apply([], metric.series.map(function (s) { return [s.x[0], s.x[s.x.length - 1]]; }));
+    var xRange = [Math.min.apply(null, xs) - 0.5, Math.max.apply(null, xs) + 0.5];
+    panels.forEach(function (panelSeries, p) {
+      var range = yRange(panelSeries, factor);
+      var top = 1 - p * (height + gap);
+      layout[p ? "yaxis" + (p + 1) : "yaxis"] = {
+        domain: [top - height, top], range: range, zeroline: false, ticksuffix: " " + unitName,
+        exponentformat: "none", separatethousands: true,
+        title: { text: panels.length > 1 ? "" : plain(metric.metric + " (" + metric.scale.name + ")") },
+      };
+      panelSeries.forEach(function (s) {
+        var i = metric.series.indexOf(s);
+        var color = COLORS[i % COLORS.length];
+        var yaxis = axisName(p, false), domain = axisName(p, true);
+        // The threshold's label goes with the machine's name (the panel's title, or the legend on a
+        // shared axis): inside the plot it would collide with change-point labels.
+        var name = plain(s.machine) + (s.threshold ? " · " + thresholdBand(s.threshold, factor, range, yaxis, color, shapes) : "");
+        if (!shared) {
+          annotations.push({ xref: "paper", x: 0, yref: domain, y: 1, xanchor: "left", yanchor: "bottom",
+            showarrow: false, font: { size: 11 },
+            text: name + (panels.length > 1 ? " · " + plain(metric.metric + " (" + metric.scale.name + ")") : "") });
+        }
+        traces.push({
+          x: s.x.concat(s.x.slice().reverse()),
+          y: s.hi.concat(s.lo.slice().reverse()).map(function (v) { return v / factor; }),
+          yaxis: yaxis, fill: "toself", fillcolor: color + "22", line: { width: 0 },
+          mode: "lines", hoverinfo: "skip", showlegend: false, name: plain(s.machine) + " spread", type: "scatter",
         });
-      }
-      s.changes.forEach(function (c) {
-        shapes.push({ type: "line", xref: "x", yref: "paper", x0: c.x - 0.5, x1: c.x - 0.5, y0: 0, y1: 1,
-          line: { color: c.verdict === "regressed" ? "#d62728" : "#2ca02c", width: 1.5 } });
-        annotations.push({ x: c.x - 0.5, y: 1, xref: "x", yref: "paper", yanchor: "bottom", showarrow: false,
-          text: (c.change > 0 ? "+" : "") + (100 * c.change).toFixed(1) + "%" });
-      });
-      s.environments.forEach(function (e) {
-        shapes.push({ type: "line", xref: "x", yref: "paper", x0: e.x - 0.5, x1: e.x - 0.5, y0: 0, y1: 1,
-          line: { color: "#888", width: 1, dash: "dot" } });
-        annotations.push({ x: e.x - 0.5, y: 0, xref: "x", yref: "paper", yanchor: "top", showarrow: false,
-          text: "environment changed", hovertext: plain(e.text), font: { size: 10 } });
+        var parts = gapped(s, factor, s.x.map(function (x, k) { return pointText(s, k, commits, metric); }), commits);
+        if (parts.bridge.x.length) {
+          traces.push({ x: parts.bridge.x, y: parts.bridge.y, yaxis: yaxis, mode: "lines", hoverinfo: "skip",
+            showlegend: false, type: "scatter", name: plain(s.machine) + " not measured",
+            line: { color: color, width: 1, dash: "dot" }, connectgaps: false });
+        }
+        traces.push({
+          x: parts.line.x, y: parts.line.y, customdata: parts.line.customdata, name: name,
+          yaxis: yaxis, connectgaps: false, showlegend: shared, meta: i,
+          // Thousands of SVG markers are what makes a long history slow to draw; the line still hovers and clicks.
+          mode: s.x.length > MARKERS_UP_TO ? "lines" : "lines+markers",
+          type: "scatter", line: { color: color, width: 1.5 }, marker: { size: 5 },
+          hovertemplate: "%{customdata[0]} · %{customdata[1]}<br>%{customdata[2]}<br><b>%{customdata[3]}</b>" +
+            "%{customdata[5]}<extra>" + plain(s.machine) + "</extra>",
+        });
+        var span = xRange[1] - xRange[0];
+        s.changes.forEach(function (c, k) {
+          var regressed = c.verdict === "regressed";
+          // Labels of change points close together would print over each other and the next line:
+          // a label with a change point close after it reads leftwards from its line.
+          var next = s.changes[k + 1];
+          var leftwards = next !== undefined && next.x - c.x < span / 6;
+          shapes.push({ type: "line", xref: "x", yref: domain, x0: c.x - 0.5, x1: c.x - 0.5, y0: 0, y1: 1,
+            line: { color: regressed ? "#d62728" : "#2ca02c", width: 1.5 } });
+          annotations.push({ x: c.x - 0.5, y: 1, xref: "x", yref: domain, yanchor: "top",
+            xanchor: leftwards ? "right" : "left", yshift: shared ? -14 * i : 0, showarrow: false, font: { size: 10, color: regressed ? "#d62728" : "#2ca02c" },
+            text: plain(s.machine) + " " + (c.change > 0 ? "+" : "") + (100 * c.change).toFixed(1) + "%" });
+        });
+        s.environments.forEach(function (e) {
+          shapes.push({ type: "line", xref: "x", yref: domain, x0: e.x - 0.5, x1: e.x - 0.5, y0: 0, y1: 1,
+            line: { color: "#888", width: 1, dash: "dot" } });
+          annotations.push({ x: e.x - 0.5, y: 0, xref: "x", yref: domain, yanchor: "bottom", xanchor: "left",
+            showarrow: false, text: plain(s.machine) + ": environment changed", hovertext: plain(e.text),
+            font: { size: 10 } });
+        });
       });
     });
-    var layout = themedLayout({
-      margin: { l: 60, r: 10, t: 30, b: 10 }, height: 420, hovermode: "closest", shapes: shapes,
-      annotations: annotations, legend: { orientation: "h", y: -0.35 },
-      xaxis: { title: { text: "commits on main, oldest to newest" }, rangeslider: { visible: true },
-        showticklabels: false, zeroline: false },
-      yaxis: { title: { text: plain(metric.metric + " (" + metric.unit + ")") }, zeroline: false },
-    });
+    // The x axis (its commit ticks and the range slider) sits under the bottom panel.
+    var xaxis = { anchor: axisName(panels.length - 1, false), title: { text: "" }, rangeslider: { visible: true, thickness: 0.08 }, zeroline: false,
+      range: xRange, tickangle: 0, automargin: true, ticklen: 3 };
+    Object.assign(xaxis, commitTicks(commits, xRange, div.clientWidth || 800));
+    layout = themedLayout(Object.assign(layout, {
+      margin: { l: 70, r: 10, t: 44, b: 10 }, height: panels.length > 1 ? 150 + 190 * panels.length : 420,
+      hovermode: "closest", shapes: shapes, annotations: annotations, showlegend: shared,
+      legend: { orientation: "h", x: 0, xanchor: "left", y: 1, yanchor: "bottom" },
+      xaxis: xaxis,
+    }));
     return { traces: traces, layout: layout };
+  }
+
+  // The band a PR based on the newest commit must leave for the threshold column of its page to
+  // flag it: the newest value ± that very number. Returns its label, as that column writes it.
+  function thresholdBand(t, factor, range, yaxis, color, shapes) {
+    var y0 = t.level * (1 - t.threshold) / factor, y1 = t.level * (1 + t.threshold) / factor;
+    var clipped = y0 < range[0] || y1 > range[1];
+    shapes.push({ type: "rect", xref: "x", yref: yaxis, x0: t.x0 - 0.5, x1: t.x1 + 0.5, y0: y0, y1: y1,
+      fillcolor: color + "18", line: { width: 1, dash: "dot", color: color + "88" }, layer: "below" });
+    return "threshold " + plain(t.label) + (clipped ? " (band beyond the axis)" : "");
   }
 
   function median(values) {
@@ -165,8 +305,9 @@
         traces.push({ type: "box", boxpoints: "all", jitter: 0.4, pointpos: 0, name: side[0],
           legendgroup: side[0], showlegend: i === 0, marker: { color: side[2] }, orientation: "h",
           x: side[1].map(function (v) { return 100 * (v / centre - 1); }),
-          y: side[1].map(function () { return label; }), customdata: side[1],
-          hovertemplate: "%{customdata:.4~g} " + plain(s.unit) + " (%{x:+.2f}%)<extra>" + side[0] + "</extra>" });
+          y: side[1].map(function () { return label; }),
+          customdata: side[1].map(function (v) { return plain(humanValue(v, s.ladder, s.unit)); }),
+          hovertemplate: "%{customdata} (%{x:+.2f}%)<extra>" + side[0] + "</extra>" });
       });
     });
     var layout = themedLayout({
@@ -174,6 +315,27 @@
       xaxis: { title: { text: "change from the base median (%)" }, zeroline: true }, yaxis: { automargin: true },
     });
     return { traces: traces, layout: layout };
+  }
+
+  function coarsePointer() { return window.matchMedia("(pointer: coarse)").matches; }
+
+  // Touch screens and narrow windows: plotly's toolbar would sit on the data, and there is no hover.
+  function touchFirst() {
+    return coarsePointer() || window.innerWidth < 600;
+  }
+
+  function plotConfig() {
+    return { responsive: true, displaylogo: false, displayModeBar: touchFirst() ? false : "hover",
+      modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] };
+  }
+
+  // Charts are drawn one after the other: plotly yields inside newPlot, and a second chart started
+  // then would delay the first one's last steps, so the chart in view would show later.
+  var drawing = Promise.resolve();
+  function inTurn(job) {
+    var done = drawing.then(job, job);
+    drawing = done.catch(function () {});
+    return done;
   }
 
   function drawChart(div) {
@@ -187,11 +349,17 @@
       var figure = div.dataset.kind === "trend"
         ? trendFigure(div, data, got[2].commits)
         : distributionFigure(data);
-      return Plotly.newPlot(div, figure.traces, figure.layout, { responsive: true, displaylogo: false })
+      // The responsive resize (a window resize, then any relayout) sizes the plot to its box: the
+      // box gets the figure's height, or a chart of several panels is squeezed into the CSS minimum.
+      div.style.height = figure.layout.height + "px";
+      return inTurn(function () { return Plotly.newPlot(div, figure.traces, figure.layout, plotConfig()); })
         .then(function () {
           div.classList.add("pp-drawn");
           div.dataset.state = "drawn";
-          if (div.dataset.kind === "trend") onPointClick(div, got[2].commits);
+          if (div.dataset.kind === "trend") {
+            followRange(div, got[2].commits);
+            onPointClick(div, data, got[2].commits);
+          }
         });
     }).catch(function (error) {
       div.dataset.state = "failed";
@@ -199,14 +367,186 @@
     });
   }
 
-  // A click on a point opens that commit's comparison with the commit before it.
-  function onPointClick(div, commits) {
-    div.on("plotly_click", function (event) {
-      var x = event.points[0].x;
-      if (x < 1 || !commits[x]) return;
-      var base = commits[x - 1].sha.slice(0, 12), head = commits[x].sha.slice(0, 12);
-      window.location.href = div.dataset.compare + base + ".." + head + div.dataset.suffix;
+  // Commit ticks are placed for the visible range: moving the range slider places them again.
+  function followRange(div, commits) {
+    div.on("plotly_relayout", function (change) {
+      var moved = Object.keys(change).some(function (k) { return k.indexOf("xaxis.range") === 0 || k === "xaxis.autorange" || k === "autosize" || k === "width"; });
+      if (!moved) return;
+      var ticks = commitTicks(commits, div._fullLayout.xaxis.range, div._fullLayout.width);
+      window.Plotly.relayout(div, { "xaxis.tickvals": ticks.tickvals, "xaxis.ticktext": ticks.ticktext });
     });
+  }
+
+  // A click opens the clicked series' own comparison: this point against the series' previous
+  // measured point. A tap on a touch screen first shows the point's tooltip (touch has no hover),
+  // a second tap on the same point opens it.
+  function onPointClick(div, data, commits) {
+    var metric = data.metrics.filter(function (m) { return m.metric === div.dataset.metric; })[0];
+    var touched = false, armed = null;
+    div.addEventListener("pointerdown", function (e) { touched = e.pointerType === "touch"; }, true);
+    div.on("plotly_click", function (event) {
+      var point = event.points[0];
+      if (!point || !point.customdata || point.data.meta === undefined) return;
+      var series = metric.series[point.data.meta], index = point.customdata[4];
+      var key = point.data.meta + ":" + index;
+      if (touched && armed !== key) {
+        armed = key;
+        var subplot = "x" + (point.data.yaxis || "y");
+        window.Plotly.Fx.hover(div, [{ curveNumber: point.curveNumber, pointNumber: point.pointNumber }], subplot);
+        return;
+      }
+      armed = null;
+      if (index < 1) return;  // the first point has nothing before it to compare with
+      window.location.href = pointUrl(div, metric, series, commits[series.x[index]]);
+    });
+  }
+
+  function pointUrl(div, metric, series, commit) {
+    var query = new URLSearchParams({ scenario: div.dataset.slug, metric: metric.metric, machine: series.machine,
+      at: commit.sha.slice(0, 12) });
+    return new URL(div.dataset.point, window.location.href).href + "?" + query.toString();
+  }
+
+  // ---- one series at one commit (the page a chart click opens) -----------
+
+  function cellRow(body, cells, className) {
+    var tr = body.insertRow();
+    if (className) tr.className = className;
+    cells.forEach(function (c) {
+      var td = tr.insertCell();
+      if (c instanceof Node) td.appendChild(c); else td.textContent = oneLine(c);
+    });
+    return tr;
+  }
+
+  function anchor(href, label) {
+    var a = document.createElement("a");
+    a.href = href; a.textContent = oneLine(label);
+    return a;
+  }
+
+  function paragraph(parts) {
+    var p = document.createElement("p");
+    parts.forEach(function (part) { p.appendChild(part instanceof Node ? part : document.createTextNode(oneLine(part))); });
+    return p;
+  }
+
+  function signedPercent(before, after) {
+    if (!before) return "n/a";
+    var change = 100 * (after / before - 1);
+    return (change >= 0 ? "+" : "") + change.toFixed(2) + "%";
+  }
+
+  // Each series of the scenario that was measured at `head` (a position in the commit list),
+  // against its own previous point; the clicked one first.
+  function seriesAt(data, head, first) {
+    var rows = [];
+    data.metrics.forEach(function (metric) {
+      metric.series.forEach(function (s) {
+        var i = s.x.indexOf(head);
+        if (i < 1) return;
+        rows.push({ metric: metric, series: s, index: i, first: s === first });
+      });
+    });
+    return rows.sort(function (a, b) { return b.first - a.first; });
+  }
+
+  function initPoint(root) {
+    var box = root.querySelector(".pp-point");
+    if (!box || box.dataset.state) return;
+    box.dataset.state = "loading";
+    var query = new URLSearchParams(window.location.search);
+    var slug = query.get("scenario") || "", at = (query.get("at") || "").toLowerCase();
+    if (!/^[a-z0-9-]+$/.test(slug) || !/^[0-9a-f]{7,40}$/.test(at)) {
+      box.dataset.state = "failed";
+      box.textContent = "Open this page from a point of a scenario's trend chart.";
+      return;
+    }
+    var api = new URL(box.dataset.api, window.location.href);
+    Promise.all([fetchJson(new URL("scenarios/" + slug + ".json", api).href), loadCommits()]).then(function (got) {
+      var data = got[0], commits = got[1].commits;
+      var metric = data.metrics.filter(function (m) { return m.metric === query.get("metric"); })[0];
+      var series = metric && metric.series.filter(function (s) { return s.machine === query.get("machine"); })[0];
+      var head = commits.findIndex(function (c) { return c.sha.indexOf(at) === 0; });
+      var index = series ? series.x.indexOf(head) : -1;
+      if (index < 0) throw new Error("this series has no point at " + at);
+      renderPoint(box, data, metric, series, index, commits, slug);
+      box.dataset.state = "drawn";
+    }).catch(function (error) {
+      box.dataset.state = "failed";
+      box.textContent = "Unavailable: " + oneLine(error.message);
+    });
+  }
+
+  function renderPoint(box, data, metric, series, index, commits, slug) {
+    var head = commits[series.x[index]];
+    var scenarioUrl = new URL(box.dataset.scenarios + slug + box.dataset.suffix, window.location.href).href;
+    var parts = [paragraph(["", anchor(scenarioUrl, data.label), " · " + metric.metric + " on " + series.machine])];
+    if (index < 1) {
+      parts.push(paragraph(["This is the series' first point: it has nothing to compare with."]));
+      box.replaceChildren.apply(box, parts);
+      return;
+    }
+    var base = commits[series.x[index - 1]];
+    var skipped = missedBefore(series, index, commits);
+    var table = document.createElement("table");
+    var header = table.createTHead().insertRow();
+    ["", "commit", "date", "subject", metric.metric].forEach(function (h) {
+      var th = document.createElement("th"); th.textContent = oneLine(h); header.appendChild(th);
+    });
+    var body = table.createTBody();
+    [["base", base, series.y[index - 1]], ["head", head, series.y[index]]].forEach(function (side) {
+      cellRow(body, [side[0], side[1].sha.slice(0, 12), side[1].date, side[1].subject,
+        humanValue(side[2], metric.ladder, metric.unit)]);
+    });
+    parts.push(table);
+    var change = series.changes.filter(function (c) { return c.x === series.x[index]; })[0];
+    parts.push(paragraph([
+      "Change " + signedPercent(series.y[index - 1], series.y[index]) + " between the series' two points. ",
+      change ? "A level shift starts here: " + (change.change > 0 ? "+" : "") + (100 * change.change).toFixed(1) +
+        "% (" + change.verdict + ")." : "No level shift starts here.",
+      skipped ? " " + skipped + " commit" + (skipped > 1 ? "s" : "") + " on main between them had no run of this series." : "",
+    ]));
+    var step = commits[series.x[index] - 1];
+    parts.push(paragraph(["Every scenario's series between ", anchor(
+      new URL(box.dataset.compare + step.sha.slice(0, 12) + ".." + head.sha.slice(0, 12) + box.dataset.suffix,
+        window.location.href).href, step.sha.slice(0, 12) + ".." + head.sha.slice(0, 12)), " (the commit before on the site)."]));
+    parts.push(allSeries(data, series, series.x[index], commits));
+    box.replaceChildren.apply(box, parts);
+  }
+
+  // Every series of this scenario measured at the commit, filterable, the clicked one first.
+  function allSeries(data, clicked, head, commits) {
+    var wrap = document.createElement("div");
+    var rows = seriesAt(data, head, clicked);
+    var filter = document.createElement("input");
+    filter.type = "search"; filter.placeholder = "filter " + rows.length + " series by metric or machine";
+    filter.className = "pp-point-filter";
+    var table = document.createElement("table");
+    var headRow = table.createTHead().insertRow();
+    ["metric", "machine", "base", "before", "after", "change"].forEach(function (h) {
+      var th = document.createElement("th"); th.textContent = h; headRow.appendChild(th);
+    });
+    var body = table.createTBody();
+    var trs = rows.map(function (r) {
+      var s = r.series, i = r.index;
+      var tr = cellRow(body, [r.metric.metric, s.machine, commits[s.x[i - 1]].sha.slice(0, 12),
+        humanValue(s.y[i - 1], r.metric.ladder, r.metric.unit), humanValue(s.y[i], r.metric.ladder, r.metric.unit),
+        signedPercent(s.y[i - 1], s.y[i])], r.first ? "pp-point-clicked" : "");
+      tr.dataset.text = (r.metric.metric + " " + s.machine).toLowerCase();
+      return tr;
+    });
+    filter.addEventListener("input", function () {
+      var words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+      trs.forEach(function (tr) {
+        tr.hidden = !words.every(function (w) { return tr.dataset.text.indexOf(w) >= 0; });
+      });
+    });
+    var heading = document.createElement("h2");
+    heading.textContent = "All " + rows.length + " series of this scenario at this commit";
+    wrap.append(heading, paragraph(["Each against its own previous point; the clicked series first."]),
+      paragraph([filter]), table);
+    return wrap;
   }
 
   // Charts below the fold are drawn when they come near the viewport, so the first one shows sooner.
@@ -228,20 +568,6 @@
     return Object.keys(params).sort().map(function (k) { return k + "=" + params[k]; }).join(",");
   }
 
-  function human(value, unit) {
-    if (value === null || value === undefined) return "–";
-    var scales = { s: [[1, "s"], [1e-3, "ms"], [1e-6, "µs"], [1e-9, "ns"]],
-      bytes: [[1e9, "GB"], [1e6, "MB"], [1e3, "kB"], [1, "B"]] }[unit];
-    if (scales) {
-      for (var i = 0; i < scales.length; i++) {
-        if (Math.abs(value) >= scales[i][0] || i === scales.length - 1) {
-          return Number((value / scales[i][0]).toPrecision(3)) + " " + scales[i][1];
-        }
-      }
-    }
-    return Number(value.toPrecision(4)).toLocaleString("en") + " " + unit;
-  }
-
   function samplesAt(data, state, choice, metric) {
     var params = {};
     Object.keys(state.filters).forEach(function (k) { params[k] = state.filters[k]; });
@@ -250,15 +576,15 @@
     return cells[metric] || [];
   }
 
-  // Seconds and bytes read better with SI prefixes on the axis: 500µs, 20MB.
-  function valueAxis(title, unit) {
-    var axis = { title: { text: plain(unit === "s" || unit === "bytes" ? title : title + " (" + unit + ")") },
-      rangemode: "tozero" };
-    if (unit === "s" || unit === "bytes") {
-      axis.tickformat = "~s";
-      axis.ticksuffix = unit === "s" ? "s" : "B";
-    }
-    return axis;
+  // Values on an axis in one step of the tables' units, named on every tick (as on the trend charts):
+  // the step comes with the data (generator/render/units.py), per metric over all its samples.
+  function valueAxis(title, metric) {
+    return { title: { text: plain(title + " (" + metric.scale.name + ")") }, rangemode: "tozero",
+      ticksuffix: " " + plain(metric.scale.name), exponentformat: "none", separatethousands: true };
+  }
+
+  function inScale(values, metric) {
+    return values.map(function (v) { return v === null ? null : v / metric.scale.factor; });
   }
 
   function metricInfo(data, name) {
@@ -277,13 +603,13 @@
           x.push(plain(data.x ? value : variant)); y.push(s);  // category ticks are labels too
         });
       });
-      return { type: "box", name: plain(variant), x: x, y: y, boxpoints: "all", jitter: 0.3, pointpos: 0,
+      return { type: "box", name: plain(variant), x: x, y: inScale(y, metric), boxpoints: "all", jitter: 0.3, pointpos: 0,
         marker: { color: COLORS[i % COLORS.length], size: 5 }, line: { width: 1.5 } };
     });
     var layout = themedLayout({ boxmode: "group", margin: { t: 20, r: 10 }, height: 340,
       legend: { orientation: "h", title: { text: plain(data.axis) } },
       xaxis: { title: { text: data.x ? plain(data.x) : "" }, type: "category" },
-      yaxis: valueAxis(metric.name, metric.unit) });
+      yaxis: valueAxis(metric.name, metric) });
     return { traces: traces, layout: layout };
   }
 
@@ -299,36 +625,37 @@
         return medianOf(samplesAt(data, state, choice, metric.name));
       });
       var color = COLORS[i % COLORS.length];
-      traces.push({ type: "scatter", mode: "lines+markers", name: plain(variant), x: cores.map(Number), y: ys,
-        line: { color: color } });
+      traces.push({ type: "scatter", mode: "lines+markers", name: plain(variant), x: cores.map(Number),
+        y: inScale(ys, metric), line: { color: color } });
       if (ys[0] !== null) {
         var c0 = Number(cores[0]);
         traces.push({ type: "scatter", mode: "lines", name: plain(variant) + " ideal", x: cores.map(Number),
-          y: cores.map(function (c) {
+          y: inScale(cores.map(function (c) {
             return metric.direction === "higher" ? ys[0] * Number(c) / c0 : ys[0] * c0 / Number(c);
-          }),
+          }), metric),
           line: { color: color, dash: "dot", width: 1 }, hoverinfo: "skip" });
       }
     });
     var layout = themedLayout({ margin: { t: 20, r: 10 }, height: 320, legend: { orientation: "h" },
       xaxis: { title: { text: "cores" }, dtick: 1 },
-      yaxis: valueAxis(metric.name, metric.unit) });
+      yaxis: valueAxis(metric.name, metric) });
     return { traces: traces, layout: layout };
   }
 
   function percentilesFigure(data, state) {
     var metrics = data.metrics.filter(function (m) { return m.percentile !== null; });
+    // One axis for all percentiles: the step of the largest (the highest percentile's) values.
+    var largest = metrics.reduce(function (a, m) { return m.scale.factor > a.scale.factor ? m : a; }, metrics[0]);
     var traces = data.variants.map(function (variant, i) {
       var choice = {}; choice[data.axis] = variant;
       return { type: "scatter", mode: "lines+markers", name: plain(variant),
         x: metrics.map(function (m) { return "P" + m.percentile; }),
-        y: metrics.map(function (m) { return medianOf(samplesAt(data, state, choice, m.name)); }),
+        y: inScale(metrics.map(function (m) { return medianOf(samplesAt(data, state, choice, m.name)); }), largest),
         marker: { color: COLORS[i % COLORS.length], size: 8 } };
     });
-    var unit = metrics.length ? metrics[0].unit : "";
     var layout = themedLayout({ margin: { t: 20, r: 10 }, height: 320, legend: { orientation: "h" },
       xaxis: { title: { text: "percentile" }, type: "category" },
-      yaxis: valueAxis("latency", unit) });
+      yaxis: valueAxis("latency", largest) });
     return { traces: traces, layout: layout };
   }
 
@@ -349,7 +676,8 @@
       tr.insertCell().textContent = oneLine(row.metric) + (metric.direction === "higher" ? " ↑" : " ↓");
       data.variants.forEach(function (variant, i) {
         var cell = tr.insertCell();
-        var textValue = human(row.values[i], metric.unit);
+        var value = row.values[i];
+        var textValue = value === null ? "–" : humanValue(value, metric.ladder, metric.unit);
         if (row.ratios[i] !== null && variant !== reference) textValue += " (×" + row.ratios[i].toFixed(2) + ")";
         if (variant === row.best) {
           var strong = document.createElement("strong");
@@ -425,12 +753,17 @@
 
   function init() {
     initVariants(document);
+    initPoint(document);
     var charts = document.querySelectorAll(".pp-chart");
     if (charts.length) watchScheme();
     charts.forEach(function (div) {
       if (nearViewport) nearViewport.observe(div); else drawChart(div);
     });
   }
+
+  // A page with a chart needs plotly: it is asked for as this script runs, not once the page is
+  // initialised and the chart has come near the viewport (most of a first visit is plotly's own load).
+  if (document.querySelector(".pp-chart, .pp-variants")) loadPlotly().catch(function () {});
 
   if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(init);

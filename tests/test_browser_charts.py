@@ -1,0 +1,248 @@
+"""Trend charts in a real browser: readable ranges and units, commit ticks, a panel per machine,
+a click that stays on the clicked series, and a phone's taps. Uses test_browser's fixtures."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import re
+import threading
+
+import pytest
+from chartshistory import SMALL_STEP_AT, make_charts_project
+from sitehistory import PR_NUMBER, sha
+from test_browser import (  # noqa: F401  (fixtures and the skip mark)
+    _Quiet,
+    browser,
+    page,
+    pytestmark,
+    shot,
+    variants_drawn,
+    variants_url,
+)
+
+from perfpages.render.units import human
+from perfpages.site.build import generate, mkdocs_build, mkdocs_settings
+
+
+@pytest.fixture(scope="module")
+def charts_site(tmp_path_factory):
+    """(URL of the served site, its folder) for chartshistory's project.
+
+    Material navigates instantly only to pages its sitemap lists at the same port, so the site is
+    built for the URL it is served at, as a published site is."""
+    root = make_charts_project(tmp_path_factory.mktemp("charts") / "demo")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
+    url = f"http://127.0.0.1:{server.server_port}/"
+    config = root / "mkdocs.yml"
+    config.write_text(f"site_url: {url}\n" + config.read_text())
+    settings = mkdocs_settings(config)
+    generate(root / "perfpages.yml", root / "results", settings)
+    mkdocs_build(settings)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield url, root / "site"
+    server.shutdown()
+
+
+def scenario_url(site, name: str) -> str:
+    url, folder = site
+    (path,) = (folder / "perf" / "scenarios").glob(f"{name}-*")
+    return f"{url}perf/scenarios/{path.name}/"
+
+
+def chart_data(site, name: str) -> dict:
+    (path,) = (site[1] / "perf" / "api" / "scenarios").glob(f"{name}-*.json")
+    return json.loads(path.read_text())
+
+
+def drawn(tab):
+    tab.wait_for_function("document.querySelector('.pp-chart').dataset.state === 'drawn'", timeout=20000)
+    return tab.locator(".pp-chart").first
+
+
+def layout(tab, expression: str):
+    return tab.evaluate(
+        f"(() => {{ const l = document.querySelector('.pp-chart')._fullLayout; return {expression}; }})()"
+    )
+
+
+def point_position(tab, trace_name: str, index: int) -> dict:
+    """Where the point ``index`` of the trace named ``trace_name`` is on the page."""
+    return tab.evaluate(
+        """([name, index]) => {
+            const div = document.querySelector('.pp-chart');
+            const trace = div._fullData.find(t => t.name.split(' · ')[0] === name && t.customdata);
+            const at = trace.customdata.findIndex(c => c && c[4] === index);
+            const x = div._fullLayout.xaxis, y = div._fullLayout[trace.yaxis.replace('y', 'yaxis')];
+            const box = div.getBoundingClientRect();
+            return {x: box.left + x._offset + x.l2p(trace.x[at]), y: box.top + y._offset + y.l2p(trace.y[at])};
+        }""",
+        [trace_name, index],
+    )
+
+
+def test_the_y_range_follows_the_data_and_clips_a_wider_threshold_band(page, charts_site):  # noqa: F811
+    page.goto(scenario_url(charts_site, "flaky"))
+    drawn(page)
+    (series,) = chart_data(charts_site, "flaky")["metrics"][0]["series"]
+    low, high = min(series["lo"]) * 1e3, max(series["hi"]) * 1e3  # the axis is in ms
+    y0, y1 = layout(page, "l.yaxis.range")
+    margin = 0.1 * (high - low)
+    assert low - margin <= y0 <= low and high <= y1 <= high + margin
+    t = series["threshold"]
+    assert t["threshold"] > 1  # a band over 100% wide: it would have stretched the axis below 0
+    band = layout(page, "l.shapes.find(s => s.type === 'rect')")
+    assert band["y1"] > y1 and band["y0"] < y0  # drawn, and clipped by the range
+    labels = layout(page, "l.annotations.map(a => a.text)")
+    assert f"bench-3 · threshold {t['label']} (band beyond the axis)" in labels  # the panel's title
+    shot(page, "chart-flaky-threshold")
+
+
+def test_the_band_is_the_threshold_of_the_pr_page(page, charts_site):  # noqa: F811
+    url, _ = charts_site
+    page.goto(f"{url}perf/pr/{PR_NUMBER}/{sha('pr-head')[:12]}/")
+    row = page.locator("article tr", has=page.get_by_role("link", name="parse", exact=True)).first
+    threshold = re.search(r"±[0-9.]+%", row.inner_text())[0]
+    page.goto(scenario_url(charts_site, "parse"))
+    drawn(page)
+    labels = layout(page, "l.annotations.map(a => a.text)")
+    assert f"bench-1 · threshold {threshold} · wall_time (s)" in labels  # bench-1 ran the PR
+
+
+def test_axis_and_tooltip_name_the_unit_as_the_tables_do(page, charts_site):  # noqa: F811
+    page.goto(scenario_url(charts_site, "flaky"))
+    chart = drawn(page)
+    ticks = chart.locator(".yaxislayer-above .ytick text").all_text_contents()
+    assert ticks and all(t.endswith(" ms") for t in ticks), ticks
+    assert layout(page, "l.yaxis.title.text") == "wall_time (ms)"
+    (series,) = chart_data(charts_site, "flaky")["metrics"][0]["series"]
+    where = point_position(page, "bench-3", 7)
+    page.mouse.move(where["x"], where["y"])
+    chart.locator(".hoverlayer text").first.wait_for()
+    assert human(series["y"][7], "s") in chart.locator(".hoverlayer").text_content()  # "1.01 ms", as a table cell
+    x_ticks = chart.locator(".xaxislayer-above .xtick text").all_text_contents()
+    assert any(sha(0)[:7] in t and "2026-09-01" in t for t in x_ticks), x_ticks  # date and short SHA
+    # Zoomed in (as the range slider does), the commit ticks are placed again, one per commit here.
+    page.evaluate("Plotly.relayout(document.querySelector('.pp-chart'), {'xaxis.range': [10.5, 15.5]})")
+    page.wait_for_function("document.querySelector('.pp-chart')._fullLayout.xaxis.tickvals.length === 5")
+    assert layout(page, "l.xaxis.tickvals") == [11, 12, 13, 14, 15]
+
+
+def test_machines_at_different_levels_get_a_panel_each_with_their_own_change_labels(page, charts_site):  # noqa: F811
+    page.goto(scenario_url(charts_site, "parse"))
+    drawn(page)
+    axes = layout(page, "Object.keys(l).filter(k => /^yaxis\\d*$/.test(k)).length")
+    assert axes == 3
+    labels = layout(page, "l.annotations.map(a => a.text)")
+    assert "bench-3 +2.3%" in labels and "bench-1 +20.5%" in labels
+    # The small step is readable on its own axis: it spans a good share of bench-3's range.
+    y0, y1 = layout(page, "l.yaxis3.range")
+    assert 2.0 * 1.2 * 0.023 / (y1 - y0) > 0.05
+    # bench-2 missed every other commit: a dotted bridge spans each gap, and its line breaks there.
+    bridge = page.evaluate("document.querySelector('.pp-chart').data.find(t => t.name === 'bench-2 not measured')")
+    assert bridge["line"]["dash"] == "dot" and None in bridge["y"]
+    shot(page, "chart-machines")
+    page.locator('label[title="Switch to dark mode"]').click()
+    page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'slate'")
+    page.wait_for_timeout(300)
+    # The re-theme after a window resize (the screenshot above) keeps the panels' height.
+    assert page.evaluate("document.querySelector('.pp-chart').getBoundingClientRect().height") == 150 + 190 * 3
+    assert layout(page, "l.height") == 150 + 190 * 3
+    shot(page, "chart-machines-dark")
+
+
+def test_a_click_opens_the_clicked_series_against_its_own_previous_point(page, charts_site):  # noqa: F811
+    page.goto(scenario_url(charts_site, "parse"))
+    drawn(page)
+    # bench-2 ran only at even commits: its point 14 is commit 28, its previous one commit 26.
+    where = point_position(page, "bench-2", 14)
+    page.mouse.click(where["x"], where["y"])
+    page.wait_for_url(re.compile(rf"/perf/compare/series/\?.*at={sha(28)[:12]}"))
+    page.wait_for_function("document.querySelector('.pp-point').dataset.state === 'drawn'")
+    box = page.locator(".pp-point")
+    sides = box.locator("table").first.inner_text()
+    assert sha(26)[:12] in sides and sha(28)[:12] in sides
+    data = chart_data(charts_site, "parse")["metrics"][0]["series"][1]
+    assert data["machine"] == "bench-2"
+    assert human(data["y"][13], "s") in sides and human(data["y"][14], "s") in sides
+    assert "1 commit on main between them had no run of this series" in box.inner_text()
+    rows = box.locator("table").nth(1).locator("tbody tr")
+    first = rows.first.inner_text()
+    assert "wall_time" in first and "bench-2" in first and sha(26)[:12] in first
+    page.fill(".pp-point-filter", "bench-3")
+    assert box.locator("table").nth(1).locator("tbody tr:not([hidden])").count() == 1
+    shot(page, "series-point")
+
+
+def test_on_a_phone_the_legend_clears_the_slider_and_a_tap_shows_the_tooltip(browser, charts_site):  # noqa: F811
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    tab = context.new_page()
+    tab.goto(scenario_url(charts_site, "serve-body-10"))
+    chart = drawn(tab)
+    legend = chart.locator(".legend").bounding_box()
+    slider = chart.locator(".rangeslider-container").bounding_box()
+    overlap_x = min(legend["x"] + legend["width"], slider["x"] + slider["width"]) - max(legend["x"], slider["x"])
+    overlap_y = min(legend["y"] + legend["height"], slider["y"] + slider["height"]) - max(legend["y"], slider["y"])
+    assert overlap_x <= 0 or overlap_y <= 0, (legend, slider)
+    assert chart.locator(".modebar").count() == 0 or not chart.locator(".modebar").is_visible()
+    legend_names = chart.locator(".legendtext").all_text_contents()
+    assert all(re.fullmatch(r"bench-\d · threshold ±[0-9.]+%( \(band beyond the axis\))?", n) for n in legend_names)
+    before = tab.url
+    where = point_position(tab, "bench-1", SMALL_STEP_AT)
+    tab.touchscreen.tap(where["x"], where["y"])
+    chart.locator(".hoverlayer text").first.wait_for()
+    tab.wait_for_timeout(300)
+    assert tab.url == before  # the first tap only shows the tooltip
+    assert "tap again to compare" in chart.locator(".hoverlayer").text_content()
+    shot(tab, "chart-phone-tooltip")
+    tab.touchscreen.tap(where["x"], where["y"])
+    tab.wait_for_url(re.compile(rf"/perf/compare/series/\?.*at={sha(SMALL_STEP_AT)[:12]}"))
+    context.close()
+
+
+def test_distribution_tooltips_write_samples_as_the_tables_do(page, charts_site):  # noqa: F811
+    url, folder = charts_site
+    page.goto(f"{url}perf/pr/{PR_NUMBER}/{sha('pr-head')[:12]}/")
+    page.wait_for_function("document.querySelector('.pp-chart').dataset.state === 'drawn'", timeout=20000)
+    (samples,) = (folder / "perf" / "api" / "samples" / "pr" / str(PR_NUMBER)).glob("*.json")
+    first = json.loads(samples.read_text())["series"][0]
+    shown = page.evaluate("document.querySelector('.pp-chart').data[0].customdata")
+    assert shown == [human(v, first["unit"]) for v in first["base"]]
+
+
+COUNT_PLOTLY = """
+let plotly;
+window.plotlyEvaluations = 0;
+Object.defineProperty(window, "Plotly", {
+  configurable: true,
+  get() { return plotly; },
+  set(value) { if (value && value !== plotly) window.plotlyEvaluations += 1; plotly = value; },
+});
+"""
+
+
+def test_plotly_is_evaluated_once_a_visit_across_instant_navigation(page, charts_site):  # noqa: F811
+    requests = []
+    page.on("request", lambda r: requests.append(r.url) if r.url.endswith("plotly.min.js") else None)
+    page.add_init_script(COUNT_PLOTLY)
+    page.goto(scenario_url(charts_site, "parse"))
+    drawn(page)
+    page.evaluate("window.sameDocument = true")  # gone after a full page load
+    for name in ("flaky", "serve[body=10]"):
+        page.get_by_role("link", name="← overview").first.click()
+        page.wait_for_function("!!document.querySelector('.pp-overview')")
+        page.get_by_role("link", name=name, exact=True).first.click()
+        page.wait_for_function("document.querySelector('.pp-chart')?.dataset.state === 'drawn'", timeout=20000)
+    assert page.evaluate("window.sameDocument") is True  # Material swapped the pages in: one page load
+    assert page.evaluate("window.plotlyEvaluations") == 1
+    assert len(requests) == 1
+
+
+def test_variant_charts_name_the_unit_on_every_tick_as_the_tables_do(page, variants_url):  # noqa: F811
+    page.goto(variants_url)
+    variants_drawn(page)
+    chart = page.locator('.pp-vchart[data-view="percentiles"]')
+    ticks = chart.locator(".yaxislayer-above .ytick text").all_text_contents()
+    assert ticks and all(t.endswith(" ms") for t in ticks), ticks  # 30 ms, not 0.03 or 30m
+    assert "10 ms" in page.locator(".pp-vtable table").inner_text()
