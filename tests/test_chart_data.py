@@ -57,7 +57,7 @@ def test_the_band_is_the_pr_pages_threshold_of_a_pr_based_on_the_newest_commit(b
 
     metric, series = _series(built, "parse")
     pr_page = built / "pr" / str(PR_NUMBER) / f"{sha('pr-head')[:12]}.md"
-    row = next(line for line in pr_page.read_text().splitlines() if line.startswith("| [parse]"))
+    row = next(line for line in pr_page.read_text().splitlines() if ">parse</a>" in line and "bench-1" in line)
     assert series["threshold"]["label"] == re.findall(r"±[0-9.]+%", row)[0]
     assert series["threshold"]["x1"] == COMMITS - 1
     assert series["threshold"]["level"] == series["y"][-1]  # around the newest value
