@@ -4,7 +4,8 @@
 step up 30% together at commit FLEET_AT (six on bm-1, three on bm-2: two events). On bm-1,
 `speedup` drops 30% at commit 30 (improved), `late` jumps 30% at commit 37 (too recent to
 confirm: unconfirmed), `quiet` holds its level, and `renamed` was measured only up to commit
-RENAMED_UNTIL, then never again (stale), with a shift in its last 3 runs left unconfirmed. bm-1's runs from FLEET_AT on run with turbo on.
+RENAMED_UNTIL, then never again (stale), with a shift in its last 3 runs left unconfirmed. bm-1's
+runs from FLEET_AT on run with turbo on.
 """
 
 from __future__ import annotations
