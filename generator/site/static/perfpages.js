@@ -491,13 +491,14 @@
     var skipped = missedBefore(series, index, commits);
     var table = document.createElement("table");
     var header = table.createTHead().insertRow();
-    ["", "commit", "date", "subject", metric.metric].forEach(function (h) {
+    // The values next to base and head: on a phone the columns after them scroll out of sight.
+    ["", metric.metric, "commit", "date", "subject"].forEach(function (h) {
       var th = document.createElement("th"); th.textContent = oneLine(h); header.appendChild(th);
     });
     var body = table.createTBody();
     [["base", base, series.y[index - 1]], ["head", head, series.y[index]]].forEach(function (side) {
-      cellRow(body, [side[0], side[1].sha.slice(0, 12), side[1].date, side[1].subject,
-        humanValue(side[2], metric.ladder, metric.unit)]);
+      cellRow(body, [side[0], humanValue(side[2], metric.ladder, metric.unit), side[1].sha.slice(0, 12),
+        side[1].date, side[1].subject]);
     });
     parts.push(table);
     var change = series.changes.filter(function (c) { return c.x === series.x[index]; })[0];

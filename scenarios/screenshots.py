@@ -1,0 +1,192 @@
+"""Screenshots of each dashboard page type, desktop and phone, for docs/dashboard.md.
+
+Builds two demo sites from the test histories, serves them, and photographs them in headless
+Chromium (Playwright + Debian's /usr/bin/chromium):
+
+- tests/triagehistory.py (regressed, unconfirmed, improved and stale series on two machines, two
+  events): the overview and the changes page;
+- tests/chartshistory.py (tests/sitehistory.py's project: a step at commit 25, PR #7, hostile text;
+  plus two more machines): a scenario page with per-machine panels, the PR page, the step's compare
+  page and the per-series compare page a click on a chart point opens.
+
+Each page at 1366x768 and 390x844 (light), plus the overview in dark mode; viewport shots, so the
+PNGs stay small. Re-make them after any change to the pages:
+
+    python scenarios/screenshots.py --out docs/images
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import http.server
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+import chartshistory  # noqa: E402
+import sitehistory  # noqa: E402
+import triagehistory  # noqa: E402
+
+from perfpages.site.build import generate, mkdocs_build, mkdocs_settings  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORTS = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def built_and_served(root: Path) -> Iterator[str]:
+    """Build the project at ``root`` for the URL it is served at (so Material's instant navigation
+    works, as on a published site); yields that URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
+    url = f"http://127.0.0.1:{server.server_port}/"
+    config = root / "mkdocs.yml"
+    config.write_text(f"site_url: {url}\n" + config.read_text())
+    settings = mkdocs_settings(config)
+    generate(root / "perfpages.yml", root / "results", settings)
+    mkdocs_build(settings)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield url
+    finally:
+        server.shutdown()
+
+
+def settled(tab) -> None:
+    """Wait until every chart on the page is drawn and plotly has nothing left to paint."""
+    tab.wait_for_load_state("networkidle")
+    tab.wait_for_function(
+        """() => [...document.querySelectorAll('.pp-chart, .pp-variants')]
+                   .every(c => c.dataset.state === 'drawn' || c.dataset.state === 'failed')""",
+        timeout=30000,
+    )
+    if tab.locator(".pp-chart").count():
+        tab.wait_for_function("document.querySelectorAll('.js-plotly-plot').length > 0", timeout=30000)
+    # Two animation frames: plotly's last relayout and the fonts are painted.
+    tab.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    tab.wait_for_timeout(300)
+
+
+def shoot(tab, out: Path, name: str, scroll_to: str | None = None) -> Path:
+    """A viewport shot; with ``scroll_to``, of the page scrolled so that element is just below the header."""
+    if scroll_to:
+        tab.locator(scroll_to).first.evaluate(
+            "e => window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY"
+            " - document.querySelector('.md-header').offsetHeight - 8)"
+        )
+    settled(tab)
+    path = out / f"dashboard-{name}.png"
+    tab.screenshot(path=str(path))  # the viewport: what a reader sees first
+    print(path)
+    return path
+
+
+def click_point(tab, machine: str, index: int, tap: bool = False) -> None:
+    """Click (or tap) the point of ``machine``'s line at commit ``index`` of the first chart, as a reader would."""
+    where = tab.evaluate(
+        """([name, index]) => {
+            const div = document.querySelector('.pp-chart');
+            const trace = div._fullData.find(t => t.name.split(' · ')[0] === name && t.customdata);
+            const at = trace.customdata.findIndex(c => c && c[4] === index);
+            const x = div._fullLayout.xaxis, y = div._fullLayout[trace.yaxis.replace('y', 'yaxis')];
+            const box = div.getBoundingClientRect();
+            return {x: box.left + x._offset + x.l2p(trace.x[at]), y: box.top + y._offset + y.l2p(trace.y[at])};
+        }""",
+        [machine, index],
+    )
+    if tap:
+        tab.touchscreen.tap(where["x"], where["y"])
+    else:
+        tab.mouse.click(where["x"], where["y"])
+
+
+def scenario_path(site: Path, name: str) -> str:
+    (path,) = (site / "perf" / "scenarios").glob(f"{name}-*")
+    return f"perf/scenarios/{path.name}/"
+
+
+def triage_pages(browser, url: str, out: Path) -> None:
+    for device, viewport in VIEWPORTS.items():
+        tab = new_tab(browser, device, viewport)
+        tab.goto(url + "perf/")
+        # On a phone the introduction and the recent shifts fill the first screen: show the table.
+        shoot(tab, out, f"overview-{device}", scroll_to=".pp-filters" if device == "phone" else None)
+        tab.goto(url + "perf/changes/")
+        tab.evaluate("document.querySelector('details.pp-event')?.setAttribute('open', '')")
+        shoot(tab, out, f"changes-{device}")
+        tab.context.close()
+    tab = new_tab(browser, "desktop", VIEWPORTS["desktop"])
+    tab.goto(url + "perf/")
+    tab.locator('label[title="Switch to dark mode"]').click()
+    tab.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'slate'")
+    shoot(tab, out, "overview-dark-desktop")
+    tab.context.close()
+
+
+def chart_pages(browser, url: str, site: Path, out: Path) -> None:
+    pr = f"perf/pr/{sitehistory.PR_NUMBER}/{sitehistory.sha('pr-head')[:12]}/"
+    step = sitehistory.STEP_AT
+    compare = f"perf/compare/{sitehistory.sha(step - 1)[:12]}..{sitehistory.sha(step)[:12]}/"
+    for device, viewport in VIEWPORTS.items():
+        tab = new_tab(browser, device, viewport)
+        tab.goto(url + scenario_path(site, "parse"))
+        shoot(tab, out, f"scenario-{device}", scroll_to=".pp-chart")
+        if device == "phone":  # the first tap shows the tooltip, a second one opens the page
+            click_point(tab, "bench-1", step, tap=True)
+            tab.locator(".pp-chart .hoverlayer .hovertext").first.wait_for()
+            click_point(tab, "bench-1", step, tap=True)
+        else:
+            click_point(tab, "bench-1", step)
+        tab.wait_for_url("**/perf/compare/series/?*")
+        shoot(tab, out, f"series-{device}")
+        tab.goto(url + pr)
+        shoot(tab, out, f"pr-{device}")
+        tab.goto(url + compare)
+        shoot(tab, out, f"compare-{device}")
+        tab.context.close()
+
+
+def new_tab(browser, device: str, viewport: dict):
+    phone = device == "phone"
+    context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone, color_scheme="light")
+    return context.new_page()
+
+
+def main(argv: list[str] | None = None) -> int:
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images", help="where the PNGs go")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="perfpages-shots-") as tmp:
+        triage = triagehistory.make_project(Path(tmp) / "triage")
+        charts = chartshistory.make_charts_project(Path(tmp) / "demo")
+        with sync_playwright() as p, built_and_served(triage) as triage_url, built_and_served(charts) as charts_url:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            triage_pages(browser, triage_url, args.out)
+            chart_pages(browser, charts_url, charts / "site", args.out)
+            browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
