@@ -149,6 +149,12 @@ KINDS = [
     raw("lone surrogate in a parameter", lambda t: t.replace('"10"', '"1\\ud83d"'), "params"),
     raw("lone surrogate in a unit", lambda t: t.replace('"1/s"', '"1/\\udfff"'), "unit"),
     raw("lone surrogate in a failure reason", lambda t: t, None),  # replaced below: needs a failure entry
+    # Python's "$" matches before a final newline: "parse\n" would be a look-alike series of "parse".
+    content(
+        "scenario with a final newline", lambda d: entry(d).update(scenario=entry(d)["scenario"] + "\n"), "scenario"
+    ),
+    content("metric with a final newline", lambda d: entry(d).update(metric=entry(d)["metric"] + "\n"), "metric"),
+    content("commit with a final newline", lambda d: entry(d).update(commit=entry(d)["commit"] + "\n"), "commit"),
     content("50 MB subject", lambda d: head(d).update(subject="x" * 50_000_000), "subject"),
     content("1 MB parameter value", lambda d: d["results"][1]["params"].update(body="p" * 1_000_000), "params"),
     content("1 MB unit", lambda d: entry(d).update(unit="u" * 1_000_000), "unit"),
@@ -311,3 +317,17 @@ def test_check_names_every_bad_file_and_build_succeeds_when_check_passes(tmp_pat
 
 def test_there_are_more_than_fifty_kinds():
     assert len({k.name for k in KINDS}) == len(KINDS) > 100
+
+
+def test_a_problem_prints_as_one_line_whatever_the_file_holds(tmp_path, good):
+    """A key or file name must not start a CI log line (GitHub's "::error" command) or reach the terminal raw."""
+    root, path = _project(tmp_path, good)
+    doc = copy.deepcopy(good[1])
+    doc["run"]["fingerprint"]["k\n::error title=PWNED::x\u001b[2J"] = 10**30
+    _dump(path, doc)
+    report = check_results(root / "results")
+    (problem,) = [p for p in report.problems if p.path == str(path.relative_to(root))]
+    shown = str(problem)
+    assert "\n" not in shown and "\x1b" not in shown and "::error" in shown  # kept, but never at a line's start
+    done = CliRunner().invoke(cli, ["check", "--results", str(root / "results")])
+    assert not any(line.startswith("::") for line in done.output.splitlines())

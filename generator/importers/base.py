@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from perfpages.model import CommitInfo, Direction, Params, Spread
+from perfpages.render.escape import one_line
 from perfpages.units import direction
 
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/]+")
@@ -36,7 +37,7 @@ class Problem:
     message: str  # what was expected
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.place}: {self.message}"
+        return one_line(f"{self.file}: {self.place}: {self.message}")  # as results' Problem: no log commands
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 from math import isfinite
 from typing import Any
 
 NUMBERS = {int, float}  # JSON numbers as Python parses them; bool is its own type, so it is excluded
+_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+@cache
+def ecma_pattern(pattern: str) -> re.Pattern:
+    """A JSON Schema pattern as its ECMA-262 meaning: there ``$`` is the end of the text, while
+    Python's also matches before a final newline, so "parse\\n" would pass "^[a-z]+$" and become a
+    look-alike series of "parse"."""
+    return re.compile(_DOLLAR.sub(r"\\Z", pattern))
 
 
 def entry_check(schema: dict[str, Any]) -> Callable[[Any], bool]:
@@ -24,9 +34,9 @@ def entry_check(schema: dict[str, Any]) -> Callable[[Any], bool]:
     defs = schema["$defs"]
     required = frozenset(item["required"])
     allowed = frozenset(item["properties"])
-    name = re.compile(defs["name"]["pattern"])
-    sha = re.compile(defs["sha"]["pattern"])
-    profile = re.compile(item["properties"]["profiles"]["items"]["pattern"])
+    name = ecma_pattern(defs["name"]["pattern"])
+    sha = ecma_pattern(defs["sha"]["pattern"])
+    profile = ecma_pattern(item["properties"]["profiles"]["items"]["pattern"])
     max_params = defs["params"]["maxProperties"]
     directions = frozenset(item["properties"]["direction"]["enum"])
     spread_schema = item["properties"]["spread"]

@@ -19,12 +19,13 @@ from importlib import resources
 from itertools import chain
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 from perfpages.model import instant
+from perfpages.render.escape import one_line
 from perfpages.results import limits
 from perfpages.results.codec import SCHEMA_VERSION
-from perfpages.results.fastcheck import entry_check
+from perfpages.results.fastcheck import ecma_pattern, entry_check
 
 TIME_UNITS = {"s", "ms", "us", "µs", "ns"}
 BUILTIN_NON_NEGATIVE = {"wall_time", "cpu_time", "max_rss", "instructions"}
@@ -43,16 +44,27 @@ class Problem:
     severity: str = "error"
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.field}: {self.message}"
+        # One line of visible text: a key or file name from a results file must not start a line of a
+        # CI log (a GitHub Actions "::error" command) or send escape sequences to a terminal.
+        return one_line(f"{self.path}: {self.field}: {self.message}")
 
     def to_json(self) -> dict[str, str]:
         return {"path": self.path, "field": self.field, "message": self.message, "severity": self.severity}
 
 
+def _ecma_pattern(validator, pattern: str, instance: Any, schema: dict) -> Iterator[ValidationError]:
+    """jsonschema's ``pattern`` with ``$`` as JSON Schema (ECMA-262) means it: the end of the text."""
+    if validator.is_type(instance, "string") and not ecma_pattern(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})
+
+
 @cache
 def _validator() -> Draft202012Validator:
     text = resources.files("perfpages.results").joinpath(f"results-v{SCHEMA_VERSION}.schema.json").read_text()
-    return Draft202012Validator(json.loads(text))
+    return _Validator(json.loads(text))
 
 
 def schema_document() -> dict[str, Any]:
