@@ -331,3 +331,20 @@ def test_a_problem_prints_as_one_line_whatever_the_file_holds(tmp_path, good):
     assert "\n" not in shown and "\x1b" not in shown and "::error" in shown  # kept, but never at a line's start
     done = CliRunner().invoke(cli, ["check", "--results", str(root / "results")])
     assert not any(line.startswith("::") for line in done.output.splitlines())
+
+
+def test_a_file_with_a_million_bad_values_gets_a_few_lines_not_a_million(tmp_path, good):
+    root, path = _project(tmp_path, good)
+    text = json.dumps(good[1], indent=1)
+    path.write_text(text.replace('"fingerprint": {', '"fingerprint": {"n": [' + ",".join(["NaN"] * 100_000) + "], ", 1))
+    named = [p for p in check_results(root / "results").problems if p.path == str(path.relative_to(root))]
+    assert len(named) == 21 and "more problems than the first 20" in named[-1].message
+    doc = copy.deepcopy(good[1])
+    doc["run"]["fingerprint"] = {}
+    path.write_text(
+        json.dumps(doc).replace(
+            '"fingerprint": {}', '"fingerprint": {' + ", ".join(f'"k{i}": 1, "k{i}": 2' for i in range(3000)) + "}"
+        )
+    )
+    (repeated,) = [p for p in check_results(root / "results").problems if p.path == str(path.relative_to(root))]
+    assert len(str(repeated)) < 400 and "and 2,995 more" in repeated.message

@@ -112,8 +112,9 @@ def problems(value: Any, field: str = "", depth: int = 1) -> Iterator[tuple[str,
         yield field or "(root)", f"nested more than {MAX_DEPTH} levels deep; flatten it"
     elif isinstance(value, dict):
         if isinstance(value, RepeatedKeys):
-            keys = ", ".join(repr(_short(k)) for k in value.repeated)
-            yield field or "(root)", f"repeats the key(s) {keys}; each key may appear once (the last would win)"
+            keys = ", ".join(repr(_short(k)) for k in value.repeated[:5])
+            more = f" and {len(value.repeated) - 5:,} more" if len(value.repeated) > 5 else ""
+            yield field or "(root)", f"repeats the key(s) {keys}{more}; each key may appear once (the last would win)"
         for key, child in value.items():
             place = f"{field}.{_short(key)}" if field else _short(key)
             yield from _text_problems(key, f"{place} (key)")

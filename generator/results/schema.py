@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from itertools import chain
+from itertools import chain, islice
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError, validators
@@ -104,7 +104,17 @@ def _limit_problems(limited: limits.Limited, plain: bool, path: str) -> list[Pro
         found = limits.problems({k: v for k, v in doc.items() if k != "results"})
         if limited.long_or_odd_text:
             found = chain(found, limits.entry_text_problems(doc["results"]))
-    return [Problem(path, field, message) for field, message in found]
+    return _capped([Problem(path, field, message) for field, message in islice(found, MAX_PROBLEMS + 1)], path)
+
+
+MAX_PROBLEMS = 20  # per file: a file with 5 million NaN samples must not print 5 million lines
+
+
+def _capped(problems: list[Problem], path: str) -> list[Problem]:
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    more = Problem(path, "(file)", f"more problems than the first {MAX_PROBLEMS} shown; fix these and check again")
+    return [*problems[:MAX_PROBLEMS], more]
 
 
 def validate_document(doc: dict[str, Any], path: str, plain: bool | None = None) -> list[Problem]:
@@ -116,8 +126,8 @@ def validate_document(doc: dict[str, Any], path: str, plain: bool | None = None)
     # The schema still judges one entry and everything else; a file with any odd entry is
     # judged whole, so every message jsonschema gives is kept.
     target = {**doc, "results": results[:1]} if plain and isinstance(results, list) and len(results) > 1 else doc
-    problems = [_schema_problem(err, path) for err in _validator().iter_errors(target)]
-    return problems or list(_semantic_problems(doc, path))
+    problems = [_schema_problem(err, path) for err in islice(_validator().iter_errors(target), MAX_PROBLEMS + 1)]
+    return _capped(problems or list(islice(_semantic_problems(doc, path), MAX_PROBLEMS + 1)), path)
 
 
 def _plain_entries(doc: Any) -> bool:
