@@ -64,7 +64,7 @@ def test_sections_marks_and_directions():
     assert "<details><summary>Other differences (1 series, within noise)</summary>" in body
     assert "Expected false alarms: 0.05" in body and "Smallest detectable change" in body
     assert "https://example.github.io/demo/perf/pr/7/bbbbbbbbbbbb/" in body
-    assert "- Run: [https://ci.example/run/1](https://ci.example/run/1)" in body
+    assert "- Run: [CI run](https://ci.example/run/1)" in body
 
 
 def test_untrusted_text_cannot_become_markup():

@@ -40,6 +40,7 @@ PAYLOADS = {
     "yaml": "key: value # comment\n---\n- item",
     "xml": "]]> <!-- &amp; -->",
     "backticks": "``code`` `x`",
+    "bare links": "https://evil.example/login www.evil.example HTTP://x",
 }
 LINE_BREAKS = "\n\r\x0b\x0c\x85\u2028\u2029"
 BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -61,10 +62,11 @@ def test_markdown_is_one_line_with_no_markup(name, payload):
 
 
 @pytest.mark.parametrize(("name", "payload"), CASES, ids=[n for n, _ in CASES])
-def test_comment_notifies_nobody(name, payload):
+def test_comment_notifies_nobody_and_links_nothing(name, payload):
     out = escape.comment(payload)
     _visible_line(out)
     assert re.search(r"@[A-Za-z0-9]", out) is None, out
+    assert re.search(r"://|(?<![A-Za-z0-9])www\.", out, re.IGNORECASE) is None, out  # no GitHub autolink
 
 
 @pytest.mark.parametrize(("name", "payload"), CASES, ids=[n for n, _ in CASES])

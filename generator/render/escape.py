@@ -36,6 +36,8 @@ _MENTION = re.compile(r"@(?=[A-Za-z0-9])")
 # GitHub finds mentions after Markdown is rendered, so a backslash does not stop one; a zero-width
 # space after the @ does (the fix dependabot and others ship), and the text still reads the same.
 _ZERO_WIDTH_SPACE = "\u200b"
+# GitHub's extended autolinks: a scheme's "://" and a "www." start; the space goes before the last character.
+_AUTOLINK = re.compile(r"(?<=[A-Za-z]):/|(?<![A-Za-z0-9])www\.", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -58,8 +60,11 @@ def markdown(text: object) -> str:
 
 def comment(text: object) -> str:
     """Markdown for a GitHub comment: ``markdown``, with every ``@name`` (``@user``, ``@org/team``,
-    ``@everyone``) broken by a zero-width space, so that GitHub notifies nobody."""
-    return _MENTION.sub("@" + _ZERO_WIDTH_SPACE, markdown(text))
+    ``@everyone``) broken by a zero-width space, so that GitHub notifies nobody, and every bare
+    URL (``https://…``, ``www.…``) broken the same way, so that GitHub's autolinks make no link
+    from untrusted text."""
+    text = _MENTION.sub("@" + _ZERO_WIDTH_SPACE, markdown(text))
+    return _AUTOLINK.sub(lambda m: m.group(0)[:-1] + _ZERO_WIDTH_SPACE + m.group(0)[-1], text)
 
 
 def html_text(value: object) -> str:
