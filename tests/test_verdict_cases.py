@@ -103,10 +103,12 @@ def test_10_a_metric_at_zero_gives_an_absolute_difference_and_valid_json_everywh
     assert "regressed" not in strict_json(unchanged.stdout)["body"]
     failing = strict_json(perfpages(repo, "comment", "--pr", "22", "--json").stdout)
     assert failing["regressions"] == 1 and r"\+0.02 \(from 0\)" in failing["body"] and "inf" not in failing["body"]
+    assert "n/a (from 0)" in failing["body"] and "very small" not in failing["body"]  # no size bucket from 0
     rare = strict_json(perfpages(repo, "comment", "--pr", "23", "--json").stdout)["body"]
     assert "very large" not in rare and "inf" not in rare
     (series,) = verdict_of(repo, "main~8", "pr22")["series"]
     assert series["change"] is None and series["absolute_change"] == pytest.approx(0.02)
+    assert series["fence"]["magnitude"] is None
     (history,) = strict_json(perfpages(repo, "changes", "--json").stdout)["series"]
     (change,) = history["changes"]
     assert change["change"] is None and change["absolute_change"] == pytest.approx(0.02)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from perfpages.analysis.comparison import ComparisonReport, SeriesVerdict
 from perfpages.analysis.verdict import Verdict
 from perfpages.model import CommitInfo, Direction, Failure, scenario_label
-from perfpages.render.comparison import caveat_lines, change_text
+from perfpages.render.comparison import caveat_lines, change_text, magnitude_label
 from perfpages.render.escape import comment as escape
 from perfpages.render.markdown import plural, safe_url, table
 from perfpages.render.units import human
@@ -230,7 +230,7 @@ def _row(v: SeriesVerdict, context: CommentContext, marked: bool) -> list[str]:
         escape(human(v.head, s.unit)),
         change,
         f"±{v.fence.threshold:.2%}",
-        v.magnitude.name.lower().replace("_", " "),
+        magnitude_label(v),
     ]
 
 

@@ -53,7 +53,7 @@ def series_json(v: SeriesVerdict) -> dict:
             "floor": v.fence.floor,
             "history_points": v.fence.history_points,
             "verdict": v.fence_verdict.value,
-            "magnitude": v.magnitude.name.lower(),
+            "magnitude": v.magnitude.name.lower() if v.change is not None else None,
             "relevant": v.relevant,
         },
     }
@@ -82,6 +82,12 @@ def change_label(v: SeriesVerdict) -> str:
     if v.change is None and v.absolute_change is not None:
         return f"{with_unit(v.absolute_change, v.series.unit, signed=True)} (from 0)"
     return percent(v.change)
+
+
+def magnitude_label(v: SeriesVerdict) -> str:
+    """rustc-perf's size bucket, or "n/a (from 0)": a change from exactly 0 has no relative size to
+    bucket, and "very small" would call an error rate going from 0 to 2% small."""
+    return "n/a (from 0)" if v.change is None else v.magnitude.name.lower().replace("_", " ")
 
 
 def shift_label(change: float, before: float, after: float, unit: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from perfpages.analysis.comparison import SeriesVerdict
 from perfpages.analysis.profiles import ProfileDiff
 from perfpages.model import CommitInfo, Direction
+from perfpages.render.comparison import magnitude_label
 from perfpages.render.markdown import escape, percent, plural, safe_url, table
 from perfpages.render.units import human
 from perfpages.site import urls
@@ -114,7 +115,7 @@ def _row(site: Site, v: SeriesVerdict, links: urls.Links, profile_pages: dict[tu
         text(human(v.head, s.unit)),
         change,
         f"±{v.fence.threshold:.2%}",
-        v.magnitude.name.lower().replace("_", " "),
+        magnitude_label(v),
     ]
 
 
