@@ -83,6 +83,12 @@ def test_no_changes_reads_as_such():
     assert "### Overall result: no relevant changes\n" in body and "_No significant differences._" in body
 
 
+def test_a_run_that_compared_nothing_does_not_read_as_no_changes():
+    body = render_comment(compare("a" * 40, "b" * 40, []), context()).body
+    assert "### Overall result: nothing compared" in body and "needs attention" in body
+    assert "no relevant changes" not in body
+
+
 @pytest.mark.parametrize("count", [3000])
 def test_long_comments_are_shortened_below_the_limit_and_say_so(count):
     inputs = [

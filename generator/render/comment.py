@@ -73,6 +73,9 @@ class _Parts:
 
 
 def overall(report: ComparisonReport, failures: tuple[Failure, ...]) -> str:
+    if not report.series:
+        # Not "no relevant changes": nothing was compared, so nothing can be said of the change.
+        return "nothing compared: no series has results at both base and head · needs attention"
     regressed, improved = bool(report.regressions), bool(report.improvements)
     result = {
         (True, True): "❌✅ regressions and improvements",
