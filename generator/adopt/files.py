@@ -27,20 +27,21 @@ class Planned:
     append: bool = False  # .gitignore: only the missing lines are added
 
 
-def plan(root: Path, tools: tuple[Tool, ...], ref: str) -> tuple[Planned, ...]:
-    """What init would write in ``root``; ``ref`` is the perfpages commit or tag the callers pin."""
+def plan(root: Path, tools: tuple[Tool, ...], ref: str, branch: str = "main") -> tuple[Planned, ...]:
+    """What init would write in ``root``; ``ref`` is the perfpages commit or tag the callers pin,
+    ``branch`` the repository's main branch (what pushes are measured on)."""
     return (
-        Planned("perfpages.yml", perfpages_yml(root.name, tools)),
-        Planned(".github/workflows/bench.yml", _caller(BENCH_CALLER, ref)),
+        Planned("perfpages.yml", perfpages_yml(root.name, tools, branch)),
+        Planned(".github/workflows/bench.yml", _caller(BENCH_CALLER, ref).replace("[main]", f"[{json.dumps(branch)}]")),
         Planned(".github/workflows/publish.yml", _caller(PUBLISH_CALLER, ref)),
         Planned(".gitignore", _missing_lines(root / ".gitignore"), append=True),
     )
 
 
-def perfpages_yml(name: str, tools: tuple[Tool, ...]) -> str:
+def perfpages_yml(name: str, tools: tuple[Tool, ...], branch: str = "main") -> str:
     lines = [
         "# perfpages' scenarios for this repository, written by `perfpages init`. Reference: docs/configuration.md.",
-        f"project: {{name: {json.dumps(name)}, main_branch: main}}",
+        f"project: {{name: {json.dumps(name)}, main_branch: {json.dumps(branch)}}}",
         "defaults: {warmup: 1, repetitions: 5, timeout: 1800}",
         "scenarios:",
     ]
