@@ -72,7 +72,13 @@ def commit_range(repo: git.Repo, spec: str) -> list[CommitInfo]:
     try:
         commits = list(repo.iter_commits(spec, first_parent=True, reverse=True))
     except GitCommandError as exc:
-        raise GitError(f"{spec!r}: git could not list this range: {_stderr(exc)}") from None
+        hint = (
+            "; the history may be shorter than that (a young repository, or a shallow clone: "
+            "`git fetch --unshallow`): name a range that exists, e.g. `$(git rev-list --max-parents=0 HEAD)..HEAD`"
+            if "~" in spec or "^" in spec
+            else ""
+        )
+        raise GitError(f"{spec!r}: git could not list this range: {_stderr(exc)}{hint}") from None
     if not commits:
         raise GitError(f"{spec!r}: the range holds no commits")
     return [_info(c) for c in commits]
@@ -300,4 +306,4 @@ def _identity_env(repo: git.Repo) -> dict[str, str]:
 
 def _stderr(exc: GitCommandError) -> str:
     text = exc.stderr if isinstance(exc.stderr, str) else str(exc)
-    return text.strip().replace("stderr: ", "").strip("'") or str(exc)
+    return text.strip().replace("stderr: ", "").strip("'").strip() or str(exc)

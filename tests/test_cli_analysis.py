@@ -99,3 +99,8 @@ def test_detect_errors_name_file_line_and_field(tmp_path):
     bad.write_text("commit,value\na,1.0\nb,fast\n")
     done = perfpages(tmp_path, "detect", "bad.csv")
     assert done.returncode == 1 and "bad.csv: line 3: value: 'fast' is not a number" in done.stderr
+
+
+def test_compare_refuses_a_commit_against_itself(git_repo):
+    done = perfpages(git_repo, "compare", "HEAD", "HEAD")
+    assert done.returncode == 1 and "are the same commit" in done.stderr

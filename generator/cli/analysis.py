@@ -86,6 +86,8 @@ def load_comparison(
     config = load_settings(config_path)
     repo = git.open_repo(Path(config_path).resolve().parent)
     base_sha, head_sha = git.commit_info(repo, base).sha, git.commit_info(repo, head).sha
+    if base_sha == head_sha:
+        raise PerfpagesError(f"{base} and {head} are the same commit ({head_sha[:12]}); compare two different commits")
     runs = load_valid_runs(Path(results_dir))
     order = main_order(Path(config_path), config.project.main_branch, runs)
     series = build_series(runs, order.shas)
