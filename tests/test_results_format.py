@@ -256,3 +256,23 @@ def test_the_compiled_entry_check_agrees_with_the_json_schema_on_mutated_entries
     assert check(good) and reference.is_valid(good)
     assert rejected > 1000  # the mutations do reach invalid entries
     assert disagreements == []
+
+
+@pytest.mark.parametrize(
+    ("folder", "said"),
+    [
+        ("bench-1", "not in its machine's folder: it belongs in results/bench-1/2026-11/"),
+        ("bench-1/2026-11/sub", "not in its machine's folder: it belongs in results/bench-1/2026-11/"),
+        (
+            "bench-1/not-a-month",
+            "the folder 'not-a-month' is not a month (YYYY-MM); move it to results/bench-1/2026-11/",
+        ),
+    ],
+)
+def test_a_file_out_of_place_is_told_where_it_belongs(tmp_path, folder, said):
+    root = tmp_path / "results"
+    doc = good_doc()
+    path = root / folder / f"{doc['run']['head'][:12]}-{doc['run']['id']}.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(doc))
+    assert any(said in str(p) for p in check_results(root).problems), check_results(root).problems

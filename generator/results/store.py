@@ -13,6 +13,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -259,16 +260,24 @@ def _placement_problems(path: Path, record: RunRecord, shown: str) -> list[Probl
                 "and run.id; rename the file, do not edit it",
             )
         )
+    home = run_path(Path("results"), record).parent.as_posix()  # results/<machine>/<YYYY-MM>
     if path.parent.parent.name != record.machine:
         problems.append(
             Problem(
                 shown,
                 "run.machine",
-                f"{record.machine!r} does not match the folder "
-                f"{path.parent.parent.name!r}; move the file under results/{record.machine}/",
+                f"the file is not in its machine's folder: it belongs in {home}/ (machine {record.machine!r}); "
+                "move it there",
             )
         )
+    elif not _MONTH.fullmatch(path.parent.name):
+        problems.append(
+            Problem(shown, "(file)", f"the folder {path.parent.name!r} is not a month (YYYY-MM); move it to {home}/")
+        )
     return problems
+
+
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
 MIN_SHARE = 32  # files worth a worker process: starting one costs about as much as parsing these
