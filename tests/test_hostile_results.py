@@ -155,6 +155,18 @@ KINDS = [
     ),
     content("metric with a final newline", lambda d: entry(d).update(metric=entry(d)["metric"] + "\n"), "metric"),
     content("commit with a final newline", lambda d: entry(d).update(commit=entry(d)["commit"] + "\n"), "commit"),
+    # Values the format's meaning rules out.
+    content(
+        "interval low above high",
+        lambda d: entry(d).update(spread={"kind": "ci95", "low": 5.0, "high": -5.0}),
+        "spread",
+    ),
+    content(
+        "a comparison of a commit with itself",
+        lambda d: d["run"].update(kind="comparison", base=d["run"]["head"]),
+        "run.base",
+    ),
+    content("finished before it started", lambda d: d["run"].update(finished_at="2020-01-01T00:00:00Z"), "finished_at"),
     content("50 MB subject", lambda d: head(d).update(subject="x" * 50_000_000), "subject"),
     content("1 MB parameter value", lambda d: d["results"][1]["params"].update(body="p" * 1_000_000), "params"),
     content("1 MB unit", lambda d: entry(d).update(unit="u" * 1_000_000), "unit"),

@@ -182,6 +182,8 @@ def _semantic_problems(doc: dict[str, Any], path: str) -> Iterator[Problem]:
             yield Problem(path, f"run.{key}", f"commit {run[key]} has no entry in 'commits'")
     if (run["kind"] == "comparison") != (run["base"] is not None):
         yield Problem(path, "run.kind", "a 'comparison' run needs run.base; a 'commit' run has base null")
+    elif run["base"] is not None and run["base"] == run["head"]:
+        yield Problem(path, "run.base", "a comparison of a commit with itself compares nothing; base and head differ")
     sides = {run["head"], run["base"]} - {None}
     for section in ("results", "failures"):
         for i, item in enumerate(doc.get(section, ())):
@@ -189,13 +191,31 @@ def _semantic_problems(doc: dict[str, Any], path: str) -> Iterator[Problem]:
                 yield Problem(path, f"{section}[{i}].commit", "must be the run's head or base commit")
     yield from _duplicate_results(doc["results"], path)
     yield from _unreadable_times(doc, path)
+    yield from _impossible_values(doc, path)
+
+
+def _impossible_values(doc: dict[str, Any], path: str) -> Iterator[Problem]:
+    """Values the format's meaning rules out: negative times, sizes and counts, an interval whose
+    low end is above its high end, and a run that finished before it started. (An interval's low end
+    may be negative: tools report mean ± sd, and a wide sd reaches below 0.)"""
     for i, result in enumerate(doc["results"]):
-        if result["metric"] in BUILTIN_NON_NEGATIVE or result["unit"] in TIME_UNITS:
+        non_negative = result["metric"] in BUILTIN_NON_NEGATIVE or result["unit"] in TIME_UNITS
+        if non_negative:
             for j, sample in enumerate(result["samples"]):
                 if sample < 0:
                     yield Problem(
                         path, f"results[{i}].samples[{j}]", f"{sample} is negative; times, sizes and counts cannot be"
                     )
+        spread = result.get("spread")
+        if spread is not None and spread["low"] > spread["high"]:
+            yield Problem(path, f"results[{i}].spread", f"low {spread['low']} is above high {spread['high']}")
+    run = doc["run"]
+    try:
+        backwards = instant(run["finished_at"]) < instant(run["started_at"])
+    except ValueError:
+        return  # _unreadable_times names it
+    if backwards:
+        yield Problem(path, "run.finished_at", "is before run.started_at; a run cannot end before it starts")
 
 
 def _unreadable_times(doc: dict[str, Any], path: str) -> Iterator[Problem]:
