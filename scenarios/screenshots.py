@@ -18,13 +18,8 @@ PNGs stay small. Re-make them after any change to the pages:
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
-import http.server
 import sys
 import tempfile
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,41 +28,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 import chartshistory  # noqa: E402
 import sitehistory  # noqa: E402
 import triagehistory  # noqa: E402
+from test_browser import ARGS, CHROMIUM, built_and_served  # noqa: E402  (one way to build, serve and launch)
 
-from perfpages.site.build import generate, mkdocs_build, mkdocs_settings  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORTS = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def built_and_served(root: Path) -> Iterator[str]:
-    """Build the project at ``root`` for the URL it is served at (so Material's instant navigation
-    works, as on a published site); yields that URL."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
-    url = f"http://127.0.0.1:{server.server_port}/"
-    config = root / "mkdocs.yml"
-    config.write_text(f"site_url: {url}\n" + config.read_text())
-    settings = mkdocs_settings(config)
-    generate(root / "perfpages.yml", root / "results", settings)
-    mkdocs_build(settings)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield url
-    finally:
-        server.shutdown()
 
 
 def settled(tab) -> None:
@@ -180,7 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="perfpages-shots-") as tmp:
         triage = triagehistory.make_project(Path(tmp) / "triage")
         charts = chartshistory.make_charts_project(Path(tmp) / "demo")
-        with sync_playwright() as p, built_and_served(triage) as triage_url, built_and_served(charts) as charts_url:
+        with (
+            sync_playwright() as p,
+            built_and_served(triage, for_its_url=True) as triage_url,
+            built_and_served(charts, for_its_url=True) as charts_url,
+        ):
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             triage_pages(browser, triage_url, args.out)
             chart_pages(browser, charts_url, charts / "site", args.out)

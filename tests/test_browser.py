@@ -44,15 +44,22 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def built_and_served(root: Path) -> Iterator[str]:
-    """Generate and build the project at ``root``, serve its site; yields the site's base URL."""
+def built_and_served(root: Path, for_its_url: bool = False) -> Iterator[str]:
+    """Generate and build the project at ``root``, serve its site; yields the site's base URL.
+
+    ``for_its_url`` builds it with ``site_url`` set to that URL: Material navigates instantly only
+    to pages its sitemap lists at the same host and port, as on a published site."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
+    url = f"http://127.0.0.1:{server.server_port}/"
+    if for_its_url:
+        config = root / "mkdocs.yml"
+        config.write_text(f"site_url: {url}\n" + config.read_text())
     settings = mkdocs_settings(root / "mkdocs.yml")
     generate(root / "perfpages.yml", root / "results", settings)
     mkdocs_build(settings)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}/"
+        yield url
     finally:
         server.shutdown()
 

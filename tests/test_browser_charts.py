@@ -3,18 +3,15 @@ a click that stays on the clicked series, and a phone's taps. Uses test_browser'
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
-import threading
 
 import pytest
 from chartshistory import SMALL_STEP_AT, make_charts_project
 from sitehistory import PR_NUMBER, sha
 from test_browser import (  # noqa: F401  (fixtures and the skip mark)
-    _Quiet,
     browser,
+    built_and_served,
     page,
     pytestmark,
     shot,
@@ -23,7 +20,6 @@ from test_browser import (  # noqa: F401  (fixtures and the skip mark)
 )
 
 from perfpages.render.units import human
-from perfpages.site.build import generate, mkdocs_build, mkdocs_settings
 
 
 @pytest.fixture(scope="module")
@@ -33,16 +29,8 @@ def charts_site(tmp_path_factory):
     Material navigates instantly only to pages its sitemap lists at the same port, so the site is
     built for the URL it is served at, as a published site is."""
     root = make_charts_project(tmp_path_factory.mktemp("charts") / "demo")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
-    url = f"http://127.0.0.1:{server.server_port}/"
-    config = root / "mkdocs.yml"
-    config.write_text(f"site_url: {url}\n" + config.read_text())
-    settings = mkdocs_settings(config)
-    generate(root / "perfpages.yml", root / "results", settings)
-    mkdocs_build(settings)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield url, root / "site"
-    server.shutdown()
+    with built_and_served(root, for_its_url=True) as url:
+        yield url, root / "site"
 
 
 def scenario_url(site, name: str) -> str:
