@@ -68,6 +68,16 @@ def test_commits_sharing_a_date_follow_their_recorded_parents():
     assert "5 pairs of commits share a date and record no parent between them" in by_commit_date(bare, "x").note
 
 
+def test_recorded_parents_that_form_a_cycle_lose_no_commit():
+    a, b, c = "a" * 40, "b" * 40, "c" * 40
+    heads = [
+        make_record(run_id="ra", head=make_commit(a, committer_date="2026-11-01T10:00:00Z", parents=(b,))),
+        make_record(run_id="rb", head=make_commit(b, committer_date="2026-11-02T10:00:00Z", parents=(a,))),
+        make_record(run_id="rc", head=make_commit(c, committer_date="2026-11-03T10:00:00Z")),
+    ]
+    assert sorted(by_commit_date(heads, "x").shas) == [a, b, c]
+
+
 def test_commits_with_no_date_are_counted_in_the_note():
     heads = [make_record(run_id="r", head=make_commit("a" * 40, committer_date="", author_date=""))]
     assert "1 of 1 commits have no date" in by_commit_date(heads, "not here").note

@@ -132,7 +132,8 @@ def _parents_first(when: dict[str, float], parents: dict[str, set[str]]) -> list
             waiting[child] -= 1
             if waiting[child] == 0:
                 heapq.heappush(ready, (when[child], child))
-    return placed
+    # Parents from results files are untrusted: a cycle among them must not drop commits.
+    return placed + sorted(when.keys() - set(placed), key=lambda sha: (when[sha], sha))
 
 
 def _order_caveats(shas: list[str], when: dict, parents: dict, undated: set[str]) -> list[str]:
