@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import chartshistory  # noqa: E402
 import sitehistory  # noqa: E402
 import triagehistory  # noqa: E402
-from test_browser import ARGS, CHROMIUM, built_and_served  # noqa: E402  (one way to build, serve and launch)
+from test_browser import ARGS, CHROMIUM, built_and_served, point_position  # noqa: E402  (one way to build, serve and launch)
 
 VIEWPORTS = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 
@@ -64,17 +64,7 @@ def shoot(tab, out: Path, name: str, scroll_to: str | None = None) -> Path:
 
 def click_point(tab, machine: str, index: int, tap: bool = False) -> None:
     """Click (or tap) the point of ``machine``'s line at commit ``index`` of the first chart, as a reader would."""
-    where = tab.evaluate(
-        """([name, index]) => {
-            const div = document.querySelector('.pp-chart');
-            const trace = div._fullData.find(t => t.name.split(' · ')[0] === name && t.customdata);
-            const at = trace.customdata.findIndex(c => c && c[4] === index);
-            const x = div._fullLayout.xaxis, y = div._fullLayout[trace.yaxis.replace('y', 'yaxis')];
-            const box = div.getBoundingClientRect();
-            return {x: box.left + x._offset + x.l2p(trace.x[at]), y: box.top + y._offset + y.l2p(trace.y[at])};
-        }""",
-        [machine, index],
-    )
+    where = point_position(tab, machine, index)
     if tap:
         tab.touchscreen.tap(where["x"], where["y"])
     else:

@@ -64,6 +64,21 @@ def built_and_served(root: Path, for_its_url: bool = False) -> Iterator[str]:
         server.shutdown()
 
 
+def point_position(tab, trace_name: str, index: int) -> dict:
+    """Where the point ``index`` of the trace named ``trace_name`` is on the page."""
+    return tab.evaluate(
+        """([name, index]) => {
+            const div = document.querySelector('.pp-chart');
+            const trace = div._fullData.find(t => t.name.split(' · ')[0] === name && t.customdata);
+            const at = trace.customdata.findIndex(c => c && c[4] === index);
+            const x = div._fullLayout.xaxis, y = div._fullLayout[trace.yaxis.replace('y', 'yaxis')];
+            const box = div.getBoundingClientRect();
+            return {x: box.left + x._offset + x.l2p(trace.x[at]), y: box.top + y._offset + y.l2p(trace.y[at])};
+        }""",
+        [trace_name, index],
+    )
+
+
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory):
     with built_and_served(make_project(tmp_path_factory.mktemp("browser") / "demo")) as url:

@@ -13,6 +13,7 @@ from test_browser import (  # noqa: F401  (fixtures and the skip mark)
     browser,
     built_and_served,
     page,
+    point_position,
     pytestmark,
     shot,
     variants_drawn,
@@ -20,6 +21,7 @@ from test_browser import (  # noqa: F401  (fixtures and the skip mark)
 )
 
 from perfpages.render.units import human
+from scenarios.site_bench import COUNT_PLOTLY  # the benchmark counts plotly's evaluations the same way
 
 
 @pytest.fixture(scope="module")
@@ -52,21 +54,6 @@ def drawn(tab):
 def layout(tab, expression: str):
     return tab.evaluate(
         f"(() => {{ const l = document.querySelector('.pp-chart')._fullLayout; return {expression}; }})()"
-    )
-
-
-def point_position(tab, trace_name: str, index: int) -> dict:
-    """Where the point ``index`` of the trace named ``trace_name`` is on the page."""
-    return tab.evaluate(
-        """([name, index]) => {
-            const div = document.querySelector('.pp-chart');
-            const trace = div._fullData.find(t => t.name.split(' · ')[0] === name && t.customdata);
-            const at = trace.customdata.findIndex(c => c && c[4] === index);
-            const x = div._fullLayout.xaxis, y = div._fullLayout[trace.yaxis.replace('y', 'yaxis')];
-            const box = div.getBoundingClientRect();
-            return {x: box.left + x._offset + x.l2p(trace.x[at]), y: box.top + y._offset + y.l2p(trace.y[at])};
-        }""",
-        [trace_name, index],
     )
 
 
@@ -197,17 +184,6 @@ def test_distribution_tooltips_write_samples_as_the_tables_do(page, charts_site)
     first = json.loads(samples.read_text())["series"][0]
     shown = page.evaluate("document.querySelector('.pp-chart').data[0].customdata")
     assert shown == [human(v, first["unit"]) for v in first["base"]]
-
-
-COUNT_PLOTLY = """
-let plotly;
-window.plotlyEvaluations = 0;
-Object.defineProperty(window, "Plotly", {
-  configurable: true,
-  get() { return plotly; },
-  set(value) { if (value && value !== plotly) window.plotlyEvaluations += 1; plotly = value; },
-});
-"""
 
 
 def test_plotly_is_evaluated_once_a_visit_across_instant_navigation(page, charts_site):  # noqa: F811
