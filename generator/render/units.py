@@ -13,6 +13,9 @@ _SCALES = {
 }
 
 
+DIMENSIONLESS = ("", "1")  # a ratio or a count of nothing in particular: shown without a unit
+
+
 def human(value: float | None, unit: str, digits: int = 3) -> str:
     if value is None or not math.isfinite(value):
         return "n/a"
@@ -20,7 +23,7 @@ def human(value: float | None, unit: str, digits: int = 3) -> str:
         if abs(value) >= factor or factor == _SCALES[unit][-1][0]:
             return f"{value / factor:.{digits}g} {name}"
     number = f"{value:,.0f}" if abs(value) >= 10**digits else f"{value:.{digits}g}"
-    return f"{number} {unit}".rstrip()
+    return number if unit in DIMENSIONLESS else f"{number} {unit}"
 
 
 def ladder(unit: str) -> tuple[tuple[float, str], ...]:
@@ -45,4 +48,6 @@ def axis_scale(values: Iterable[float], unit: str) -> Scale:
     for factor, name in steps:
         if largest >= factor:
             return Scale(factor, name)
-    return Scale(steps[-1][0], steps[-1][1]) if steps else Scale(1.0, unit)
+    if steps:
+        return Scale(steps[-1][0], steps[-1][1])
+    return Scale(1.0, "" if unit in DIMENSIONLESS else unit)

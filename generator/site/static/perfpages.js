@@ -207,9 +207,9 @@
       var range = yRange(panelSeries, factor);
       var top = 1 - p * (height + gap);
       layout[p ? "yaxis" + (p + 1) : "yaxis"] = {
-        domain: [top - height, top], range: range, zeroline: false, ticksuffix: " " + unitName,
+        domain: [top - height, top], range: range, zeroline: false, ticksuffix: unitName ? " " + unitName : "",
         exponentformat: "none", separatethousands: true,
-        title: { text: panels.length > 1 ? "" : plain(metric.metric + " (" + metric.scale.name + ")") },
+        title: { text: panels.length > 1 ? "" : plain(named(metric.metric, metric.scale.name)) },
       };
       panelSeries.forEach(function (s) {
         var i = metric.series.indexOf(s);
@@ -221,7 +221,7 @@
         if (!shared) {
           annotations.push({ xref: "paper", x: 0, yref: domain, y: 1, xanchor: "left", yanchor: "bottom",
             showarrow: false, font: { size: 11 },
-            text: name + (panels.length > 1 ? " · " + plain(metric.metric + " (" + metric.scale.name + ")") : "") });
+            text: name + (panels.length > 1 ? " · " + plain(named(metric.metric, metric.scale.name)) : "") });
         }
         traces.push({
           x: s.x.concat(s.x.slice().reverse()),
@@ -580,8 +580,14 @@
   // Values on an axis in one step of the tables' units, named on every tick (as on the trend charts):
   // the step comes with the data (generator/render/units.py), per metric over all its samples.
   function valueAxis(title, metric) {
-    return { title: { text: plain(title + " (" + metric.scale.name + ")") }, rangemode: "tozero",
-      ticksuffix: " " + plain(metric.scale.name), exponentformat: "none", separatethousands: true };
+    return { title: { text: plain(named(title, metric.scale.name)) }, rangemode: "tozero",
+      ticksuffix: metric.scale.name ? " " + plain(metric.scale.name) : "", exponentformat: "none",
+      separatethousands: true };
+  }
+
+  // "wall_time (ms)"; a dimensionless value (unit "" or "1") gets no unit.
+  function named(title, unit) {
+    return unit ? title + " (" + unit + ")" : title;
   }
 
   function inScale(values, metric) {
