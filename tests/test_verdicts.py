@@ -402,3 +402,22 @@ def test_the_overview_figure_compares_runs_of_one_environment_only():
     assert _lookback(series) == "+0.6%"  # EPYC at run 7 against EPYC at run 1, not +25% against a Xeon run
     (alone,) = build_series(runs[:2], shas)
     assert "new environment" in _lookback(alone)
+
+
+def test_a_pending_shift_from_zero_reads_as_an_absolute_size():
+    from perfpages.analysis.history import analyse_history
+    from perfpages.render.comparison import shift_label
+
+    shas = [f"{i:040x}" for i in range(1, 21)]
+    runs = [
+        make_record(
+            run_id=f"r{i}",
+            head=make_commit(sha),
+            measurements=(Measurement("post", "failed_ratio", "1", Direction.LOWER, sha, (0.02 if i >= 17 else 0.0,)),),
+        )
+        for i, sha in enumerate(shas)
+    ]
+    (series,) = build_series(runs, shas)
+    p = analyse_history(series).pending
+    assert (p.before, p.after) == (0.0, 0.02)
+    assert shift_label(p.change, p.before, p.after, series.unit) == "+0.02 (from 0)"

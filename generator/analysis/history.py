@@ -33,9 +33,11 @@ class Change:
 class Pending:
     series: Series
     since: str  # first commit of the possible new level
-    change: float
+    change: float  # 0.0 from a level of 0, which has no relative size: see before and after
     runs_to_confirm: int
     verdict: Verdict
+    before: float  # the current level
+    after: float  # the median of the newest points
 
 
 @dataclass(frozen=True)
@@ -157,4 +159,6 @@ def _pending(series: Series, start: int, tail: changepoints.PendingChange) -> Pe
         tail.change,
         tail.runs_to_confirm,
         direction_of(tail.after - tail.before, series.direction),
+        tail.before,
+        tail.after,
     )

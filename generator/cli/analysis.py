@@ -11,7 +11,7 @@ from rich.table import Table
 
 from perfpages import git
 from perfpages.analysis import changepoints
-from perfpages.analysis.comparison import ComparisonReport, with_unit
+from perfpages.analysis.comparison import ComparisonReport
 from perfpages.analysis.comparison import compare as compare_series
 from perfpages.analysis.csvinput import read_csv_series
 from perfpages.analysis.history import EnvironmentMix, analyse_history, environment_events
@@ -31,7 +31,7 @@ from perfpages.cli.app import (
 from perfpages.config import load_settings
 from perfpages.errors import PerfpagesError
 from perfpages.render.comment import CommentContext, render_comment
-from perfpages.render.comparison import change_label, history_json, report_json, report_markdown
+from perfpages.render.comparison import change_label, history_json, report_json, report_markdown, shift_label
 from perfpages.results.check import load_valid_runs
 from perfpages.results.order import MainOrder, main_order, with_comparisons
 
@@ -167,14 +167,15 @@ def changes(config_path: str, results_dir: str, as_json: bool) -> None:
     for h in histories:
         label = escape(f"{h.series.key.label} {h.series.key.metric} ({h.series.key.machine})")
         for c in h.changes:
-            size = (
-                f"{c.change:+.2%}" if c.before else escape(f"{with_unit(c.after, h.series.unit, signed=True)} (from 0)")
-            )
+            size = escape(shift_label(c.change, c.before, c.after, h.series.unit))
             table.add_row(label, f"{c.last_good[:12]}..{c.first_bad[:12]}", size, c.verdict.value)
         if h.pending:
             p = h.pending
             table.add_row(
-                label, f"since {p.since[:12]}", f"{p.change:+.2%}", f"pending: {p.runs_to_confirm} more runs to confirm"
+                label,
+                f"since {p.since[:12]}",
+                escape(shift_label(p.change, p.before, p.after, h.series.unit)),
+                f"pending: {p.runs_to_confirm} more runs to confirm",
             )
         for event in environment_events(h):
             if isinstance(event, EnvironmentMix):

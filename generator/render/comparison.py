@@ -90,11 +90,11 @@ def magnitude_label(v: SeriesVerdict) -> str:
     return "n/a (from 0)" if v.change is None else v.magnitude.name.lower().replace("_", " ")
 
 
-def shift_label(change: float, before: float, after: float, unit: str) -> str:
+def shift_label(change: float, before: float, after: float, unit: str, digits: int = 2) -> str:
     """A level shift's size: relative, or absolute with "(from 0)" when the level before was 0 (a
     relative size from 0 does not exist, and "+0.00%" would hide the shift); plain text."""
     if before:
-        return f"{change:+.2%}"
+        return f"{change:+.{digits}%}"
     return f"{with_unit(after - before, unit, signed=True)} (from 0)"
 
 

@@ -171,7 +171,8 @@ def _pending_row(p: PendingEvent, slugs: dict[SeriesKey, str], links: urls.Links
         series = _scenario_link(first.series.key, slugs, links) + secondary(
             f"{text(first.series.key.metric)} · {text(p.machine)}"
         )
-        change, confirm = f"{first.change:+.2%}", plural(first.runs_to_confirm, "more run")
+        size = shift_label(first.change, first.before, first.after, first.series.unit)
+        change, confirm = text(size), plural(first.runs_to_confirm, "more run")
     else:
         changes = [x.change for x in p.pending]
         runs = [x.runs_to_confirm for x in p.pending]
@@ -188,7 +189,7 @@ def _pending_fold(p: PendingEvent, slugs: dict[SeriesKey, str], links: urls.Link
         [
             _scenario_link(x.series.key, slugs, links),
             text(x.series.key.metric),
-            f"{x.change:+.2%}",
+            text(shift_label(x.change, x.before, x.after, x.series.unit)),
             plural(x.runs_to_confirm, "more run"),
         ]
         for x in p.pending

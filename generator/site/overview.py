@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from perfpages.analysis.events import Event, PendingEvent, group_changes, group_pending
 from perfpages.analysis.freshness import RETIRED_AFTER_DAYS, STALE_AFTER
 from perfpages.analysis.history import SeriesHistory
+from perfpages.render.comparison import shift_label
 from perfpages.render.markdown import plural
 from perfpages.render.units import human
 from perfpages.site import urls
@@ -124,7 +125,7 @@ def _shift_line(site: Site, event: Event, links: urls.Links) -> str:
     where = f"At {shown} ({text(_date(site, event.first_bad))})"
     if len(event.changes) == 1:
         c = event.changes[0]
-        return f"{where}, {_one_series(c.series)} {c.verdict.value} {c.change:+.1%}"
+        return f"{where}, {_one_series(c.series)} {c.verdict.value} {_size(c)}"
     listed = link(links.to(urls.CHANGES) + "#" + event_anchor(event), f"{len(event.changes)} series")
     note = environment_note(site, event)
     return (
@@ -137,7 +138,7 @@ def _pending_line(site: Site, event: PendingEvent, links: urls.Links) -> str:
     where = f"Since <code>{text(event.since[:12])}</code> ({text(_date(site, event.since))})"
     if len(event.pending) == 1:
         p = event.pending[0]
-        what = f"{_one_series(p.series)} may have moved {p.change:+.1%}"
+        what = f"{_one_series(p.series)} may have moved {_size(p)}"
     else:
         better = sum(1 for p in event.pending if p.verdict.value == "improved")
         listed = link(links.to(urls.CHANGES) + "#" + event_anchor(event), f"{len(event.pending)} series")
@@ -146,6 +147,11 @@ def _pending_line(site: Site, event: PendingEvent, links: urls.Links) -> str:
             f"{len(event.pending) - better} regressing, {better} improving"
         )
     return f"{where}, {what}; more runs will confirm or clear it"
+
+
+def _size(shift) -> str:
+    """A Change's or Pending's size as HTML text: "+1.5%", or "+0.02 (from 0)"."""
+    return text(shift_label(shift.change, shift.before, shift.after, shift.series.unit, digits=1))
 
 
 def _date(site: Site, sha: str) -> str:
@@ -271,10 +277,10 @@ def _last_change(row: Row, links: urls.Links, site: Site) -> tuple[object, str]:
         wait = f"{p.runs_to_confirm} more runs to confirm"
         if row.status == "stale":
             wait = "unconfirmed when last measured"
-        return (position.get(p.since, ""), f"{p.change:+.1%} since <code>{text(p.since[:12])}</code>, {wait}")
+        return (position.get(p.since, ""), f"{_size(p)} since <code>{text(p.since[:12])}</code>, {wait}")
     if not history.changes:
         return ("", "")
     c = history.changes[-1]
-    label = f"{c.change:+.1%} at {c.first_bad[:12]}"
+    label = f"{shift_label(c.change, c.before, c.after, c.series.unit, digits=1)} at {c.first_bad[:12]}"
     page = site.compare_page(c.last_good, c.first_bad)
     return (position.get(c.first_bad, ""), link(links.to(page), label) if page else text(label))

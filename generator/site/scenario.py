@@ -95,7 +95,7 @@ def _changes(site: Site, histories: list[SeriesHistory], links: urls.Links) -> s
                 [
                     escape(h.series.key.machine),
                     f"since {p.since[:12]}",
-                    f"{p.change:+.2%}",
+                    shift_text(p.change, p.before, p.after, h.series.unit),
                     f"unconfirmed: {p.runs_to_confirm} more runs to confirm",
                     "",
                     "",
