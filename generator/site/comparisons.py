@@ -18,6 +18,7 @@ from perfpages.site.html import VERDICTS, front_matter, link, repository_link, s
 from perfpages.site.html import table as html_table
 from perfpages.site.judging import OTHERS_SHOWN, Comparison
 from perfpages.site.profiles import profile_links
+from perfpages.site.stepvalues import block_of
 
 
 def headline(c: Comparison) -> str:
@@ -259,6 +260,7 @@ def step_page(site: Site, s: MainStep, links: urls.Links) -> str:
             html_table(headers, [_step_row(site, c, links) for c in shown], wrap=(1,), classes=VERDICTS),
             "</details>\n",
         ]
+    parts.append(_all_step_series(s, links))
     if shifted:
         data = links.to(urls.comparison_data(s.page))
         parts += [
@@ -266,6 +268,22 @@ def step_page(site: Site, s: MainStep, links: urls.Links) -> str:
             f'<div class="pp-chart" data-kind="distribution" data-src="{text(data)}"></div>\n',
         ]
     return "\n".join(parts)
+
+
+def _all_step_series(s: MainStep, links: urls.Links) -> str:
+    """Every series of the step, listed and filterable: the script fills the list from the block of
+    step values that holds the step's two commits (site/stepvalues.py) when the reader opens it."""
+    if not s.step.series:
+        return ""
+    data = links.to(urls.step_values(block_of(s.position)))
+    scenarios = links.to(f"{urls.ROOT}/scenarios/")
+    suffix = "/" if links.directory_urls else ".html"
+    return (
+        f'<details class="pp-step-all" data-src="{text(data)}" data-base="{s.position - 1}" '
+        f'data-head="{s.position}" data-scenarios="{text(scenarios)}" data-suffix="{suffix}">'
+        f"<summary>All {s.step.series} series at this commit, filterable</summary>\n"
+        '<div class="pp-step-list">The list needs JavaScript.</div>\n</details>\n'
+    )
 
 
 def _step_row(site: Site, c, links: urls.Links) -> list[str]:

@@ -30,6 +30,7 @@ class MainStep:
     base: CommitInfo
     head: CommitInfo
     step: Step
+    position: int  # the head's place in ``Site.commits``: which block of step values holds this step
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,8 @@ def gather(
         commits=commits,
         scenarios=groups,
         main_steps=tuple(
-            MainStep(urls.compare_page(s.base, s.head), infos[s.base], infos[s.head], s)
-            for s in main_steps([h for g in groups for h in g.histories], measured)
+            MainStep(urls.compare_page(s.base, s.head), infos[s.base], infos[s.head], s, position)
+            for position, s in enumerate(main_steps([h for g in groups for h in g.histories], measured), start=1)
         ),
         pulls=_pull_requests(ab_runs, judged),
         other_comparisons=tuple(judged[run_key(r)] for r in ab_runs if r.pull_request is None),

@@ -28,6 +28,7 @@ from perfpages.site.overview import overview_page
 from perfpages.site.point import series_point_page
 from perfpages.site.profiles import profile_page, profile_title
 from perfpages.site.scenario import scenario_page
+from perfpages.site.stepvalues import step_value_files
 from perfpages.site.variants import variants_document, variants_page
 
 
@@ -75,6 +76,7 @@ def render_site(
     for pr in site.pulls:
         page(urls.pr_index(pr.number), lambda links, p=pr: pr_index_page(site, p, links))
     context = _render_context(site, directory_urls)
+    files.update(step_value_files(site, lambda key, render: _kept(memo, key, render)))
     for step in site.main_steps:
         render = lambda s=step: _step_files(site, s, directory_urls)  # noqa: E731
         files.update(_kept(memo, f"{_step_inputs(step)} {context}", render))
@@ -164,7 +166,7 @@ def _step_inputs(step: MainStep) -> str:
     rows = [_change_inputs(c) for c in (*step.step.shifted, *step.step.largest)]
     samples = [(c.before.samples, c.after.samples) for c in step.step.shifted]
     step_counts = (step.step.series, step.step.machines, step.step.unchanged)
-    return repr(("step", step.page, step.base, step.head, step_counts, rows, samples))
+    return repr(("step", step.page, step.base, step.head, step_counts, step.position, rows, samples))
 
 
 def _change_inputs(c: StepChange) -> tuple:

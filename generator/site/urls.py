@@ -82,6 +82,11 @@ def profile_text(comparison_page: str, slug: str) -> str:
     return profile_page(comparison_page, slug).removesuffix(".md") + ".txt"
 
 
+def step_values(block: int) -> str:
+    """Every series' medians over one block of measured commits on main (site/stepvalues.py)."""
+    return f"{ROOT}/api/steps/{block}.json"
+
+
 def comparison_data(page: str) -> str:
     """Raw samples of a compare or PR page, for its distribution plots."""
     return f"{ROOT}/api/samples/{page.removeprefix(ROOT + '/').removesuffix('.md')}.json"

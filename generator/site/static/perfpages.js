@@ -519,35 +519,102 @@
   // Every series of this scenario measured at the commit, filterable, the clicked one first.
   function allSeries(data, clicked, head, commits) {
     var wrap = document.createElement("div");
-    var rows = seriesAt(data, head, clicked);
+    var rows = seriesAt(data, head, clicked).map(function (r) {
+      var s = r.series, i = r.index, m = r.metric;
+      return { cells: [m.metric, s.machine, commits[s.x[i - 1]].sha.slice(0, 12), humanValue(s.y[i - 1], m.ladder, m.unit),
+        humanValue(s.y[i], m.ladder, m.unit), signedPercent(s.y[i - 1], s.y[i])],
+        text: m.metric + " " + s.machine, className: r.first ? "pp-point-clicked" : "" };
+    });
+    var heading = document.createElement("h2");
+    heading.textContent = "All " + rows.length + " series of this scenario at this commit";
+    wrap.append(heading, paragraph(["Each against its own previous point; the clicked series first."]));
+    wrap.append.apply(wrap, filteredTable(["metric", "machine", "base", "before", "after", "change"], rows, "series"));
+    return wrap;
+  }
+
+  // A table and a search box above it that keeps the rows holding every word typed (any case).
+  // rows: {cells, text, className}; returns [the box's paragraph, the table].
+  function filteredTable(headers, rows, noun) {
     var filter = document.createElement("input");
-    filter.type = "search"; filter.placeholder = "filter " + rows.length + " series by metric or machine";
+    filter.type = "search"; filter.placeholder = "filter " + rows.length + " " + noun;
     filter.className = "pp-point-filter";
+    var shown = document.createElement("span");
+    shown.setAttribute("aria-live", "polite");
     var table = document.createElement("table");
     var headRow = table.createTHead().insertRow();
-    ["metric", "machine", "base", "before", "after", "change"].forEach(function (h) {
+    headers.forEach(function (h) {
       var th = document.createElement("th"); th.textContent = h; headRow.appendChild(th);
     });
     var body = table.createTBody();
     var trs = rows.map(function (r) {
-      var s = r.series, i = r.index;
-      var tr = cellRow(body, [r.metric.metric, s.machine, commits[s.x[i - 1]].sha.slice(0, 12),
-        humanValue(s.y[i - 1], r.metric.ladder, r.metric.unit), humanValue(s.y[i], r.metric.ladder, r.metric.unit),
-        signedPercent(s.y[i - 1], s.y[i])], r.first ? "pp-point-clicked" : "");
-      tr.dataset.text = (r.metric.metric + " " + s.machine).toLowerCase();
+      var tr = cellRow(body, r.cells, r.className);
+      tr.dataset.text = oneLine(r.text).toLowerCase();
       return tr;
     });
     filter.addEventListener("input", function () {
-      var words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var words = filter.value.toLowerCase().split(/\s+/).filter(Boolean), count = 0;
       trs.forEach(function (tr) {
         tr.hidden = !words.every(function (w) { return tr.dataset.text.indexOf(w) >= 0; });
+        if (!tr.hidden) count++;
       });
+      shown.textContent = words.length ? " " + count + " of " + rows.length + " shown" : "";
     });
-    var heading = document.createElement("h2");
-    heading.textContent = "All " + rows.length + " series of this scenario at this commit";
-    wrap.append(heading, paragraph(["Each against its own previous point; the clicked series first."]),
-      paragraph([filter]), table);
-    return wrap;
+    return [paragraph([filter, shown]), table];
+  }
+
+  // ---- every series of a step on main (its compare page) ------------------
+
+  // The page lists its level shifts and largest differences; the rest come from the block of step
+  // values holding its two commits (site/stepvalues.py), fetched when the reader opens the list.
+  function initStepAll(root) {
+    root.querySelectorAll("details.pp-step-all").forEach(function (box) {
+      if (box.dataset.state) return;
+      box.dataset.state = "waiting";
+      var load = function () {
+        if (!box.open || box.dataset.state !== "waiting") return;
+        box.dataset.state = "loading";
+        fetchJson(new URL(box.dataset.src, window.location.href).href).then(function (data) {
+          var list = box.querySelector(".pp-step-list");
+          list.replaceChildren.apply(list, stepRows(box, data));
+          box.dataset.state = "drawn";
+        }).catch(function (error) {
+          box.dataset.state = "failed";
+          box.querySelector(".pp-step-list").textContent = "Unavailable: " + oneLine(error.message);
+        });
+      };
+      box.addEventListener("toggle", load);
+      load();
+    });
+  }
+
+  // The series measured at both of the step's commits, largest change first.
+  function stepRows(box, data) {
+    var base = Number(box.dataset.base), head = Number(box.dataset.head);
+    var found = [];
+    data.series.forEach(function (s) {
+      var i = s.x.indexOf(head);
+      if (i < 1 || s.x[i - 1] !== base) return;
+      var change = s.y[i - 1] ? s.y[i] / s.y[i - 1] - 1 : 0;
+      found.push({ s: s, before: s.y[i - 1], after: s.y[i], size: Math.abs(change) });
+    });
+    found.sort(function (a, b) { return b.size - a.size; });
+    var rows = found.map(function (r) {
+      var s = r.s, steps = data.ladders[s.unit] || [];
+      var page = new URL(box.dataset.scenarios + s.slug + box.dataset.suffix, window.location.href).href;
+      var name = document.createElement("span");
+      var sub = document.createElement("span");
+      sub.className = "pp-sub"; sub.textContent = oneLine(s.metric + (s.direction === "higher" ? " ↑" : " ↓") + " · " + s.machine);
+      name.append(anchor(page, s.scenario), document.createElement("br"), sub);
+      return { cells: [name, humanValue(r.before, steps, s.unit), humanValue(r.after, steps, s.unit),
+        signedPercent(r.before, r.after)], text: s.scenario + " " + s.metric + " " + s.machine };
+    });
+    var parts = filteredTable(["series", "before", "after", "change"], rows, "series by scenario, metric or machine");
+    parts[1].querySelectorAll("tbody td:first-child").forEach(function (td) { td.className = "pp-wrap"; });
+    var wrap = document.createElement("div");
+    wrap.className = "pp-verdicts";  // the comparison tables' layout (perfpages.css): names wrap, numbers do not
+    wrap.appendChild(parts[1]);
+    return [paragraph(["Each series measured at both commits, largest single-run change first. " +
+      "A single run's change is noise unless a level shift above says otherwise."]), parts[0], wrap];
   }
 
   // Charts below the fold are drawn when they come near the viewport, so the first one shows sooner.
@@ -761,6 +828,7 @@
   function init() {
     initVariants(document);
     initPoint(document);
+    initStepAll(document);
     var charts = document.querySelectorAll(".pp-chart");
     if (charts.length) watchScheme();
     charts.forEach(function (div) {

@@ -1,0 +1,148 @@
+"""A step page on main lists every series measured at its two commits, filterable (site/stepvalues.py).
+
+The page's HTML shows the level shifts and the few largest other differences; the rest come from
+blocks of step values. A history of 70 commits crosses a block boundary (64), and one scenario
+skips commits, so it must leave the steps whose base it was not measured at.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sitehistory import commit, sha
+from test_browser import ARTIFACTS, browser, built_and_served  # noqa: F401 (browser is a fixture)
+
+from perfpages.analysis.steps import LARGEST_KEPT
+from perfpages.model import Direction, Measurement, RunRecord
+from perfpages.results.store import write_run
+from perfpages.site import urls
+from perfpages.site.build import MINIMAL_MKDOCS_YML, generate, mkdocs_settings
+from perfpages.site.stepvalues import BLOCK, block_columns, block_of
+
+COMMITS = 70
+SCENARIOS = 12  # more than a step page's table shows: LARGEST_KEPT others and the shifts
+SKIPS = 3  # scenario s03 is measured only at every third commit
+SHIFT_AT = BLOCK  # the first step of the second block: its base is the column before the block
+
+PERFPAGES_YML = """\
+project:
+  name: wide
+  main_branch: main
+scenarios:
+  - name: s00
+    command: ["true"]
+    metrics: [wall_time]
+"""
+
+
+def _run(i: int) -> RunRecord:
+    rng = np.random.default_rng(i)
+    info = commit(i)
+    measurements = tuple(
+        Measurement(
+            f"s{n:02d}",
+            "wall_time",
+            "s",
+            Direction.LOWER,
+            info.sha,
+            tuple(float(x) for x in (1 + n) * (1.3 if n == 0 and i >= SHIFT_AT else 1) * (1 + 0.01 * rng.random(5))),
+        )
+        for n in range(SCENARIOS)
+        if n != 3 or i % SKIPS == 0
+    )
+    stamp = f"{info.committer_date[:10]}T13:00:00Z"
+    return RunRecord(
+        run_id=f"main-{i}",
+        machine="bm-1",
+        head=info,
+        started_at=stamp,
+        finished_at=stamp,
+        tool_version="0.2.0",
+        fingerprint={"cpu_model": "Test CPU"},
+        measurements=measurements,
+        branch="main",
+    )
+
+
+def _project(root):
+    root.mkdir(parents=True)
+    (root / "perfpages.yml").write_text(PERFPAGES_YML)
+    (root / "mkdocs.yml").write_text(MINIMAL_MKDOCS_YML.format(site_name="wide"))
+    (root / "docs").mkdir()
+    (root / "docs" / "index.md").write_text("# Wide\n")
+    for i in range(COMMITS):
+        write_run(root / "results", _run(i))
+    return root
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    return _project(tmp_path_factory.mktemp("steps") / "wide")
+
+
+def _joined(block: dict, base: int, head: int) -> list[dict]:
+    """The series of a block measured at both commits, as the page's script finds them."""
+    found = []
+    for s in block["series"]:
+        if head in s["x"]:
+            i = s["x"].index(head)
+            if i >= 1 and s["x"][i - 1] == base:
+                found.append(s)
+    return found
+
+
+def test_every_step_finds_all_its_series_in_one_block(project):
+    generate(project / "perfpages.yml", project / "results", mkdocs_settings(project / "mkdocs.yml"))
+    api = project / "docs" / urls.ROOT / "api"
+    blocks = {int(p.stem): json.loads(p.read_text()) for p in (api / "steps").glob("*.json")}
+    assert sorted(blocks) == [0, 1]
+    assert (blocks[1]["first"], blocks[1]["last"]) == (BLOCK - 1, COMMITS - 1)
+    for head in range(1, COMMITS):
+        joined = _joined(blocks[block_of(head)], head - 1, head)
+        # s03 joins a step only when it was measured at both commits, which never happens here.
+        assert len(joined) == SCENARIOS - 1, head
+        assert "s03" not in {s["scenario"] for s in joined}
+    shifted = _joined(blocks[1], SHIFT_AT - 1, SHIFT_AT)[0]
+    i = shifted["x"].index(SHIFT_AT)
+    assert shifted["y"][i] / shifted["y"][i - 1] == pytest.approx(1.3, rel=0.02)
+
+
+def test_block_columns_hold_each_steps_base():
+    for head in range(1, 3 * BLOCK):
+        columns = block_columns(block_of(head), 3 * BLOCK)
+        assert head - 1 in columns and head in columns
+
+
+def test_the_step_page_lists_and_filters_every_series(project, browser):  # noqa: F811 (the fixture)
+    with built_and_served(project) as url:
+        tab = browser.new_page(viewport={"width": 1366, "height": 768})
+        errors = []
+        tab.on("pageerror", lambda e: errors.append(str(e)))
+        tab.goto(url + f"perf/compare/{sha(SHIFT_AT - 1)[:12]}..{sha(SHIFT_AT)[:12]}/")
+        article = tab.locator("article")
+        assert f"among {SCENARIOS - 1} series" in article.inner_text()
+        # The HTML tables hold the shift and the LARGEST_KEPT largest others only.
+        assert article.locator("table").count() == 2
+        assert article.locator("table tbody tr").count() == 1 + LARGEST_KEPT
+        box = tab.locator("details.pp-step-all")
+        box.locator("summary").click()
+        tab.wait_for_function("document.querySelector('details.pp-step-all').dataset.state === 'drawn'")
+        rows = box.locator("tbody tr")
+        assert rows.count() == SCENARIOS - 1
+        assert rows.first.inner_text().startswith("s00")  # the 30% shift: the largest change first
+        assert "+30" in rows.first.inner_text()
+        box.locator("input[type=search]").fill("s07")
+        assert box.locator("tbody tr:not([hidden])").count() == 1
+        assert "1 of 11 shown" in box.inner_text()
+        tab.screenshot(path=str(_artifact("step-all-series")), full_page=True)
+        box.locator("tbody tr:not([hidden])").get_by_role("link", name="s07").click()
+        tab.wait_for_url("**/perf/scenarios/s07-*/")
+        assert errors == []
+        tab.close()
+
+
+def _artifact(name: str):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS / f"{name}.png"
