@@ -1,17 +1,20 @@
-"""A step page on main lists every series measured at its two commits, filterable (site/stepvalues.py).
+"""Compare and PR pages list every series they compared, filterable, in a folded list.
 
-The page's HTML shows the level shifts and the few largest other differences; the rest come from
-blocks of step values. A history of 70 commits crosses a block boundary (64), and one scenario
-skips commits, so it must leave the steps whose base it was not measured at.
+A step page's HTML shows the level shifts and the few largest other differences; the rest come
+from blocks of step values (site/stepvalues.py). A history of 70 commits crosses a block boundary
+(64), and one scenario skips commits, so it must leave the steps whose base it was not measured at.
+A PR page's tables show its changes and the 30 largest other differences; the rest come from its
+listing (judging.listing).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
-from sitehistory import commit, sha
+from sitehistory import commit, pr_run, sha
 from test_browser import ARTIFACTS, browser, built_and_served  # noqa: F401 (browser is a fixture)
 
 from perfpages.analysis.steps import LARGEST_KEPT
@@ -22,7 +25,7 @@ from perfpages.site.build import MINIMAL_MKDOCS_YML, generate, mkdocs_settings
 from perfpages.site.stepvalues import BLOCK, block_columns, block_of
 
 COMMITS = 70
-SCENARIOS = 12  # more than a step page's table shows: LARGEST_KEPT others and the shifts
+SCENARIOS = 40  # more than a step page's tables show, and more than a PR page's (OTHERS_SHOWN)
 SKIPS = 3  # scenario s03 is measured only at every third commit
 SHIFT_AT = BLOCK  # the first step of the second block: its base is the column before the block
 
@@ -74,7 +77,28 @@ def _project(root):
     (root / "docs" / "index.md").write_text("# Wide\n")
     for i in range(COMMITS):
         write_run(root / "results", _run(i))
+    write_run(root / "results", _pr(COMMITS - 1))
     return root
+
+
+def _pr(base: int) -> RunRecord:
+    """An A/B run of every scenario: s00 twice as slow at the head, the rest unchanged."""
+    shape = pr_run(np.random.default_rng(0), base)
+    rng = np.random.default_rng(1)
+    sides = [(shape.base.sha, 1.0), (shape.head.sha, 2.0)]
+    measurements = tuple(
+        Measurement(
+            f"s{n:02d}",
+            "wall_time",
+            "s",
+            Direction.LOWER,
+            at,
+            tuple(float(x) for x in (1 + n) * (factor if n == 0 else 1) * (1 + 0.01 * rng.random(5))),
+        )
+        for at, factor in sides
+        for n in range(SCENARIOS)
+    )
+    return replace(shape, machine="bm-1", measurements=measurements, branch="wide")
 
 
 @pytest.fixture(scope="module")
@@ -126,16 +150,16 @@ def test_the_step_page_lists_and_filters_every_series(project, browser):  # noqa
         # The HTML tables hold the shift and the LARGEST_KEPT largest others only.
         assert article.locator("table").count() == 2
         assert article.locator("table tbody tr").count() == 1 + LARGEST_KEPT
-        box = tab.locator("details.pp-step-all")
+        box = tab.locator("details.pp-full-list")
         box.locator("summary").click()
-        tab.wait_for_function("document.querySelector('details.pp-step-all').dataset.state === 'drawn'")
+        tab.wait_for_function("document.querySelector('details.pp-full-list').dataset.state === 'drawn'")
         rows = box.locator("tbody tr")
         assert rows.count() == SCENARIOS - 1
         assert rows.first.inner_text().startswith("s00")  # the 30% shift: the largest change first
         assert "+30" in rows.first.inner_text()
         box.locator("input[type=search]").fill("s07")
         assert box.locator("tbody tr:not([hidden])").count() == 1
-        assert "1 of 11 shown" in box.inner_text()
+        assert f"1 of {SCENARIOS - 1} shown" in box.inner_text()
         tab.screenshot(path=str(_artifact("step-all-series")), full_page=True)
         box.locator("tbody tr:not([hidden])").get_by_role("link", name="s07").click()
         tab.wait_for_url("**/perf/scenarios/s07-*/")
@@ -146,3 +170,26 @@ def test_the_step_page_lists_and_filters_every_series(project, browser):  # noqa
 def _artifact(name: str):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS / f"{name}.png"
+
+
+def test_a_pr_page_lists_every_series_with_its_verdict(project, browser):  # noqa: F811 (the fixture)
+    with built_and_served(project) as url:
+        tab = browser.new_page(viewport={"width": 1366, "height": 768})
+        errors = []
+        tab.on("pageerror", lambda e: errors.append(str(e)))
+        tab.goto(url + f"perf/pr/7/{sha('pr-head')[:12]}/")
+        assert f"among {SCENARIOS} series" in tab.locator("article").inner_text()
+        box = tab.locator("details.pp-full-list")
+        box.locator("summary").click()
+        tab.wait_for_function("document.querySelector('details.pp-full-list').dataset.state === 'drawn'")
+        rows = box.locator("tbody tr")
+        assert rows.count() == SCENARIOS
+        first = rows.first.inner_text()
+        assert first.startswith("regressed") and "s00" in first and "+100" in first
+        box.locator("input[type=search]").fill("s39")
+        shown = box.locator("tbody tr:not([hidden])")
+        assert shown.count() == 1
+        assert shown.inner_text().startswith("unchanged")
+        tab.screenshot(path=str(_artifact("pr-all-series")), full_page=True)
+        assert errors == []
+        tab.close()

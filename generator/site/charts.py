@@ -23,15 +23,8 @@ from perfpages.analysis.series import Series, SeriesKey
 from perfpages.render.markdown import percent
 from perfpages.render.units import axis_scale, ladder
 from perfpages.site.gather import MainStep, ScenarioGroup, Site
+from perfpages.site.jsontext import dumps, rounded
 from perfpages.site.judging import Comparison
-
-
-def dumps(document) -> bytes:
-    return (json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
-
-
-def rounded(value: float) -> float:
-    return float(f"{value:.6g}")
 
 
 def commits_document(site: Site) -> dict:

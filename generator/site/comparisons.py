@@ -6,17 +6,20 @@ base): nothing on it mentions later runs, so it never changes once published.
 
 from __future__ import annotations
 
+import json
+
 from perfpages.analysis.comparison import SeriesVerdict
 from perfpages.analysis.profiles import ProfileDiff
 from perfpages.model import CommitInfo, Direction
 from perfpages.render.comparison import magnitude_label
 from perfpages.render.markdown import escape, percent, plural, safe_url, table
-from perfpages.render.units import human
+from perfpages.render.units import human, ladder
 from perfpages.site import urls
 from perfpages.site.gather import MainStep, PullRequest, Site
 from perfpages.site.html import VERDICTS, front_matter, link, repository_link, secondary, status, text
 from perfpages.site.html import table as html_table
-from perfpages.site.judging import OTHERS_SHOWN, Comparison
+from perfpages.site.jsontext import dumps
+from perfpages.site.judging import LISTING_COLUMNS, OTHERS_SHOWN, Comparison
 from perfpages.site.profiles import profile_links
 from perfpages.site.stepvalues import block_of
 
@@ -143,7 +146,43 @@ def _verdicts(site: Site, c: Comparison, links: urls.Links, profile_pages: dict[
             html_table(HEADERS, [_row(site, v, links, profile_pages) for v in shown], wrap=(1,), classes=VERDICTS),
             "</details>\n",
         ]
+    if lists_more(c):
+        data = links.to(urls.comparison_listing(c.page))
+        parts.append(_full_list(links, f"All {c.summary.series} series of this comparison", data, 'data-kind="ab"'))
     return "\n".join(parts)
+
+
+def lists_more(c: Comparison) -> bool:
+    """Whether the page's tables leave series out, so it needs its full list (judging.listing)."""
+    return c.summary.series > len(c.report.series)
+
+
+def listing_document(site: Site, c: Comparison) -> bytes:
+    """The rows of ``c.listed`` as the page's script reads them: each with its scenario page's slug
+    (null when the scenario has no page to link) and each unit's display steps."""
+    rows = json.loads(c.listed)
+    column = LISTING_COLUMNS.index("label")
+    units = sorted({row[LISTING_COLUMNS.index("unit")] for row in rows})
+    slug = {label: urls.slugify(label) for label in {row[column] for row in rows}}
+    return dumps(
+        {
+            "columns": [*LISTING_COLUMNS, "slug"],
+            "rows": [[*row, slug[row[column]] if slug[row[column]] in site.slugs else None] for row in rows],
+            "ladders": {unit: [list(step) for step in ladder(unit)] for unit in units},
+        }
+    )
+
+
+def _full_list(links: urls.Links, summary: str, data: str, kind: str) -> str:
+    """A folded list of every series of the page, filterable: the script fills it from ``data``
+    when the reader opens it, so a page does not carry hundreds of rows few readers open."""
+    scenarios = links.to(f"{urls.ROOT}/scenarios/")
+    suffix = "/" if links.directory_urls else ".html"
+    return (
+        f'<details class="pp-full-list" {kind} data-src="{text(data)}" data-scenarios="{text(scenarios)}" '
+        f'data-suffix="{suffix}"><summary>{summary}, filterable</summary>\n'
+        '<div class="pp-list">The list needs JavaScript.</div>\n</details>\n'
+    )
 
 
 def _statistics_line(c: Comparison) -> str:
@@ -271,19 +310,12 @@ def step_page(site: Site, s: MainStep, links: urls.Links) -> str:
 
 
 def _all_step_series(s: MainStep, links: urls.Links) -> str:
-    """Every series of the step, listed and filterable: the script fills the list from the block of
-    step values that holds the step's two commits (site/stepvalues.py) when the reader opens it."""
-    if not s.step.series:
-        return ""
+    """Every series of the step, from the block of step values that holds its two commits."""
+    if s.step.series <= len(s.step.shifted) + len(s.step.largest):
+        return ""  # the tables above list them all
     data = links.to(urls.step_values(block_of(s.position)))
-    scenarios = links.to(f"{urls.ROOT}/scenarios/")
-    suffix = "/" if links.directory_urls else ".html"
-    return (
-        f'<details class="pp-step-all" data-src="{text(data)}" data-base="{s.position - 1}" '
-        f'data-head="{s.position}" data-scenarios="{text(scenarios)}" data-suffix="{suffix}">'
-        f"<summary>All {s.step.series} series at this commit, filterable</summary>\n"
-        '<div class="pp-step-list">The list needs JavaScript.</div>\n</details>\n'
-    )
+    kind = f'data-kind="step" data-base="{s.position - 1}" data-head="{s.position}"'
+    return _full_list(links, f"All {s.step.series} series at this commit", data, kind)
 
 
 def _step_row(site: Site, c, links: urls.Links) -> list[str]:

@@ -7,6 +7,8 @@ may compute it, in any order, with the same result.
 
 from __future__ import annotations
 
+import json
+import math
 import pickle
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -20,6 +22,7 @@ from perfpages.analysis.series import SampleIndex, Series, SeriesKey, comparison
 from perfpages.forked import fork_map
 from perfpages.model import CommitInfo, RunRecord, scenario_label
 from perfpages.site import urls
+from perfpages.site.jsontext import rounded
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,8 @@ class Comparison:
     run: RunRef | None = None  # the A/B run that names this page; its profiles folder holds the diffs' inputs
     profiles: tuple[ProfilePair, ...] = ()
     inputs: str = ""  # digest of everything it was computed from (cache.comparison_keys); "" when unknown
+    # Every series of the report, as JSON rows (``listing``): the page lists them all, filterable.
+    listed: bytes = b"[]"
 
     @cached_property
     def report(self) -> ComparisonReport:
@@ -216,6 +221,7 @@ def _judge_batch(
                 record.finished_at,
                 RunRef(record.machine, record.head.sha, record.run_id),
                 profile_pairs(record),
+                listed=listing(report),
             )
         )
     return out
@@ -236,6 +242,36 @@ def _page_rows(report: ComparisonReport) -> ComparisonReport:
             if id(v) in kept
         ),
     )
+
+
+LISTING_COLUMNS = ("label", "metric", "machine", "unit", "direction", "base", "head", "threshold", "verdict")
+
+
+def listing(report: ComparisonReport) -> bytes:
+    """Every series of the report as a JSON list of rows in ``LISTING_COLUMNS`` order: values
+    (medians, as the page's table shows) rounded to six digits, the threshold a fraction. About 100
+    bytes a series, so a page's full list costs its site 40 kB for 400 series where 400 HTML rows
+    on every PR page would cost 150 kB; the report itself keeps only the rows the page shows."""
+    rows = [
+        [
+            v.series.label,
+            v.series.metric,
+            v.series.machine,
+            v.series.unit,
+            v.series.direction.value,
+            _number(v.base),
+            _number(v.head),
+            _number(v.fence.threshold),
+            v.verdict.value,
+        ]
+        for v in report.series
+    ]
+    return json.dumps(rows, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def _number(value: float | None) -> float | None:
+    """JSON has no NaN or infinity: a value that is neither a number nor finite is null (shown "n/a")."""
+    return rounded(value) if value is not None and math.isfinite(value) else None
 
 
 def profile_pairs(record: RunRecord) -> tuple[ProfilePair, ...]:

@@ -16,13 +16,20 @@ from perfpages.site.changes import atom_feed, changes_document, changes_page, se
 from perfpages.site.charts import (
     TrendText,
     commits_document,
-    dumps,
     samples_document,
     scenario_chart,
     step_samples_document,
 )
-from perfpages.site.comparisons import comparison_page, pr_index_page, pr_list_page, step_page
+from perfpages.site.comparisons import (
+    comparison_page,
+    listing_document,
+    lists_more,
+    pr_index_page,
+    pr_list_page,
+    step_page,
+)
 from perfpages.site.gather import MainStep, Site, long_history_workers
+from perfpages.site.jsontext import dumps
 from perfpages.site.judging import Comparison
 from perfpages.site.overview import overview_page
 from perfpages.site.point import series_point_page
@@ -155,6 +162,8 @@ def _comparison_files(
     """The comparison's page and its distribution data; profile pages are rendered by the caller."""
     links = urls.Links(comparison.page, directory_urls)
     files = {comparison.page: comparison_page(site, comparison, links, profiles).encode()}
+    if lists_more(comparison):
+        files[urls.comparison_listing(comparison.page)] = listing_document(site, comparison)
     if comparison.summary.changed:
         files[urls.comparison_data(comparison.page)] = dumps(samples_document(comparison))
     return files

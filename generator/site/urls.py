@@ -87,6 +87,11 @@ def step_values(block: int) -> str:
     return f"{ROOT}/api/steps/{block}.json"
 
 
+def comparison_listing(page: str) -> str:
+    """Every series of an A/B compare or PR page, for its full list (judging.listing)."""
+    return f"{ROOT}/api/listing/{page.removeprefix(ROOT + '/').removesuffix('.md')}.json"
+
+
 def comparison_data(page: str) -> str:
     """Raw samples of a compare or PR page, for its distribution plots."""
     return f"{ROOT}/api/samples/{page.removeprefix(ROOT + '/').removesuffix('.md')}.json"

@@ -562,24 +562,25 @@
     return [paragraph([filter, shown]), table];
   }
 
-  // ---- every series of a step on main (its compare page) ------------------
+  // ---- every series of a compare or PR page, folded -----------------------
 
-  // The page lists its level shifts and largest differences; the rest come from the block of step
-  // values holding its two commits (site/stepvalues.py), fetched when the reader opens the list.
-  function initStepAll(root) {
-    root.querySelectorAll("details.pp-step-all").forEach(function (box) {
+  // The page's tables hold its changes and largest differences; the folded list holds every series,
+  // fetched when the reader opens it: a step on main reads its two commits from a block of step
+  // values (site/stepvalues.py), an A/B comparison its own listing (judging.listing).
+  function initFullLists(root) {
+    root.querySelectorAll("details.pp-full-list").forEach(function (box) {
       if (box.dataset.state) return;
       box.dataset.state = "waiting";
+      var list = box.querySelector(".pp-list");
       var load = function () {
         if (!box.open || box.dataset.state !== "waiting") return;
         box.dataset.state = "loading";
         fetchJson(new URL(box.dataset.src, window.location.href).href).then(function (data) {
-          var list = box.querySelector(".pp-step-list");
-          list.replaceChildren.apply(list, stepRows(box, data));
+          list.replaceChildren.apply(list, box.dataset.kind === "step" ? stepList(box, data) : abList(box, data));
           box.dataset.state = "drawn";
         }).catch(function (error) {
           box.dataset.state = "failed";
-          box.querySelector(".pp-step-list").textContent = "Unavailable: " + oneLine(error.message);
+          list.textContent = "Unavailable: " + oneLine(error.message);
         });
       };
       box.addEventListener("toggle", load);
@@ -587,34 +588,64 @@
     });
   }
 
-  // The series measured at both of the step's commits, largest change first.
-  function stepRows(box, data) {
-    var base = Number(box.dataset.base), head = Number(box.dataset.head);
-    var found = [];
+  // A series' name cell: its scenario (linked when it has a page), then metric and machine.
+  function seriesCell(box, s) {
+    var name = document.createElement("span");
+    var sub = document.createElement("span");
+    sub.className = "pp-sub";
+    sub.textContent = oneLine(s.metric + (s.direction === "higher" ? " ↑" : " ↓") + " · " + s.machine);
+    var page = s.slug && new URL(box.dataset.scenarios + s.slug + box.dataset.suffix, window.location.href).href;
+    name.append(page ? anchor(page, s.scenario) : document.createTextNode(oneLine(s.scenario)),
+      document.createElement("br"), sub);
+    return name;
+  }
+
+  // The rows, largest change first, as a filtered table in the comparison tables' layout.
+  function listParts(box, headers, rows, note) {
+    rows.sort(function (a, b) { return b.size - a.size; });
+    var parts = filteredTable(headers, rows, "series by scenario, metric or machine");
+    var column = headers.indexOf("series") + 1;
+    parts[1].querySelectorAll("tbody td:nth-child(" + column + ")").forEach(function (td) { td.className = "pp-wrap"; });
+    var wrap = document.createElement("div");
+    wrap.className = "pp-verdicts";  // perfpages.css: names wrap, numbers do not
+    wrap.appendChild(parts[1]);
+    return [paragraph([note]), parts[0], wrap];
+  }
+
+  function size(before, after) { return before ? Math.abs(after / before - 1) : 0; }
+
+  // A step on main: the series measured at both commits.
+  function stepList(box, data) {
+    var base = Number(box.dataset.base), head = Number(box.dataset.head), rows = [];
     data.series.forEach(function (s) {
       var i = s.x.indexOf(head);
       if (i < 1 || s.x[i - 1] !== base) return;
-      var change = s.y[i - 1] ? s.y[i] / s.y[i - 1] - 1 : 0;
-      found.push({ s: s, before: s.y[i - 1], after: s.y[i], size: Math.abs(change) });
+      var steps = data.ladders[s.unit] || [], before = s.y[i - 1], after = s.y[i];
+      rows.push({ cells: [seriesCell(box, s), humanValue(before, steps, s.unit), humanValue(after, steps, s.unit),
+        signedPercent(before, after)], text: s.scenario + " " + s.metric + " " + s.machine, size: size(before, after) });
     });
-    found.sort(function (a, b) { return b.size - a.size; });
-    var rows = found.map(function (r) {
-      var s = r.s, steps = data.ladders[s.unit] || [];
-      var page = new URL(box.dataset.scenarios + s.slug + box.dataset.suffix, window.location.href).href;
-      var name = document.createElement("span");
-      var sub = document.createElement("span");
-      sub.className = "pp-sub"; sub.textContent = oneLine(s.metric + (s.direction === "higher" ? " ↑" : " ↓") + " · " + s.machine);
-      name.append(anchor(page, s.scenario), document.createElement("br"), sub);
-      return { cells: [name, humanValue(r.before, steps, s.unit), humanValue(r.after, steps, s.unit),
-        signedPercent(r.before, r.after)], text: s.scenario + " " + s.metric + " " + s.machine };
+    return listParts(box, ["series", "before", "after", "change"], rows, "Each series measured at both commits, " +
+      "largest single-run change first. A single run's change is noise unless a level shift above says otherwise.");
+  }
+
+  // An A/B comparison: every series with its verdict and threshold.
+  function abList(box, data) {
+    var at = {};
+    data.columns.forEach(function (name, i) { at[name] = i; });
+    var rows = data.rows.map(function (row) {
+      var s = { scenario: row[at.label], slug: row[at.slug], metric: row[at.metric], machine: row[at.machine],
+        direction: row[at.direction] }, steps = data.ladders[row[at.unit]] || [];
+      var base = row[at.base], head = row[at.head], threshold = row[at.threshold];
+      var verdict = document.createElement("span");
+      verdict.className = "pp-verdict pp-badge " + ({ regressed: "pp-regressed", improved: "pp-improved" }[row[at.verdict]] || "pp-stable");
+      verdict.textContent = oneLine(String(row[at.verdict]).replace("-", " "));
+      return { cells: [verdict, seriesCell(box, s), humanValue(base, steps, row[at.unit]), humanValue(head, steps, row[at.unit]),
+        base === null || head === null ? "n/a" : signedPercent(base, head),
+        threshold === null ? "n/a" : "±" + (100 * threshold).toFixed(2) + "%"],
+        text: [s.scenario, s.metric, s.machine, row[at.verdict]].join(" "), size: base && head !== null ? size(base, head) : 0 };
     });
-    var parts = filteredTable(["series", "before", "after", "change"], rows, "series by scenario, metric or machine");
-    parts[1].querySelectorAll("tbody td:first-child").forEach(function (td) { td.className = "pp-wrap"; });
-    var wrap = document.createElement("div");
-    wrap.className = "pp-verdicts";  // the comparison tables' layout (perfpages.css): names wrap, numbers do not
-    wrap.appendChild(parts[1]);
-    return [paragraph(["Each series measured at both commits, largest single-run change first. " +
-      "A single run's change is noise unless a level shift above says otherwise."]), parts[0], wrap];
+    return listParts(box, ["verdict", "series", "base", "head", "change", "threshold"], rows,
+      "Every series of the comparison, largest change first; the verdicts are those of the tables above.");
   }
 
   // Charts below the fold are drawn when they come near the viewport, so the first one shows sooner.
@@ -828,7 +859,7 @@
   function init() {
     initVariants(document);
     initPoint(document);
-    initStepAll(document);
+    initFullLists(document);
     var charts = document.querySelectorAll(".pp-chart");
     if (charts.length) watchScheme();
     charts.forEach(function (div) {
