@@ -15,7 +15,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from sitehistory import commit, pr_run, sha
-from test_browser import ARTIFACTS, browser, built_and_served  # noqa: F401 (browser is a fixture)
+from test_browser import ARTIFACTS, _fits, browser, built_and_served  # noqa: F401 (browser is a fixture)
 
 from perfpages.analysis.steps import LARGEST_KEPT
 from perfpages.model import Direction, Measurement, RunRecord
@@ -28,6 +28,8 @@ COMMITS = 70
 SCENARIOS = 40  # more than a step page's tables show, and more than a PR page's (OTHERS_SHOWN)
 SKIPS = 3  # scenario s03 is measured only at every third commit
 SHIFT_AT = BLOCK  # the first step of the second block: its base is the column before the block
+STEP_PAGE = f"perf/compare/{sha(SHIFT_AT - 1)[:12]}..{sha(SHIFT_AT)[:12]}/"
+PR_PAGE = f"perf/pr/7/{sha('pr-head')[:12]}/"
 
 PERFPAGES_YML = """\
 project:
@@ -106,6 +108,12 @@ def project(tmp_path_factory):
     return _project(tmp_path_factory.mktemp("steps") / "wide")
 
 
+@pytest.fixture(scope="module")
+def site_url(project):
+    with built_and_served(project) as url:
+        yield url
+
+
 def _joined(block: dict, base: int, head: int) -> list[dict]:
     """The series of a block measured at both commits, as the page's script finds them."""
     found = []
@@ -139,32 +147,31 @@ def test_block_columns_hold_each_steps_base():
         assert head - 1 in columns and head in columns
 
 
-def test_the_step_page_lists_and_filters_every_series(project, browser):  # noqa: F811 (the fixture)
-    with built_and_served(project) as url:
-        tab = browser.new_page(viewport={"width": 1366, "height": 768})
-        errors = []
-        tab.on("pageerror", lambda e: errors.append(str(e)))
-        tab.goto(url + f"perf/compare/{sha(SHIFT_AT - 1)[:12]}..{sha(SHIFT_AT)[:12]}/")
-        article = tab.locator("article")
-        assert f"among {SCENARIOS - 1} series" in article.inner_text()
-        # The HTML tables hold the shift and the LARGEST_KEPT largest others only.
-        assert article.locator("table").count() == 2
-        assert article.locator("table tbody tr").count() == 1 + LARGEST_KEPT
-        box = tab.locator("details.pp-full-list")
-        box.locator("summary").click()
-        tab.wait_for_function("document.querySelector('details.pp-full-list').dataset.state === 'drawn'")
-        rows = box.locator("tbody tr")
-        assert rows.count() == SCENARIOS - 1
-        assert rows.first.inner_text().startswith("s00")  # the 30% shift: the largest change first
-        assert "+30" in rows.first.inner_text()
-        box.locator("input[type=search]").fill("s07")
-        assert box.locator("tbody tr:not([hidden])").count() == 1
-        assert f"1 of {SCENARIOS - 1} shown" in box.inner_text()
-        tab.screenshot(path=str(_artifact("step-all-series")), full_page=True)
-        box.locator("tbody tr:not([hidden])").get_by_role("link", name="s07").click()
-        tab.wait_for_url("**/perf/scenarios/s07-*/")
-        assert errors == []
-        tab.close()
+def test_the_step_page_lists_and_filters_every_series(site_url, browser):  # noqa: F811 (the fixture)
+    tab = browser.new_page(viewport={"width": 1366, "height": 768})
+    errors = []
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.goto(site_url + STEP_PAGE)
+    article = tab.locator("article")
+    assert f"among {SCENARIOS - 1} series" in article.inner_text()
+    # The HTML tables hold the shift and the LARGEST_KEPT largest others only.
+    assert article.locator("table").count() == 2
+    assert article.locator("table tbody tr").count() == 1 + LARGEST_KEPT
+    box = tab.locator("details.pp-full-list")
+    box.locator("summary").click()
+    tab.wait_for_function("document.querySelector('details.pp-full-list').dataset.state === 'drawn'")
+    rows = box.locator("tbody tr")
+    assert rows.count() == SCENARIOS - 1
+    assert rows.first.inner_text().startswith("s00")  # the 30% shift: the largest change first
+    assert "+30" in rows.first.inner_text()
+    box.locator("input[type=search]").fill("s07")
+    assert box.locator("tbody tr:not([hidden])").count() == 1
+    assert f"1 of {SCENARIOS - 1} shown" in box.inner_text()
+    tab.screenshot(path=str(_artifact("step-all-series")), full_page=True)
+    box.locator("tbody tr:not([hidden])").get_by_role("link", name="s07").click()
+    tab.wait_for_url("**/perf/scenarios/s07-*/")
+    assert errors == []
+    tab.close()
 
 
 def _artifact(name: str):
@@ -172,24 +179,34 @@ def _artifact(name: str):
     return ARTIFACTS / f"{name}.png"
 
 
-def test_a_pr_page_lists_every_series_with_its_verdict(project, browser):  # noqa: F811 (the fixture)
-    with built_and_served(project) as url:
-        tab = browser.new_page(viewport={"width": 1366, "height": 768})
-        errors = []
-        tab.on("pageerror", lambda e: errors.append(str(e)))
-        tab.goto(url + f"perf/pr/7/{sha('pr-head')[:12]}/")
-        assert f"among {SCENARIOS} series" in tab.locator("article").inner_text()
-        box = tab.locator("details.pp-full-list")
-        box.locator("summary").click()
+def test_a_pr_page_lists_every_series_with_its_verdict(site_url, browser):  # noqa: F811 (the fixture)
+    tab = browser.new_page(viewport={"width": 1366, "height": 768})
+    errors = []
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.goto(site_url + PR_PAGE)
+    assert f"among {SCENARIOS} series" in tab.locator("article").inner_text()
+    box = tab.locator("details.pp-full-list")
+    box.locator("summary").click()
+    tab.wait_for_function("document.querySelector('details.pp-full-list').dataset.state === 'drawn'")
+    rows = box.locator("tbody tr")
+    assert rows.count() == SCENARIOS
+    first = rows.first.inner_text()
+    assert first.startswith("regressed") and "s00" in first and "+100" in first
+    box.locator("input[type=search]").fill("s39")
+    shown = box.locator("tbody tr:not([hidden])")
+    assert shown.count() == 1
+    assert shown.inner_text().startswith("unchanged")
+    tab.screenshot(path=str(_artifact("pr-all-series")), full_page=True)
+    assert errors == []
+    tab.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (390, 844)])
+def test_the_full_lists_fit_the_page(site_url, browser, width, height):  # noqa: F811 (the fixture)
+    tab = browser.new_page(viewport={"width": width, "height": height})
+    for path in (PR_PAGE, STEP_PAGE):
+        tab.goto(site_url + path)
+        tab.locator("details.pp-full-list summary").click()
         tab.wait_for_function("document.querySelector('details.pp-full-list').dataset.state === 'drawn'")
-        rows = box.locator("tbody tr")
-        assert rows.count() == SCENARIOS
-        first = rows.first.inner_text()
-        assert first.startswith("regressed") and "s00" in first and "+100" in first
-        box.locator("input[type=search]").fill("s39")
-        shown = box.locator("tbody tr:not([hidden])")
-        assert shown.count() == 1
-        assert shown.inner_text().startswith("unchanged")
-        tab.screenshot(path=str(_artifact("pr-all-series")), full_page=True)
-        assert errors == []
-        tab.close()
+        assert _fits(tab) == [], path
+    tab.close()
