@@ -528,7 +528,8 @@
     var heading = document.createElement("h2");
     heading.textContent = "All " + rows.length + " series of this scenario at this commit";
     wrap.append(heading, paragraph(["Each against its own previous point; the clicked series first."]));
-    wrap.append.apply(wrap, filteredTable(["metric", "machine", "base", "before", "after", "change"], rows, "series"));
+    var headers = ["metric", "machine", "base", "before", "after", "change"];
+    wrap.append.apply(wrap, filteredTable(headers, rows, "series by metric or machine"));
     return wrap;
   }
 
