@@ -26,7 +26,6 @@ from perfpages.site.build import CACHE_DIR, generate, mkdocs_settings
 from perfpages.site.cache import ComparisonCache, comparison_keys
 from perfpages.site.charts import trend_text
 from perfpages.site.gather import gather
-from perfpages.site.judging import OTHERS_SHOWN
 from perfpages.site.kept import code_version, read_kept
 
 
@@ -249,14 +248,17 @@ def test_a_cache_file_from_another_format_is_ignored(tmp_path):
     assert RunCache(path).get("d1") is None
 
 
-def test_a_page_keeps_only_the_rows_it_shows_but_counts_every_series(tmp_path):
-    """With more unchanged series than a page lists, the page still says how many there were."""
+EXTRA = 35  # unchanged series added to a PR
+
+
+def test_a_page_keeps_only_its_changes_and_lists_every_series(tmp_path):
+    """The report a page keeps holds its changes only; its listing holds every series."""
     project = make_project(tmp_path / "wide", with_pr=False)
     wide = pr_run(np.random.default_rng(5))
     base = next(m for m in wide.measurements if m.scenario == "parse" and m.commit == wide.base.sha)
     extra = tuple(  # the same samples on both sides: unchanged series
         replace(base, scenario=f"extra{i:02d}", commit=at)
-        for i in range(OTHERS_SHOWN + 5)
+        for i in range(EXTRA)
         for at in (wide.base.sha, wide.head.sha)
     )
     write_run(project / "results", replace(wide, measurements=(*wide.measurements, *extra)))
@@ -264,14 +266,15 @@ def test_a_page_keeps_only_the_rows_it_shows_but_counts_every_series(tmp_path):
     runs = [r.record for r in load_valid_files(project / "results")]
     site = gather(config, runs, main_order(project / "perfpages.yml", "main", runs).shas)
     comparison = site.pulls[0].latest
-    total = 3 + OTHERS_SHOWN + 5
+    total = 3 + EXTRA
     assert comparison.summary.series == total
-    assert len(comparison.report.series) == len(comparison.report.changed) + OTHERS_SHOWN
+    assert comparison.report.series == comparison.report.changed
+    assert len(json.loads(comparison.listed)) == total
     assert all(not v.series.history for v in comparison.report.series if v.noise is not None)
     run_generate(project)
     page = (project / "docs" / urls.pr_page(PR_NUMBER, sha("pr-head"))).read_text()
     unchanged = total - len(comparison.report.changed)
-    assert f"Other differences ({unchanged} series, not significant; the {OTHERS_SHOWN} largest shown)" in page
+    assert f"All {total} series with their verdicts ({unchanged} not significant)" in page
     assert f"among {total} series" in page
 
 

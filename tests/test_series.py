@@ -12,7 +12,7 @@ import pytest
 from perfpages.analysis.environment import environment_of
 from perfpages.analysis.history import analyse_history
 from perfpages.analysis.series import build_series, extend_series
-from perfpages.analysis.steps import LARGEST_KEPT, main_steps
+from perfpages.analysis.steps import main_steps
 from perfpages.model import Direction, Measurement, MeasurementTable, RunRecord, Spread
 from tests.conftest import make_commit
 
@@ -128,7 +128,7 @@ def test_extending_series_with_later_runs_gives_the_series_of_all_runs(seed):
     assert {s.key.machine: len(s.segments) for s in whole} == {"m1": 2, "m2": 2}
 
 
-def test_steps_keep_counts_machines_and_the_largest_unchanged_pairs():
+def test_steps_count_their_series_and_machines():
     runs = random_runs(4)
     series = build_series(runs, MAIN)
     histories = [analyse_history(s) for s in series]
@@ -148,8 +148,3 @@ def test_steps_keep_counts_machines_and_the_largest_unchanged_pairs():
         assert step.machines == tuple(sorted({h.series.key.machine for h, _ in pairs}))
         plain = [(h, j) for h, j in pairs if all(c.history is not h for c in step.shifted)]
         assert step.unchanged == len(plain)
-        values = [h.series.values for h, _ in plain]
-        changes = [v[j] / v[j - 1] - 1 for v, (_, j) in zip(values, plain, strict=True)]
-        largest = sorted(range(len(plain)), key=lambda k: -abs(changes[k]))[:LARGEST_KEPT]
-        assert [(c.history, c.index) for c in step.largest] == [plain[k] for k in largest]
-        assert [c.change for c in step.largest] == [changes[k] for k in largest]

@@ -17,8 +17,6 @@ import numpy as np
 from perfpages.analysis.history import SeriesHistory
 from perfpages.analysis.series import Point
 
-LARGEST_KEPT = 5  # unchanged series a step keeps, those with the largest single-run difference
-
 
 @dataclass(frozen=True, slots=True)
 class StepChange:
@@ -51,7 +49,6 @@ class Step:
     machines: tuple[str, ...]  # the machines that measured them
     shifted: tuple[StepChange, ...]  # level shifts found here and unconfirmed ones
     unchanged: int
-    largest: tuple[StepChange, ...]  # the LARGEST_KEPT unchanged ones with the largest single-run change
 
 
 def main_steps(histories: list[SeriesHistory], commits: list[str]) -> list[Step]:
@@ -59,11 +56,10 @@ def main_steps(histories: list[SeriesHistory], commits: list[str]) -> list[Step]
     both commits as consecutive points.
 
     A long history has about a million (series, step) pairs, so they stay arrays: only the
-    shifted ones and the few largest unchanged ones of each step become objects."""
+    shifted ones become objects (a step page reads the others from site/stepvalues.py)."""
     at = {sha: i for i, sha in enumerate(commits)}
     rows, shifted = _pairs(histories, at)
     counts = np.bincount(rows.step, minlength=len(commits))
-    largest = rows.largest_unchanged(histories)
     machines = rows.machines(histories, len(commits))
     return [
         Step(
@@ -73,7 +69,6 @@ def main_steps(histories: list[SeriesHistory], commits: list[str]) -> list[Step]
             machines[i],
             tuple(shifted.get(i, {}).values()),
             int(counts[i]) - len(shifted.get(i, {})),
-            largest.get(i, ()),
         )
         for i in range(1, len(commits))
     ]
@@ -81,31 +76,16 @@ def main_steps(histories: list[SeriesHistory], commits: list[str]) -> list[Step]
 
 @dataclass(frozen=True)
 class _Pairs:
-    """Every (series, step) pair: the history's number, its point at the head, the step, the
-    single-run change, and whether it is unchanged (no shift marked there)."""
+    """Every (series, step) pair: the history's number and the step."""
 
     history: np.ndarray
-    index: np.ndarray
     step: np.ndarray
-    change: np.ndarray
-    plain: np.ndarray
 
     @classmethod
-    def of(cls, parts: list[tuple[np.ndarray, ...]]) -> _Pairs:
+    def of(cls, parts: list[tuple[np.ndarray, np.ndarray]]) -> _Pairs:
         if not parts:
-            return cls(*(np.zeros(0, np.int64) for _ in range(3)), np.zeros(0), np.zeros(0, bool))
-        return cls(*(np.concatenate([p[k] for p in parts]) for k in range(5)))
-
-    def largest_unchanged(self, histories: list[SeriesHistory]) -> dict[int, tuple[StepChange, ...]]:
-        history, index, step = self.history[self.plain], self.index[self.plain], self.step[self.plain]
-        # By step, then largest change first; ties keep the histories' order, as a stable sort would.
-        order = np.lexsort((history, -np.abs(self.change[self.plain]), step))
-        ordered = step[order]
-        kept = order[np.arange(len(order)) - np.searchsorted(ordered, ordered) < LARGEST_KEPT]
-        found: dict[int, list[StepChange]] = defaultdict(list)
-        for n, i, at in zip(history[kept].tolist(), index[kept].tolist(), step[kept].tolist(), strict=True):
-            found[at].append(StepChange(histories[n], i, "unchanged", None))
-        return {at: tuple(changes) for at, changes in found.items()}
+            return cls(np.zeros(0, np.int64), np.zeros(0, np.int64))
+        return cls(*(np.concatenate([p[k] for p in parts]) for k in range(2)))
 
     def machines(self, histories: list[SeriesHistory], steps: int) -> list[tuple[str, ...]]:
         """The machines that measured each step, sorted."""
@@ -125,16 +105,11 @@ def _pairs(histories: list[SeriesHistory], at: dict[str, int]) -> tuple[_Pairs, 
         # A point joins the step to its commit when the point before is at the commit before.
         joined = np.zeros(len(measured), dtype=bool)
         joined[1:] = (measured[1:] >= 1) & (measured[:-1] == measured[1:] - 1)
-        plain = joined.copy()
         for index, (verdict, level) in _marks(h).items():
             if joined[index]:
                 shifted[int(measured[index])][n] = StepChange(h, index, verdict, level)
-                plain[index] = False
-        index = np.flatnonzero(joined)
-        values = h.series.medians
-        before = values[index - 1]
-        change = np.divide(values[index], before, out=np.ones(len(index)), where=before != 0) - 1
-        parts.append((np.full(len(index), n), index, measured[index], change, plain[index]))
+        steps = measured[joined]
+        parts.append((np.full(len(steps), n), steps))
     return _Pairs.of(parts), shifted
 
 

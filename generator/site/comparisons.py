@@ -19,7 +19,7 @@ from perfpages.site.gather import MainStep, PullRequest, Site
 from perfpages.site.html import VERDICTS, front_matter, link, repository_link, secondary, status, text
 from perfpages.site.html import table as html_table
 from perfpages.site.jsontext import dumps
-from perfpages.site.judging import LISTING_COLUMNS, OTHERS_SHOWN, Comparison
+from perfpages.site.judging import LISTING_COLUMNS, Comparison
 from perfpages.site.profiles import profile_links
 from perfpages.site.stepvalues import block_of
 
@@ -128,33 +128,22 @@ HEADERS = ["verdict", "series", "base", "head", "change", "threshold", "magnitud
 
 
 def _verdicts(site: Site, c: Comparison, links: urls.Links, profile_pages: dict[tuple[str, str], str]) -> str:
-    flagged = c.report.changed
-    changed = sorted(flagged, key=lambda v: -abs(v.change or 0))
-    flagged_ids = {id(v) for v in flagged}
-    rest = sorted((v for v in c.report.series if id(v) not in flagged_ids), key=lambda v: -abs(v.change or 0))
-    unchanged = c.summary.series - len(flagged)  # the report holds only the largest OTHERS_SHOWN of them
+    changed = sorted(c.report.changed, key=lambda v: -abs(v.change or 0))
     parts = []
     if changed:
         rows = [_row(site, v, links, profile_pages) for v in changed]
         parts += ["## Significant changes\n", html_table(HEADERS, rows, wrap=(1,), classes=VERDICTS) + "\n"]
-    if rest:
-        shown = rest[:OTHERS_SHOWN]
-        summary = f"Other differences ({unchanged} series, not significant"
-        summary += f"; the {len(shown)} largest shown)" if len(shown) < unchanged else ")"
-        parts += [
-            f'<details class="pp-other"><summary>{summary}</summary>\n',
-            html_table(HEADERS, [_row(site, v, links, profile_pages) for v in shown], wrap=(1,), classes=VERDICTS),
-            "</details>\n",
-        ]
-    if lists_more(c):
+    others = c.summary.series - len(changed)
+    if others:
         data = links.to(urls.comparison_listing(c.page))
-        parts.append(_full_list(links, f"All {c.summary.series} series of this comparison", data, 'data-kind="ab"'))
+        summary = f"All {c.summary.series} series with their verdicts ({others} not significant)"
+        parts.append(_full_list(links, summary, data, 'data-kind="ab"'))
     return "\n".join(parts)
 
 
-def lists_more(c: Comparison) -> bool:
-    """Whether the page's tables leave series out, so it needs its full list (judging.listing)."""
-    return c.summary.series > len(c.report.series)
+def lists_others(c: Comparison) -> bool:
+    """Whether the page has a folded list of its series: when some are not among its changes."""
+    return c.summary.series > c.summary.changed
 
 
 def listing_document(site: Site, c: Comparison) -> bytes:
@@ -174,8 +163,10 @@ def listing_document(site: Site, c: Comparison) -> bytes:
 
 
 def _full_list(links: urls.Links, summary: str, data: str, kind: str) -> str:
-    """A folded list of every series of the page, filterable: the script fills it from ``data``
-    when the reader opens it, so a page does not carry hundreds of rows few readers open."""
+    """A folded list of every series of the page, largest change first, filterable: the script
+    fills it from ``data`` when the reader opens it. As HTML, the rows would make every PR page carry
+    hundreds of rows few readers open, and MkDocs' raw-HTML parsing of them took more of a build's
+    time than all other pages together."""
     scenarios = links.to(f"{urls.ROOT}/scenarios/")
     suffix = "/" if links.directory_urls else ".html"
     return (
@@ -270,8 +261,8 @@ def pr_list_page(site: Site, links: urls.Links) -> str:
 
 
 def step_page(site: Site, s: MainStep, links: urls.Links) -> str:
-    """A commit on main against the one before: level shifts found with hindsight, then the
-    largest single-run differences (noise, unless a shift says otherwise)."""
+    """A commit on main against the one before: level shifts found with hindsight, then every
+    series' single-run difference, folded (noise, unless a shift says otherwise)."""
     title = f"{s.base.sha[:12]}..{s.head.sha[:12]}"
     shifted = sorted(s.step.shifted, key=lambda c: -abs(c.level_change or 0))
     count = len(shifted)
@@ -288,17 +279,6 @@ def step_page(site: Site, s: MainStep, links: urls.Links) -> str:
     if shifted:
         rows = [_step_row(site, c, links) for c in shifted]
         parts += ["## Level shifts\n", html_table(headers, rows, wrap=(1,), classes=VERDICTS) + "\n"]
-    if s.step.unchanged:
-        shown = s.step.largest
-        rest = s.step.unchanged - len(shown)
-        summary = (
-            f"Largest other differences ({len(shown)} of {s.step.unchanged} series)" if rest else "Other differences"
-        )
-        parts += [
-            f'<details class="pp-other"><summary>{summary}</summary>\n',
-            html_table(headers, [_step_row(site, c, links) for c in shown], wrap=(1,), classes=VERDICTS),
-            "</details>\n",
-        ]
     parts.append(_all_step_series(s, links))
     if shifted:
         data = links.to(urls.comparison_data(s.page))
@@ -311,11 +291,12 @@ def step_page(site: Site, s: MainStep, links: urls.Links) -> str:
 
 def _all_step_series(s: MainStep, links: urls.Links) -> str:
     """Every series of the step, from the block of step values that holds its two commits."""
-    if s.step.series <= len(s.step.shifted) + len(s.step.largest):
-        return ""  # the tables above list them all
+    if not s.step.unchanged:
+        return ""  # the level shifts above are all of them
     data = links.to(urls.step_values(block_of(s.position)))
     kind = f'data-kind="step" data-base="{s.position - 1}" data-head="{s.position}"'
-    return _full_list(links, f"All {s.step.series} series at this commit", data, kind)
+    summary = f"All {s.step.series} series at this commit ({s.step.unchanged} without a level shift)"
+    return _full_list(links, summary, data, kind)
 
 
 def _step_row(site: Site, c, links: urls.Links) -> list[str]:

@@ -48,11 +48,6 @@ class RunRef:
     run_id: str
 
 
-# Unchanged series a comparison page lists: every PR page listing every series would grow the site
-# with series x PRs; the rest are on the scenario pages.
-OTHERS_SHOWN = 30
-
-
 @dataclass(frozen=True)
 class ReportSummary:
     """What a page says about the whole comparison once its report is cut to the rows it shows."""
@@ -86,7 +81,7 @@ class Comparison:
     page: str  # docs-relative path of its page
     base: CommitInfo
     head: CommitInfo
-    # Cut to the page's rows: every change and the OTHERS_SHOWN largest other differences. Read
+    # Cut to the page's rows: its changes (every series is in ``listed``). Read
     # back from the build cache it stays pickled until ``report`` is asked for, which a kept page
     # (site/kept.py) never does: 1,000 PR pages' rows cost ~0.7 s to unpickle.
     kept_report: ComparisonReport | bytes
@@ -228,18 +223,17 @@ def _judge_batch(
 
 
 def _page_rows(report: ComparisonReport) -> ComparisonReport:
-    """The report with only the rows a page shows, each without its copy of the history (pages
-    show how many points it had, ``noise.history_points``). A thousand PRs of hundreds of series
-    kept whole would take gigabytes, and the build cache would read them all back."""
+    """The report with only the rows a page shows as HTML, its changes, each without its copy of
+    the history (pages show how many points it had, ``noise.history_points``); ``listing`` has
+    every series. A thousand PRs of hundreds of series kept whole would take gigabytes, and the
+    build cache would read them all back."""
     changed = {id(v) for v in report.changed}
-    others = sorted((v for v in report.series if id(v) not in changed), key=lambda v: -abs(v.change or 0))
-    kept = changed | {id(v) for v in others[:OTHERS_SHOWN]}
     return replace(
         report,
         series=tuple(
             replace(v, series=replace(v.series, history=())) if v.noise is not None and v.series.history else v
             for v in report.series
-            if id(v) in kept
+            if id(v) in changed
         ),
     )
 
@@ -250,8 +244,7 @@ LISTING_COLUMNS = ("label", "metric", "machine", "unit", "direction", "base", "h
 def listing(report: ComparisonReport) -> bytes:
     """Every series of the report as a JSON list of rows in ``LISTING_COLUMNS`` order: values
     (medians, as the page's table shows) rounded to six digits, the threshold a fraction. About 100
-    bytes a series, so a page's full list costs its site 40 kB for 400 series where 400 HTML rows
-    on every PR page would cost 150 kB; the report itself keeps only the rows the page shows."""
+    bytes a series: 40 kB for a PR page of 400 series, where as HTML rows it would be 150 kB."""
     rows = [
         [
             v.series.label,

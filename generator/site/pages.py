@@ -23,7 +23,7 @@ from perfpages.site.charts import (
 from perfpages.site.comparisons import (
     comparison_page,
     listing_document,
-    lists_more,
+    lists_others,
     pr_index_page,
     pr_list_page,
     step_page,
@@ -162,7 +162,7 @@ def _comparison_files(
     """The comparison's page and its distribution data; profile pages are rendered by the caller."""
     links = urls.Links(comparison.page, directory_urls)
     files = {comparison.page: comparison_page(site, comparison, links, profiles).encode()}
-    if lists_more(comparison):
+    if lists_others(comparison):
         files[urls.comparison_listing(comparison.page)] = listing_document(site, comparison)
     if comparison.summary.changed:
         files[urls.comparison_data(comparison.page)] = dumps(samples_document(comparison))
@@ -172,7 +172,7 @@ def _comparison_files(
 def _step_inputs(step: MainStep) -> str:
     """Everything a step's page and distribution data show, as text: 2,000 step pages take 0.4 s
     to render, and after a new run on main only the newest and a few near a shift change."""
-    rows = [_change_inputs(c) for c in (*step.step.shifted, *step.step.largest)]
+    rows = [_change_inputs(c) for c in step.step.shifted]
     samples = [(c.before.samples, c.after.samples) for c in step.step.shifted]
     step_counts = (step.step.series, step.step.machines, step.step.unchanged)
     return repr(("step", step.page, step.base, step.head, step_counts, step.position, rows, samples))
