@@ -2,9 +2,9 @@
 filterable list of series is drawn from.
 
 A step page lists its level shifts as HTML; listing all 400 series on each of 2,000 step pages
-would write 800,000 rows of HTML. Instead the medians go
-out once, in blocks of ``BLOCK`` consecutive measured commits, and the page's script reads the
-two columns of its step from one block. A block also holds the column before its first commit,
+would write 800,000 rows of HTML. Instead the medians go out once, in blocks of ``BLOCK``
+consecutive measured commits, and the page's script reads the two columns of its step from one
+block. A block also holds the column before its first commit,
 so every step's base and head are in the same block. A new run on main changes only the last
 block, and blocks whose numbers are unchanged are kept from the previous build.
 """
