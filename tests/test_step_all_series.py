@@ -17,10 +17,13 @@ import pytest
 from sitehistory import commit, pr_run, sha
 from test_browser import ARTIFACTS, _fits, browser, built_and_served  # noqa: F401 (browser is a fixture)
 
+from perfpages.analysis.steps import Step
 from perfpages.model import Direction, Measurement, RunRecord
 from perfpages.results.store import write_run
 from perfpages.site import urls
 from perfpages.site.build import MINIMAL_MKDOCS_YML, generate, mkdocs_settings
+from perfpages.site.comparisons import step_page
+from perfpages.site.gather import MainStep, Site
 from perfpages.site.stepvalues import BLOCK, block_columns, block_of
 
 COMMITS = 70
@@ -209,3 +212,15 @@ def test_the_full_lists_fit_the_page(site_url, browser, width, height):  # noqa:
         tab.wait_for_function("document.querySelector('details.pp-full-list').dataset.state === 'drawn'")
         assert _fits(tab) == [], path
     tab.close()
+
+
+def test_a_step_no_series_was_measured_across_says_so():
+    """Machines that take turns measure no series at both of two consecutive commits."""
+    base, head = commit(1), commit(2)
+    step = MainStep(urls.compare_page(base.sha, head.sha), base, head, Step(base.sha, head.sha, 0, (), (), 0), 2)
+    site = Site("p", None, (base, head), (), (step,), (), ())
+    page = step_page(site, step, urls.Links(step.page))
+    assert "**Nothing is compared here:** no series was measured at both commits." in page
+    assert "no machine measured both" in page
+    assert "among 0 series" not in page and "measured on \n" not in page
+    assert "pp-full-list" not in page

@@ -70,16 +70,17 @@ def _commit_line(site: Site, role: str, info: CommitInfo) -> str:
 
 def _commits(site: Site, c: Comparison | MainStep) -> str:
     lines = [_commit_line(site, "base", c.base), _commit_line(site, "head", c.head)]
-    detail = f"- measured on {escape(', '.join(_machines(c)))}"
+    machines = _machines(c)
+    details = [f"measured on {escape(', '.join(machines))}" if machines else "no machine measured both"]
     branch, ci_url = (c.branch, c.ci_url) if isinstance(c, Comparison) else (None, None)
     if branch:
-        detail += f" · branch {escape(branch)}"
+        details.append(f"branch {escape(branch)}")
     if ci_url and ci_url.startswith("https://"):
-        detail += f" · [run log]({safe_url(ci_url)})"
+        details.append(f"[run log]({safe_url(ci_url)})")
     source = repository_link(site.repository, "compare", f"{c.base.sha}...{c.head.sha}")
     if source:
-        detail += f" · [source diff]({source})"
-    return "\n".join([*lines, detail]) + "\n"
+        details.append(f"[source diff]({source})")
+    return "\n".join([*lines, "- " + " · ".join(details)]) + "\n"
 
 
 def _machines(c: Comparison | MainStep) -> list[str]:
@@ -270,11 +271,13 @@ def step_page(site: Site, s: MainStep, links: urls.Links) -> str:
         front_matter(title, searchable=False, hide=("navigation",)),
         f"# {escape(title)}\n",
         _commits(site, s),
-        f"**{plural(count, 'level shift') if count else 'no level shift'}** at this commit among "
-        f"{s.step.series} series.\n",
-        "A commit on main is judged with hindsight: a level shift needs 5 runs on each side, so a recent "
-        "commit can still be unconfirmed. Single-run differences below are noise unless a shift says otherwise.\n",
+        _step_headline(s, count),
     ]
+    if s.step.series:
+        parts.append(
+            "A commit on main is judged with hindsight: a level shift needs 5 runs on each side, so a recent "
+            "commit can still be unconfirmed. Single-run differences below are noise unless a shift says otherwise.\n"
+        )
     headers = ["verdict", "series", "before", "after", "change", "level shift"]
     if shifted:
         rows = [_step_row(site, c, links) for c in shifted]
@@ -287,6 +290,17 @@ def step_page(site: Site, s: MainStep, links: urls.Links) -> str:
             f'<div class="pp-chart" data-kind="distribution" data-src="{text(data)}"></div>\n',
         ]
     return "\n".join(parts)
+
+
+def _step_headline(s: MainStep, shifts: int) -> str:
+    if not s.step.series:
+        # Machines that take turns measure no series at both of two consecutive commits.
+        return (
+            "**Nothing is compared here:** no series was measured at both commits. A point on a scenario's "
+            "trend chart opens its series against its own previous point.\n"
+        )
+    found = plural(shifts, "level shift") if shifts else "no level shift"
+    return f"**{found}** at this commit among {s.step.series} series.\n"
 
 
 def _all_step_series(s: MainStep, links: urls.Links) -> str:
