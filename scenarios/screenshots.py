@@ -6,8 +6,10 @@ Chromium (Playwright + Debian's /usr/bin/chromium):
 - tests/triagehistory.py (regressed, unconfirmed, improved and stale series on two machines, two
   events): the overview and the changes page;
 - tests/chartshistory.py (tests/sitehistory.py's project: a step at commit 25, PR #7, hostile text;
-  plus two more machines): a scenario page with per-machine panels, the PR page, the step's compare
-  page and the per-series compare page a click on a chart point opens.
+  plus two more machines): a scenario page with per-machine panels, the PR page, the list of PRs,
+  the step's compare page with its list of every series opened, and the per-series compare page a
+  click on a chart point opens;
+- tests/test_variants.py's matrix (two servers x body sizes x cores): the variants page.
 
 Each page at 1366x768 and 390x844 (light), plus the overview in dark mode; viewport shots, so the
 PNGs stay small. Re-make them after any change to the pages:
@@ -18,6 +20,7 @@ PNGs stay small. Re-make them after any change to the pages:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import tempfile
 from pathlib import Path
@@ -28,7 +31,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 import chartshistory  # noqa: E402
 import sitehistory  # noqa: E402
 import triagehistory  # noqa: E402
-from test_browser import ARGS, CHROMIUM, built_and_served, point_position  # noqa: E402  (one way to build, serve and launch)
+from test_browser import ARGS, CHROMIUM, built_and_served, point_position, serve_variants  # noqa: E402  (one way to build, serve and launch)
+from test_variants import MATRIX, run_at  # noqa: E402
 
 VIEWPORTS = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 
@@ -112,8 +116,21 @@ def chart_pages(browser, url: str, site: Path, out: Path) -> None:
         shoot(tab, out, f"series-{device}")
         tab.goto(url + pr)
         shoot(tab, out, f"pr-{device}")
+        tab.goto(url + "perf/pr/")
+        shoot(tab, out, f"pr-list-{device}")
         tab.goto(url + compare)
-        shoot(tab, out, f"compare-{device}")
+        tab.locator("details.pp-full-list summary").click()
+        tab.wait_for_function("document.querySelector('details.pp-full-list').dataset.state === 'drawn'")
+        shoot(tab, out, f"compare-{device}", scroll_to="#level-shifts")
+        tab.context.close()
+
+
+def variant_pages(browser, url: str, out: Path) -> None:
+    for device, viewport in VIEWPORTS.items():
+        tab = new_tab(browser, device, viewport)
+        tab.goto(url)
+        tab.wait_for_function("document.querySelector('.pp-variants').dataset.state === 'drawn'", timeout=30000)
+        shoot(tab, out, f"variants-{device}")
         tab.context.close()
 
 
@@ -133,14 +150,17 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="perfpages-shots-") as tmp:
         triage = triagehistory.make_project(Path(tmp) / "triage")
         charts = chartshistory.make_charts_project(Path(tmp) / "demo")
+        runs = [run_at(n, scale) for n, scale in ((1, 1.0), (2, 2.0))]
         with (
             sync_playwright() as p,
             built_and_served(triage, for_its_url=True) as triage_url,
             built_and_served(charts, for_its_url=True) as charts_url,
+            contextlib.contextmanager(serve_variants)(Path(tmp) / "variants", MATRIX, runs) as variants_url,
         ):
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             triage_pages(browser, triage_url, args.out)
             chart_pages(browser, charts_url, charts / "site", args.out)
+            variant_pages(browser, variants_url, args.out)
             browser.close()
     return 0
 
