@@ -44,21 +44,18 @@ scenarios:
 """
 
 
+def _wall_time(n: int, at: str, factor: float, rng: np.random.Generator) -> Measurement:
+    """Scenario s<n>'s wall time at ``at``: 1 + n seconds, s00's times ``factor``, 1% noise."""
+    level = (1 + n) * (factor if n == 0 else 1)
+    samples = tuple(float(x) for x in level * (1 + 0.01 * rng.random(5)))
+    return Measurement(f"s{n:02d}", "wall_time", "s", Direction.LOWER, at, samples)
+
+
 def _run(i: int) -> RunRecord:
     rng = np.random.default_rng(i)
     info = commit(i)
-    measurements = tuple(
-        Measurement(
-            f"s{n:02d}",
-            "wall_time",
-            "s",
-            Direction.LOWER,
-            info.sha,
-            tuple(float(x) for x in (1 + n) * (1.3 if n == 0 and i >= SHIFT_AT else 1) * (1 + 0.01 * rng.random(5))),
-        )
-        for n in range(SCENARIOS)
-        if n != 3 or i % SKIPS == 0
-    )
+    factor = 1.3 if i >= SHIFT_AT else 1.0
+    measurements = tuple(_wall_time(n, info.sha, factor, rng) for n in range(SCENARIOS) if n != 3 or i % SKIPS == 0)
     stamp = f"{info.committer_date[:10]}T13:00:00Z"
     return RunRecord(
         run_id=f"main-{i}",
@@ -90,18 +87,7 @@ def _pr(base: int) -> RunRecord:
     shape = pr_run(np.random.default_rng(0), base)
     rng = np.random.default_rng(1)
     sides = [(shape.base.sha, 1.0), (shape.head.sha, 2.0)]
-    measurements = tuple(
-        Measurement(
-            f"s{n:02d}",
-            "wall_time",
-            "s",
-            Direction.LOWER,
-            at,
-            tuple(float(x) for x in (1 + n) * (factor if n == 0 else 1) * (1 + 0.01 * rng.random(5))),
-        )
-        for at, factor in sides
-        for n in range(SCENARIOS)
-    )
+    measurements = tuple(_wall_time(n, at, factor, rng) for at, factor in sides for n in range(SCENARIOS))
     return replace(shape, machine="bm-1", measurements=measurements, branch="wide")
 
 
