@@ -20,6 +20,8 @@ from perfpages.site.html import VERDICTS, front_matter, link, repository_link, s
 from perfpages.site.html import table as html_table
 from perfpages.site.triage import machine_runs
 
+FEED_ENTRIES = 100  # the newest events the Atom feed carries; the changes page lists every one
+
 
 @dataclass(frozen=True)
 class Listed:
@@ -83,7 +85,8 @@ def changes_page(site: Site, links: urls.Links) -> str:
         "Level shifts found by change-point detection, newest first: each needs 5 runs on each side, "
         "and the culprit lies in the commit range shown. Shifts of one machine in the same commit range "
         f"are one event, its series listed below the table ({plural(shifts, 'shift')} in "
-        f"{plural(len(events), 'event')}). Also as an [Atom feed](changes.xml) and [JSON](api/changes.json).\n",
+        f"{plural(len(events), 'event')}, all listed here). Also as an [Atom feed](changes.xml) of the newest "
+        f"{FEED_ENTRIES} events and as [JSON](api/changes.json) of every series' shifts.\n",
         html_table(["verdict", "change", "series", "commits", "date"], rows, wrap=(2, 3), classes=VERDICTS)
         if rows
         else "No change points yet.",
@@ -215,8 +218,9 @@ def atom_feed(site: Site, links: urls.Links, site_url: str | None = None) -> byt
     without it the link is relative to the feed, which is where a reader fetched it from."""
     infos = {c.sha: c for c in site.commits}
     slugs = _slugs(site)
+    events = listed_events(site)
     entries = []
-    for event in listed_events(site)[:100]:
+    for event in events[:FEED_ENTRIES]:
         title, entry_id, page = _entry_identity(site, event, slugs)
         entries.append(
             "<entry>"
@@ -228,17 +232,33 @@ def atom_feed(site: Site, links: urls.Links, site_url: str | None = None) -> byt
             "</entry>"
         )
     updated = site.commits[-1].committer_date if site.commits else "1970-01-01T00:00:00+00:00"
-    own = urls.Links(urls.ATOM).url_of(urls.ATOM)
-    self_url = f"{site_url.rstrip('/')}/{own}" if site_url else links.to(urls.ATOM)
+    self_url = _feed_url(site_url, links, urls.ATOM)
+    page_url = _feed_url(site_url, links, urls.CHANGES)
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n'
         '<feed xmlns="http://www.w3.org/2005/Atom">'
         f"<title>{xml_escape(site.project_name)} performance changes</title>"
         f"<id>urn:perfpages:{xml_escape(site.project_name)}:changes</id>"
         f'<link rel="self" type="application/atom+xml" href="{xml_escape(self_url)}"/>'
+        f'<link rel="alternate" type="text/html" href="{xml_escape(page_url)}"/>'
+        f"<subtitle>{xml_escape(_subtitle(len(entries), len(events), page_url))}</subtitle>"
         f"<author><name>{xml_escape(site.project_name)} benchmarks (perfpages)</name></author>"
         f"<updated>{xml_escape(updated)}</updated>" + "".join(entries) + "</feed>\n"
     ).encode()
+
+
+def _feed_url(site_url: str | None, links: urls.Links, path: str) -> str:
+    """A URL in the feed: absolute with MkDocs' ``site_url``, else relative to the feed."""
+    own = urls.Links(urls.ATOM, links.directory_urls).url_of(path)
+    return f"{site_url.rstrip('/')}/{own}" if site_url else links.to(path)
+
+
+def _subtitle(carried: int, events: int, page_url: str) -> str:
+    """Says what the feed leaves out: a reader sees only its entries, and the oldest are cut."""
+    what = "shifts of one machine in one commit range, newest first"
+    if carried < events:
+        return f"The newest {carried} of {events} events ({what}); all of them on {page_url}"
+    return f"All {plural(events, 'event')} ({what}); also on {page_url}"
 
 
 def _summary(site: Site, event: Event, first_bad: CommitInfo) -> str:
