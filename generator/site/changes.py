@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from perfpages.analysis.environment import fingerprint_change
-from perfpages.analysis.events import Event, PendingEvent, group_changes, group_pending
+from perfpages.analysis.events import Event, PendingEvent, events_newest_first, group_pending, machine_change
 from perfpages.analysis.freshness import STALE_AFTER
-from perfpages.analysis.history import Change
 from perfpages.analysis.series import SeriesKey
 from perfpages.model import CommitInfo
 from perfpages.render.comparison import history_json, shift_label
@@ -15,7 +11,7 @@ from perfpages.render.escape import xml_text as xml_escape
 from perfpages.render.markdown import plural
 from perfpages.render.units import human
 from perfpages.site import urls
-from perfpages.site.gather import ScenarioGroup, Site
+from perfpages.site.gather import Site
 from perfpages.site.html import VERDICTS, front_matter, link, repository_link, secondary, status, text
 from perfpages.site.html import table as html_table
 from perfpages.site.triage import machine_runs
@@ -23,31 +19,10 @@ from perfpages.site.triage import machine_runs
 FEED_ENTRIES = 100  # the newest events the Atom feed carries; the changes page lists every one
 
 
-@dataclass(frozen=True)
-class Listed:
-    group: ScenarioGroup
-    change: Change
-
-
-def listed_changes(site: Site) -> list[Listed]:
-    """Every confirmed change on main, newest first (by the commit that made it)."""
-    position = site.commit_index
-    found = [Listed(g, c) for g in site.scenarios for h in g.histories for c in h.changes]
-    return sorted(
-        found,
-        key=lambda item: (
-            -position[item.change.first_bad],
-            item.group.label,
-            item.change.series.key.metric,
-            item.change.series.key.machine,
-        ),
-    )
-
-
 def listed_events(site: Site) -> list[Event]:
     """Every confirmed change on main as events (analysis/events.py), newest first; at one
     commit, by the scenario of each event's first change."""
-    return group_changes(item.change for item in listed_changes(site))
+    return events_newest_first((c for h in site.histories for c in h.changes), site.commit_index)
 
 
 def event_anchor(event: Event | PendingEvent) -> str:
@@ -60,9 +35,7 @@ def event_anchor(event: Event | PendingEvent) -> str:
 def environment_note(site: Site, event: Event) -> str:
     """ " · machine changed: ...", when the machine's runs at the event's two commits differ in
     more than what differs every run; plain text, escaped by the caller."""
-    before = site.fingerprints.get((event.machine, event.last_good))
-    after = site.fingerprints.get((event.machine, event.first_bad))
-    change = fingerprint_change(before, after) if before is not None and after is not None else ""
+    change = machine_change(event, site.fingerprints)
     return f" · machine changed: {change}" if change else ""
 
 
