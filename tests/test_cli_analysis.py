@@ -159,3 +159,19 @@ def test_changes_json_keeps_every_series_and_adds_the_events(tmp_path):
         s["verdict"] == "regressed" for s in fleet["series"]
     )
     assert doc["pending_events"] == []
+
+
+def test_changes_lists_a_new_kernel_once_per_machine_not_once_per_series(tmp_path):
+    rng = np.random.default_rng(4)
+    for i in range(th.COMMITS):
+        run = th.run("bm-2", i, rng)
+        kernel = {**run.fingerprint, "kernel": "6.2" if i >= 20 else "6.1"}
+        rows = tuple(
+            Measurement(name, "wall_time", "s", Direction.LOWER, run.head.sha, tuple(1 + rng.normal(0, 0.005, 5)))
+            for name in ("one", "two", "three")
+        )
+        write_run(tmp_path / "results", replace(run, fingerprint=kernel, measurements=rows))
+    done = perfpages(tmp_path, "changes")
+    assert done.returncode == 0, done.stderr
+    (row,) = [line for line in done.stdout.splitlines() if "environment changed" in line]
+    assert "3 series on bm-2" in row and f"at {th.sha(20)[:12]}" in row and "kernel: 6.1 → 6.2" in row
