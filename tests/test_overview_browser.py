@@ -124,6 +124,9 @@ def test_on_a_phone_the_first_screen_reaches_the_filters_and_the_first_regressed
     shifts = phone.locator("details.pp-events")
     assert not shifts.locator("li").first.is_visible()
     assert shifts.locator("summary").inner_text() == "4 recent shifts, the newest on 2026-10-08"
+    # So is the note on the table's order (and what "stale" means).
+    assert not phone.locator("details.pp-order p").is_visible()
+    assert phone.locator("details.pp-order summary").inner_text() == "Order: regressed first, stale last"
     shot(phone, "overview-phone-first-screen")
     shifts.locator("summary").click()
     assert shifts.locator("li").count() == 4 and shifts.locator("li").last.is_visible()
@@ -132,3 +135,5 @@ def test_on_a_phone_the_first_screen_reaches_the_filters_and_the_first_regressed
     tab.goto(triage_url)
     assert tab.locator("details.pp-events li").last.is_visible()
     assert not tab.locator("details.pp-events summary").is_visible()
+    assert "stale last (1 series: not measured" in tab.locator("details.pp-order p").inner_text()
+    assert not tab.locator("details.pp-order summary").is_visible()

@@ -130,7 +130,7 @@ def test_the_overview_page_says_stale_since_and_counts_each_status(site):
     assert "3 series</a> on bm-2 moved together: 3 regressed, 0 improved</li>" in page  # no difference to show
     assert re.search(r"late wall_time on bm-1 may have moved \+\d+\.\d%; more runs will confirm or clear it", page)
     # What "stale" means is said where the stale rows' place is: above the table, not in the folded intro.
-    order = next(line for line in page.splitlines() if 'class="pp-order"' in line)
+    order = next(line for line in page.splitlines() if 'class="pp-order pp-fold"' in line)
     assert f"stale last (1 series: not measured in the newest {STALE_AFTER} runs of their machine" in order
 
 
