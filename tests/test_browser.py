@@ -415,3 +415,35 @@ def test_pr_pages_lead_back_and_environments_and_feed_read_as_text(page, site_ur
     )
     assert feed["error"] == 0 and feed["author"] == "demo benchmarks (perfpages)" and feed["self"] == 1
     assert feed["summaries"] and all("parse · wall_time on bench-1 regressed by +" in s for s in feed["summaries"])
+
+
+@pytest.mark.parametrize("name", ["compare", "pr"])
+def test_on_a_phone_a_comparison_heading_breaks_between_its_shas_never_inside_one(browser, site_url, name):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    tab = context.new_page()
+    tab.goto(site_url + TABLE_PAGES[name])
+    # Each 12-hex run in the heading's text, as the number of lines its characters sit on.
+    lines = tab.evaluate(
+        """() => {
+            const h = document.querySelector('article h1'), walk = document.createTreeWalker(h, NodeFilter.SHOW_TEXT);
+            const found = [];
+            for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+                for (const m of node.data.matchAll(/[0-9a-f]{12}/g)) {
+                    const r = document.createRange();
+                    r.setStart(node, m.index);
+                    r.setEnd(node, m.index + 12);
+                    found.push([m[0], new Set([...r.getClientRects()].map(b => Math.round(b.top))).size]);
+                }
+            }
+            return found;
+        }"""
+    )
+    title = (
+        f"{sha(STEP_AT - 1)[:12]}..{sha(STEP_AT)[:12]}"
+        if name == "compare"
+        else f"PR #{PR_NUMBER} at {sha('pr-head')[:12]}"
+    )
+    assert tab.locator("article h1").inner_text() == title  # the break opportunity adds no character
+    assert len(lines) == title.count("..") + 1 and all(n == 1 for _, n in lines), lines
+    shot(tab, f"{name}-heading-phone")
+    context.close()

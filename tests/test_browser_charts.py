@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
+import numpy as np
 import pytest
+import triagehistory as th
 from chartshistory import SMALL_STEP_AT, make_charts_project
 from sitehistory import PR_NUMBER, sha
 from test_browser import (  # noqa: F401  (fixtures and the skip mark)
@@ -20,7 +23,10 @@ from test_browser import (  # noqa: F401  (fixtures and the skip mark)
     variants_url,
 )
 
+from perfpages.model import Direction, Measurement
 from perfpages.render.units import human
+from perfpages.results.store import write_run
+from perfpages.site.build import MINIMAL_MKDOCS_YML
 from scenarios.site_bench import COUNT_PLOTLY  # the benchmark counts plotly's evaluations the same way
 
 
@@ -210,3 +216,49 @@ def test_variant_charts_name_the_unit_on_every_tick_as_the_tables_do(page, varia
     ticks = chart.locator(".yaxislayer-above .ytick text").all_text_contents()
     assert ticks and all(t.endswith(" ms") for t in ticks), ticks  # 30 ms, not 0.03 or 30m
     assert "10 ms" in page.locator(".pp-vtable table").inner_text()
+
+
+STAIRS = (12, 19, 26, 33)  # the commits a level steps up 30% at: 7 commits apart, about 50 px on a phone
+
+
+@pytest.fixture(scope="module")
+def stairs_url(tmp_path_factory):
+    """The scenario page of one series on bm-2 that steps up at each of STAIRS."""
+    root = tmp_path_factory.mktemp("stairs") / "demo"
+    (root / "docs").mkdir(parents=True)
+    (root / "docs" / "index.md").write_text("# Stairs\n")
+    (root / "mkdocs.yml").write_text(MINIMAL_MKDOCS_YML.format(site_name="stairs"))
+    rng = np.random.default_rng(1)
+    for i in range(th.COMMITS):
+        run = th.run("bm-2", i, rng)
+        level = 1.3 ** sum(i >= at for at in STAIRS)
+        samples = tuple(level * (1 + rng.normal(0, 0.005, 5)))
+        rows = (Measurement("stairs", "wall_time", "s", Direction.LOWER, run.head.sha, samples),)
+        write_run(root / "results", replace(run, measurements=rows))
+    with built_and_served(root) as url:
+        yield url, root / "site"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_labels_of_change_points_close_together_never_touch(browser, stairs_url, width):  # noqa: F811
+    context = browser.new_context(viewport={"width": width, "height": 844}, is_mobile=width < 500)
+    tab = context.new_page()
+    tab.goto(scenario_url(stairs_url, "stairs"))
+    drawn(tab)
+    boxes = tab.evaluate(
+        """() => [...document.querySelectorAll('.pp-chart g.annotation')]
+            .filter(g => /^bm-2 [+-][0-9.]+%$/.test(g.textContent))
+            .map(g => { const r = g.getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom]; })"""
+    )
+    assert len(boxes) == len(STAIRS)
+    touching = [
+        (a, b)
+        for n, a in enumerate(boxes)
+        for b in boxes[n + 1 :]
+        if a[0] < b[1] + 2 and b[0] < a[1] + 2 and a[2] < b[3] and b[2] < a[3]
+    ]
+    assert touching == [], touching
+    if width > 1000:  # room enough: one row, each label rightwards from its line
+        assert len({round(top) for _, _, top, _ in boxes}) == 1
+    shot(tab, f"chart-labels-{width}")
+    context.close()

@@ -110,3 +110,30 @@ def test_an_event_is_one_row_on_the_changes_page_and_its_folded_series_lead_to_t
     fold.get_by_role("link", name="fleet-00").click()
     tab.wait_for_url("**/perf/scenarios/fleet-00-*/")
     assert tab.locator("h1").inner_text() == "fleet-00"
+
+
+def test_on_a_phone_the_first_screen_reaches_the_filters_and_the_first_regressed_row(browser, triage_url, tab):  # noqa: F811
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone = context.new_page()
+    phone.goto(triage_url)
+    first = phone.locator(".pp-overview tbody tr").first
+    assert first.get_attribute("data-status") == "regressed"
+    row, filters = first.bounding_box(), phone.locator(".pp-statuses").bounding_box()
+    assert row["y"] + row["height"] <= 844 and filters["y"] + filters["height"] <= 844, (row, filters)
+    # The recent shifts are folded to one line, and a tap shows them all.
+    shifts = phone.locator("details.pp-events")
+    assert not shifts.locator("li").first.is_visible()
+    assert shifts.locator("summary").inner_text() == "4 recent shifts, the newest on 2026-10-08"
+    # So is the note on the table's order (and what "stale" means).
+    assert not phone.locator("details.pp-order p").is_visible()
+    assert phone.locator("details.pp-order summary").inner_text() == "Order: regressed first, stale last"
+    shot(phone, "overview-phone-first-screen")
+    shifts.locator("summary").click()
+    assert shifts.locator("li").count() == 4 and shifts.locator("li").last.is_visible()
+    context.close()
+    # A desktop shows them in full, without the summary line to open them by.
+    tab.goto(triage_url)
+    assert tab.locator("details.pp-events li").last.is_visible()
+    assert not tab.locator("details.pp-events summary").is_visible()
+    assert "stale last (1 series: not measured" in tab.locator("details.pp-order p").inner_text()
+    assert not tab.locator("details.pp-order summary").is_visible()

@@ -6,6 +6,7 @@ import datetime
 import re
 from dataclasses import replace
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import pytest
@@ -19,7 +20,7 @@ from perfpages.analysis.series import build_series
 from perfpages.config import load_settings
 from perfpages.model import Direction, Measurement
 from perfpages.site import urls
-from perfpages.site.changes import atom_feed, changes_page
+from perfpages.site.changes import FEED_ENTRIES, atom_feed, changes_page, listed_events
 from perfpages.site.gather import gather
 from perfpages.site.overview import attention_rows, overview_page
 from perfpages.site.sparkline import POINTS, sparkline
@@ -128,6 +129,9 @@ def test_the_overview_page_says_stale_since_and_counts_each_status(site):
     assert "6 series</a> on bm-1 moved together: 6 regressed, 0 improved · machine changed: turbo: False → True" in page
     assert "3 series</a> on bm-2 moved together: 3 regressed, 0 improved</li>" in page  # no difference to show
     assert re.search(r"late wall_time on bm-1 may have moved \+\d+\.\d%; more runs will confirm or clear it", page)
+    # What "stale" means is said where the stale rows' place is: above the table, not in the folded intro.
+    order = next(line for line in page.splitlines() if 'class="pp-order pp-fold"' in line)
+    assert f"stale last (1 series: not measured in the newest {STALE_AFTER} runs of their machine" in order
 
 
 def test_the_changes_page_and_feed_list_an_event_once_with_its_series_folded(site):
@@ -147,6 +151,60 @@ def test_the_changes_page_and_feed_list_an_event_once_with_its_series_folded(sit
     assert feed.count("<entry>") == events
     assert feed.count("<title>9 series") == 0 and feed.count("series on bm-") == 4  # 2 events: title and summary
     assert "turbo: False → True" in feed  # the summary says what changed on the machine
+
+
+def _many_events_site():
+    """Four machines, each with ten scenarios that step by half at three commits of their own:
+    120 one-series events, more than the feed carries."""
+    rng = np.random.default_rng(7)
+    runs = []
+    for machine in ("bm-a", "bm-b", "bm-c", "bm-d"):
+        for i in range(th.COMMITS):
+            base = th.run("bm-2", i, rng)
+            rows = tuple(
+                Measurement(
+                    f"s-{k}",
+                    "wall_time",
+                    "s",
+                    Direction.LOWER,
+                    base.head.sha,
+                    tuple(1.5 ** sum(i >= at for at in (5 + k, 15 + k, 25 + k)) * (1 + 0.005 * rng.standard_normal(5))),
+                )
+                for k in range(10)
+            )
+            runs.append(replace(base, run_id=f"{machine}-{i}", machine=machine, measurements=rows))
+    return gather(load_settings(Path("absent-perfpages.yml")), runs, th.main_order())
+
+
+def test_a_feed_of_more_events_than_it_carries_says_how_many_and_where_all_of_them_are():
+    site = _many_events_site()
+    events = len(listed_events(site))
+    assert events > FEED_ENTRIES
+    feed = ElementTree.fromstring(atom_feed(site, urls.Links(urls.ATOM, True), "https://example.org/docs/"))
+    atom = "{http://www.w3.org/2005/Atom}"
+    assert len(feed.findall(f"{atom}entry")) == FEED_ENTRIES
+    assert feed.findtext(f"{atom}subtitle") == (
+        f"The newest {FEED_ENTRIES} of {events} events (shifts of one machine in one commit range, newest first); "
+        "all of them on https://example.org/docs/perf/changes/"
+    )
+    (page,) = [x.get("href") for x in feed.findall(f"{atom}link") if x.get("rel") == "alternate"]
+    assert page == "https://example.org/docs/perf/changes/"
+    # The changes page lists every event and says that the feed carries only the newest.
+    changes = changes_page(site, urls.Links(urls.CHANGES, True))
+    assert f"in {events} events, all listed here" in changes
+    assert f"Atom feed](changes.xml) of the newest {FEED_ENTRIES} events" in changes
+    confirmed = changes.split("## Unconfirmed")[0]
+    assert sum(line.startswith("<tr>") for line in confirmed.splitlines()) == events
+
+
+def test_a_feed_that_carries_every_event_says_so(site):
+    feed = ElementTree.fromstring(atom_feed(site, urls.Links(urls.ATOM, False)))
+    events = len(listed_events(site))
+    subtitle = feed.findtext("{http://www.w3.org/2005/Atom}subtitle")
+    assert (
+        subtitle
+        == f"All {events} events (shifts of one machine in one commit range, newest first); also on changes.html"
+    )
 
 
 def test_fingerprint_change_ignores_what_differs_every_run():

@@ -6,7 +6,7 @@ compare: the change of environment moves the value by itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from perfpages.model import RunRecord
 
@@ -69,3 +69,9 @@ def fingerprint_change(before: Mapping[str, object], after: Mapping[str, object]
     names = sorted((set(before) | set(after)) - set(VOLATILE_FIELDS))
     changed = [name for name in names if before.get(name) != after.get(name)]
     return "; ".join(f"{name}: {before.get(name, '–')} → {after.get(name, '–')}" for name in changed)
+
+
+def fingerprints_by_commit(runs: Iterable[RunRecord]) -> dict[tuple[str, str], Mapping[str, object]]:
+    """(machine, commit) -> the fingerprint of the machine's newest run of that commit on main (the
+    last in ``runs``; an interleaved A/B run measured two commits at once and is left out)."""
+    return {(r.machine, r.head.sha): r.fingerprint for r in runs if r.base is None}

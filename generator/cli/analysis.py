@@ -14,7 +14,8 @@ from perfpages.analysis import changepoints
 from perfpages.analysis.comparison import ComparisonReport
 from perfpages.analysis.comparison import compare as compare_series
 from perfpages.analysis.csvinput import read_csv_series
-from perfpages.analysis.history import EnvironmentMix, analyse_history, environment_events
+from perfpages.analysis.environment import fingerprints_by_commit
+from perfpages.analysis.history import analyse_history
 from perfpages.analysis.series import SampleIndex, build_series, comparison_inputs
 from perfpages.cli.app import (
     EXIT_REGRESSION,
@@ -28,10 +29,19 @@ from perfpages.cli.app import (
     results_option,
     say_order,
 )
+from perfpages.cli.changelist import changes_table, grouped
 from perfpages.config import load_settings
 from perfpages.errors import PerfpagesError
 from perfpages.render.comment import CommentContext, render_comment
-from perfpages.render.comparison import change_label, history_json, report_json, report_markdown, shift_label
+from perfpages.render.comparison import (
+    change_label,
+    event_json,
+    history_json,
+    pending_event_json,
+    report_json,
+    report_markdown,
+)
+from perfpages.render.markdown import plural
 from perfpages.results.check import load_valid_runs
 from perfpages.results.order import MainOrder, main_order, with_comparisons
 
@@ -141,15 +151,24 @@ def _print_comparison(report) -> None:
 @cli.command()
 @config_option
 @results_option("Results folder.")
-@click.option("--json", "as_json", is_flag=True, help="Print every change, pending change and environment change.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print {order, series, events, pending_events}: every change, pending change and environment "
+    "change per series, and the same shifts grouped into events.",
+)
 def changes(config_path: str, results_dir: str, as_json: bool) -> None:
-    """List level shifts along the main branch, each with the commit range that holds it.
+    """List level shifts along the main branch, newest first, each with the commit range that holds it.
 
     \b
-    A change needs 5 runs on each side. A shift in the newest runs is listed as
-    pending, with how many more runs would confirm it. A change of machine
-    environment (CPU, kernel, governor, perfpages version) starts a new segment and
-    is listed as a discontinuity, never as a regression.
+    A change needs 5 runs on each side. Shifts of one machine in the same commit
+    range are one event, one row: "240 series on bm-1 moved together", with what
+    differs between the machine's runs at the two commits (turbo, Python...), its
+    5 largest shifts below it and the rest counted (--json lists them all). A shift
+    in the newest runs is listed as pending, with how many more runs would confirm
+    it. A change of machine environment (CPU, kernel, governor, perfpages version)
+    starts a new segment and is listed as a discontinuity, never as a regression.
     """
     config = load_settings(config_path)
     runs = load_valid_runs(Path(results_dir))
@@ -158,39 +177,27 @@ def changes(config_path: str, results_dir: str, as_json: bool) -> None:
     histories = [analyse_history(s, floors=dict(config.project.floors)) for s in series]
     for note in _set_aside(series, histories):
         err.print(escape(f"note: {note}"), highlight=False)
+    position = {sha: i for i, sha in enumerate(order.shas)}
+    groups = grouped(histories, position, fingerprints_by_commit(runs))
     if as_json:
         shown = [history_json(h) for h in histories if h.changes or h.pending or h.discontinuities]
-        emit_json({"order": order.to_json(), "series": shown})
+        events = [event_json(e, groups.machine_change(e)) for e in groups.events]
+        emit_json(
+            {
+                "order": order.to_json(),
+                "series": shown,
+                "events": events,
+                "pending_events": [pending_event_json(p) for p in groups.pending],
+            }
+        )
         return
     say_order(order)
-    table = Table("series", "commits", "change", "verdict", title="changes on main", title_justify="left")
-    for h in histories:
-        label = escape(f"{h.series.key.label} {h.series.key.metric} ({h.series.key.machine})")
-        for c in h.changes:
-            size = escape(shift_label(c.change, c.before, c.after, h.series.unit))
-            table.add_row(label, f"{c.last_good[:12]}..{c.first_bad[:12]}", size, c.verdict.value)
-        if h.pending:
-            p = h.pending
-            table.add_row(
-                label,
-                f"since {p.since[:12]}",
-                escape(shift_label(p.change, p.before, p.after, h.series.unit)),
-                f"pending: {p.runs_to_confirm} more runs to confirm",
-            )
-        for event in environment_events(h):
-            if isinstance(event, EnvironmentMix):
-                table.add_row(
-                    label,
-                    f"{event.first[:12]}..{event.last[:12]}",
-                    "",
-                    escape(
-                        f"environment switched {event.switches} times among {len(event.environments)} environments "
-                        f"({event.spread}); runs in different environments are never compared"
-                    ),
-                )
-            else:
-                table.add_row(label, f"at {event.at[:12]}", "", escape(f"environment changed: {event.change}"))
-    out.print(table)
+    out.print(changes_table(histories, groups, position))
+    shifts = sum(len(e.changes) for e in groups.events)
+    err.print(
+        f"{plural(shifts, 'level shift')} in {plural(len(groups.events), 'event')} (one per machine and commit range)",
+        highlight=False,
+    )
 
 
 @cli.command()

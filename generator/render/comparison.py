@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from perfpages.analysis.comparison import ComparisonReport, SeriesVerdict, with_unit
+from perfpages.analysis.events import Event, PendingEvent
 from perfpages.analysis.history import SeriesHistory
 from perfpages.analysis.verdict import Verdict
 from perfpages.render.escape import comment as escape
@@ -198,3 +199,48 @@ def history_json(history: SeriesHistory) -> dict:
             {"at": d.at, "environment": d.environment, "change": d.change} for d in history.discontinuities
         ],
     }
+
+
+def event_json(event: Event, machine_change: str) -> dict:
+    """Shifts of one machine in one commit range, largest first; ``machine_change`` is what differs
+    between the machine's runs at the two commits ("" when nothing does)."""
+    return {
+        "machine": event.machine,
+        "last_good": event.last_good,
+        "first_bad": event.first_bad,
+        "regressions": event.regressions,
+        "improvements": event.improvements,
+        "machine_change": machine_change,
+        "series": [
+            _key_json(c.series.key)
+            | {
+                "before": c.before,
+                "after": c.after,
+                "change": c.change if c.before else None,  # a change from 0 has no relative size
+                "absolute_change": c.after - c.before,
+                "verdict": c.verdict.value,
+            }
+            for c in event.changes
+        ],
+    }
+
+
+def pending_event_json(event: PendingEvent) -> dict:
+    """Unconfirmed shifts of one machine since one commit, largest first."""
+    return {
+        "machine": event.machine,
+        "since": event.since,
+        "series": [
+            _key_json(p.series.key)
+            | {
+                "change": p.change,
+                "runs_to_confirm": p.runs_to_confirm,
+                "verdict": p.verdict.value,
+            }
+            for p in event.pending
+        ],
+    }
+
+
+def _key_json(key) -> dict:
+    return {"scenario": key.scenario, "params": dict(key.params), "metric": key.metric}

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from perfpages.analysis.environment import fingerprint_change
-from perfpages.analysis.events import Event, PendingEvent, group_changes, group_pending
+from perfpages.analysis.events import Event, PendingEvent, events_newest_first, group_pending, machine_change
 from perfpages.analysis.freshness import STALE_AFTER
-from perfpages.analysis.history import Change
 from perfpages.analysis.series import SeriesKey
 from perfpages.model import CommitInfo
 from perfpages.render.comparison import history_json, shift_label
@@ -15,37 +11,18 @@ from perfpages.render.escape import xml_text as xml_escape
 from perfpages.render.markdown import plural
 from perfpages.render.units import human
 from perfpages.site import urls
-from perfpages.site.gather import ScenarioGroup, Site
+from perfpages.site.gather import Site
 from perfpages.site.html import VERDICTS, front_matter, link, repository_link, secondary, status, text
 from perfpages.site.html import table as html_table
 from perfpages.site.triage import machine_runs
 
-
-@dataclass(frozen=True)
-class Listed:
-    group: ScenarioGroup
-    change: Change
-
-
-def listed_changes(site: Site) -> list[Listed]:
-    """Every confirmed change on main, newest first (by the commit that made it)."""
-    position = site.commit_index
-    found = [Listed(g, c) for g in site.scenarios for h in g.histories for c in h.changes]
-    return sorted(
-        found,
-        key=lambda item: (
-            -position[item.change.first_bad],
-            item.group.label,
-            item.change.series.key.metric,
-            item.change.series.key.machine,
-        ),
-    )
+FEED_ENTRIES = 100  # the newest events the Atom feed carries; the changes page lists every one
 
 
 def listed_events(site: Site) -> list[Event]:
     """Every confirmed change on main as events (analysis/events.py), newest first; at one
     commit, by the scenario of each event's first change."""
-    return group_changes(item.change for item in listed_changes(site))
+    return events_newest_first((c for h in site.histories for c in h.changes), site.commit_index)
 
 
 def event_anchor(event: Event | PendingEvent) -> str:
@@ -58,9 +35,7 @@ def event_anchor(event: Event | PendingEvent) -> str:
 def environment_note(site: Site, event: Event) -> str:
     """ " · machine changed: ...", when the machine's runs at the event's two commits differ in
     more than what differs every run; plain text, escaped by the caller."""
-    before = site.fingerprints.get((event.machine, event.last_good))
-    after = site.fingerprints.get((event.machine, event.first_bad))
-    change = fingerprint_change(before, after) if before is not None and after is not None else ""
+    change = machine_change(event, site.fingerprints)
     return f" · machine changed: {change}" if change else ""
 
 
@@ -83,7 +58,8 @@ def changes_page(site: Site, links: urls.Links) -> str:
         "Level shifts found by change-point detection, newest first: each needs 5 runs on each side, "
         "and the culprit lies in the commit range shown. Shifts of one machine in the same commit range "
         f"are one event, its series listed below the table ({plural(shifts, 'shift')} in "
-        f"{plural(len(events), 'event')}). Also as an [Atom feed](changes.xml) and [JSON](api/changes.json).\n",
+        f"{plural(len(events), 'event')}, all listed here). Also as an [Atom feed](changes.xml) of the newest "
+        f"{FEED_ENTRIES} events and as [JSON](api/changes.json) of every series' shifts.\n",
         html_table(["verdict", "change", "series", "commits", "date"], rows, wrap=(2, 3), classes=VERDICTS)
         if rows
         else "No change points yet.",
@@ -215,8 +191,9 @@ def atom_feed(site: Site, links: urls.Links, site_url: str | None = None) -> byt
     without it the link is relative to the feed, which is where a reader fetched it from."""
     infos = {c.sha: c for c in site.commits}
     slugs = _slugs(site)
+    events = listed_events(site)
     entries = []
-    for event in listed_events(site)[:100]:
+    for event in events[:FEED_ENTRIES]:
         title, entry_id, page = _entry_identity(site, event, slugs)
         entries.append(
             "<entry>"
@@ -228,17 +205,33 @@ def atom_feed(site: Site, links: urls.Links, site_url: str | None = None) -> byt
             "</entry>"
         )
     updated = site.commits[-1].committer_date if site.commits else "1970-01-01T00:00:00+00:00"
-    own = urls.Links(urls.ATOM).url_of(urls.ATOM)
-    self_url = f"{site_url.rstrip('/')}/{own}" if site_url else links.to(urls.ATOM)
+    self_url = _feed_url(site_url, links, urls.ATOM)
+    page_url = _feed_url(site_url, links, urls.CHANGES)
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n'
         '<feed xmlns="http://www.w3.org/2005/Atom">'
         f"<title>{xml_escape(site.project_name)} performance changes</title>"
         f"<id>urn:perfpages:{xml_escape(site.project_name)}:changes</id>"
         f'<link rel="self" type="application/atom+xml" href="{xml_escape(self_url)}"/>'
+        f'<link rel="alternate" type="text/html" href="{xml_escape(page_url)}"/>'
+        f"<subtitle>{xml_escape(_subtitle(len(entries), len(events), page_url))}</subtitle>"
         f"<author><name>{xml_escape(site.project_name)} benchmarks (perfpages)</name></author>"
         f"<updated>{xml_escape(updated)}</updated>" + "".join(entries) + "</feed>\n"
     ).encode()
+
+
+def _feed_url(site_url: str | None, links: urls.Links, path: str) -> str:
+    """A URL in the feed: absolute with MkDocs' ``site_url``, else relative to the feed."""
+    own = urls.Links(urls.ATOM, links.directory_urls).url_of(path)
+    return f"{site_url.rstrip('/')}/{own}" if site_url else links.to(path)
+
+
+def _subtitle(carried: int, events: int, page_url: str) -> str:
+    """Says what the feed leaves out: a reader sees only its entries, and the oldest are cut."""
+    what = "shifts of one machine in one commit range, newest first"
+    if carried < events:
+        return f"The newest {carried} of {events} events ({what}); all of them on {page_url}"
+    return f"All {plural(events, 'event')} ({what}); also on {page_url}"
 
 
 def _summary(site: Site, event: Event, first_bad: CommitInfo) -> str:

@@ -35,9 +35,12 @@ def comparison_page(
     site: Site, c: Comparison, links: urls.Links, profiles: dict[str, ProfileDiff] | None = None
 ) -> str:
     title = f"PR #{c.pull_request} at {c.head.sha[:12]}" if c.pull_request else f"{c.base.sha[:12]}..{c.head.sha[:12]}"
+    heading = (
+        escape(f"PR #{c.pull_request} at ") + _sha(c.head.sha) if c.pull_request else _range(c.base.sha, c.head.sha)
+    )
     parts = [
         front_matter(title, searchable=False, hide=("navigation",)),
-        f"# {escape(title)}\n",
+        f"# {heading}\n",
         _pr_links(c, links),
         _commits(site, c),
         f"**{headline(c)}** among {c.summary.series} series.\n",
@@ -48,6 +51,16 @@ def comparison_page(
         _distributions(c, links),
     ]
     return "\n".join(p for p in parts if p)
+
+
+def _range(base: str, head: str) -> str:
+    """A heading's "base..head": on a narrow screen it breaks after the "..", never inside a SHA."""
+    return f"{_sha(base)}..<wbr>{_sha(head)}"
+
+
+def _sha(sha: str) -> str:
+    """A short SHA that a line never breaks inside (perfpages.css): half a hash is no use to look up."""
+    return f'<span class="pp-sha">{escape(sha[:12])}</span>'
 
 
 def _pr_links(c: Comparison, links: urls.Links) -> str:
@@ -269,7 +282,7 @@ def step_page(site: Site, s: MainStep, links: urls.Links) -> str:
     count = len(shifted)
     parts = [
         front_matter(title, searchable=False, hide=("navigation",)),
-        f"# {escape(title)}\n",
+        f"# {_range(s.base.sha, s.head.sha)}\n",
         _commits(site, s),
         _step_headline(s, count),
     ]

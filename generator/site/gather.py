@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 
+from perfpages.analysis.environment import fingerprints_by_commit
 from perfpages.analysis.history import SeriesHistory, analyse_history, detect_changes
 from perfpages.analysis.series import Series, build_series
 from perfpages.analysis.steps import Step, main_steps
@@ -143,7 +144,7 @@ def gather(
         pulls=_pull_requests(ab_runs, judged),
         other_comparisons=tuple(judged[run_key(r)] for r in ab_runs if r.pull_request is None),
         variant_sets=tuple(variant_sets(series, specs, commits)),
-        fingerprints={(r.machine, r.head.sha): r.fingerprint for r in runs if r.base is None},
+        fingerprints=fingerprints_by_commit(runs),
         unmeasured=unmeasured_before(measured, main_order),
     )
 

@@ -47,6 +47,7 @@ def overview_page(site: Site, links: urls.Links) -> str:
         _summary(site, rows, counts, links),
         _recent_events(site, rows, links),
         _filters(site, rows, counts),
+        _order(counts),
         _table(rows, links, site),
     ]
     return "\n".join(parts)
@@ -71,13 +72,8 @@ def _summary(site: Site, rows: list[Row], counts: Counter, links: urls.Links) ->
     if not site.commits:
         return "<p>No results yet. Run <code>perfpages run</code> and commit the file it writes.</p>\n"
     latest = site.commits[-1]
-    stale = (
-        f" {counts['stale']} series stale: not measured in the newest {STALE_AFTER} runs of "
-        f"their machine, or on a machine that has not reported for {RETIRED_AFTER_DAYS} days while others "
-        "have; they get no verdict and come last."
-        if counts["stale"]
-        else ""
-    )
+    # What "stale" means is said above the table, where the stale rows' place is explained.
+    stale = f" {counts['stale']} series stale." if counts["stale"] else ""
     return (
         f'<p class="pp-summary">{len(rows)} series over {len(site.commits)} commits on '
         f"{plural(len(site.machines), 'machine')}. "
@@ -111,7 +107,14 @@ def _recent_events(site: Site, rows: list[Row], links: urls.Links) -> str:
     tail = f"<p>{more} more on the {link(links.to(urls.CHANGES), 'changes page')}.</p>" if more > 0 else ""
     items = "".join(f"<li>{line}</li>" for line in lines)
     heading = "<p><strong>Recent shifts</strong>, newest first: one line per machine and commit range</p>"
-    return f'<div class="pp-events">{heading}<ul>{items}</ul>{tail}</div>\n'
+    # Shown in full on a wide screen; a phone folds it to its summary line (perfpages.css), so
+    # that the first screen reaches the status filters and the top of the table.
+    fold = f"{plural(len(dated), 'recent shift')}, the newest on {text(_date(site, _since(dated[0][1])))}"
+    return f'<details class="pp-events pp-fold"><summary>{fold}</summary>{heading}<ul>{items}</ul>{tail}</details>\n'
+
+
+def _since(event: Event | PendingEvent) -> str:
+    return event.since if isinstance(event, PendingEvent) else event.first_bad
 
 
 def _event_line(site: Site, event: Event | PendingEvent, links: urls.Links) -> str:
@@ -204,6 +207,23 @@ COLUMNS = (
 )
 
 
+def _order(counts: Counter) -> str:
+    """The order is not alphabetical, so the page says what it is, and why stale rows come last."""
+    stale = (
+        f" ({counts['stale']} series: not measured in the newest {STALE_AFTER} runs of "
+        f"their machine, or on a machine that has not reported for {RETIRED_AFTER_DAYS} days while others "
+        "have; no verdict)"
+        if counts["stale"]
+        else ""
+    )
+    # A phone folds it to its summary line, as the recent shifts (perfpages.css).
+    return (
+        '<details class="pp-order pp-fold"><summary>Order: regressed first, stale last</summary>'
+        "<p>Regressed rows first, then unconfirmed ones, each newest first; then improved, "
+        f"stable, and stale last{stale}. Click a column header to sort by it.</p></details>\n"
+    )
+
+
 def _table(rows: list[Row], links: urls.Links, site: Site) -> str:
     head = "".join(
         f'<th aria-sort="none"><button type="button" class="pp-sort" data-kind="{kind}">{name}</button></th>'
@@ -213,9 +233,6 @@ def _table(rows: list[Row], links: urls.Links, site: Site) -> str:
     )
     body = "\n".join(_row(r, links, site) for r in rows)
     return (
-        # The order is not alphabetical, so the page says what it is.
-        '<p class="pp-order">Regressed rows first, then unconfirmed ones, each newest first; then improved, '
-        "stable, and stale last. Click a column header to sort by it.</p>\n"
         # Material's scroll wrapper lets the table scroll sideways on a phone instead of the page.
         f'<div class="md-typeset__scrollwrap"><div class="md-typeset__table pp-overview"><table>\n'
         f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table></div></div>\n"

@@ -244,18 +244,29 @@
           hovertemplate: "%{customdata[0]} · %{customdata[1]}<br>%{customdata[2]}<br><b>%{customdata[3]}</b>" +
             "%{customdata[5]}<extra>" + plain(s.machine) + "</extra>",
         });
-        var span = xRange[1] - xRange[0];
+        // Labels of change points close together would print over each other and the next line, and
+        // how close is close depends on the chart's width in pixels (a phone's is a quarter of a
+        // desktop's). A label reads rightwards from its line when it ends before the next line, else
+        // leftwards; one that would still touch a label placed before it drops a row.
+        var perUnit = Math.max((div.clientWidth || 800) - 80, 100) / (xRange[1] - xRange[0]);
+        var rowEnds = [];  // per row, the right edge (pixels) of the last label placed in it
         s.changes.forEach(function (c, k) {
           var regressed = c.verdict === "regressed";
-          // Labels of change points close together would print over each other and the next line:
-          // a label with a change point close after it reads leftwards from its line.
+          var text = plain(s.machine) + " " + (c.change > 0 ? "+" : "") + (100 * c.change).toFixed(1) + "%";
+          var at = (c.x - 0.5 - xRange[0]) * perUnit, width = 6 * text.length + 4;  // 10px text: < 6px a character
           var next = s.changes[k + 1];
-          var leftwards = next !== undefined && next.x - c.x < span / 6;
+          var end = Math.min(next === undefined ? Infinity : (next.x - 0.5 - xRange[0]) * perUnit, (xRange[1] - xRange[0]) * perUnit);
+          var leftwards = at + width > end && at - width >= 0;
+          var left = leftwards ? at - width : at;
+          var row = rowEnds.findIndex(function (right) { return right + 4 <= left; });
+          if (row < 0) { row = rowEnds.length; }
+          rowEnds[row] = left + width;
           shapes.push({ type: "line", xref: "x", yref: domain, x0: c.x - 0.5, x1: c.x - 0.5, y0: 0, y1: 1,
             line: { color: regressed ? "#d62728" : "#2ca02c", width: 1.5 } });
+          // On a shared axis each machine has its own rows, between the other machines' ones.
           annotations.push({ x: c.x - 0.5, y: 1, xref: "x", yref: domain, yanchor: "top",
-            xanchor: leftwards ? "right" : "left", yshift: shared ? -14 * i : 0, showarrow: false, font: { size: 10, color: regressed ? "#d62728" : "#2ca02c" },
-            text: plain(s.machine) + " " + (c.change > 0 ? "+" : "") + (100 * c.change).toFixed(1) + "%" });
+            xanchor: leftwards ? "right" : "left", yshift: -14 * (shared ? i + row * metric.series.length : row),
+            showarrow: false, font: { size: 10, color: regressed ? "#d62728" : "#2ca02c" }, text: text });
         });
         s.environments.forEach(function (e) {
           shapes.push({ type: "line", xref: "x", yref: domain, x0: e.x - 0.5, x1: e.x - 0.5, y0: 0, y1: 1,
