@@ -1,7 +1,7 @@
 """Level shifts that happened together: one event per machine and commit range.
 
 A compiler upgrade, a new dependency or a change of the machine itself moves hundreds of series
-at the same commit range. Listed one by one (537 shifts in 278 series of django-asv's imported
+at the same commit range. Listed one by one (539 shifts in 278 series of django-asv's imported
 history, which are 126 events) they bury the one change a reader can act on. Shifts of one machine whose culprit lies
 in the same range, (last_good, first_bad], are one event; the same range on two machines is two
 events, because each machine's runs are evidence on their own.
