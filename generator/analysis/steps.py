@@ -24,6 +24,8 @@ class StepChange:
     index: int  # the series' point at the step's head; the one before is at its base
     verdict: str  # "regressed", "improved", "unconfirmed" or "unchanged"
     level_change: float | None  # the level shift found at this step, if any
+    # The levels either side of that shift: a shift from 0 has no relative size, so it is told by them.
+    levels: tuple[float, float] | None = None
 
     @property
     def before(self) -> Point:
@@ -107,18 +109,19 @@ def _pairs(histories: list[SeriesHistory], at: dict[str, int]) -> tuple[_Pairs, 
         joined[1:] = (measured[1:] >= 1) & (measured[:-1] == measured[1:] - 1)
         for index, (verdict, level) in _marks(h).items():
             if joined[index]:
-                shifted[int(measured[index])][n] = StepChange(h, index, verdict, level)
+                shifted[int(measured[index])][n] = StepChange(h, index, verdict, level[0], level[1])
         steps = measured[joined]
         parts.append((np.full(len(steps), n), steps))
     return _Pairs.of(parts), shifted
 
 
-def _marks(h: SeriesHistory) -> dict[int, tuple[str, float]]:
-    """Point index -> (verdict, level change) where a series shifted, or may have; a confirmed
-    shift outranks an unconfirmed one at the same point."""
+def _marks(h: SeriesHistory) -> dict[int, tuple[str, tuple[float, tuple[float, float]]]]:
+    """Point index -> (verdict, (level change, levels before and after)) where a series shifted,
+    or may have; a confirmed shift outranks an unconfirmed one at the same point."""
     marks = {}
-    if h.pending is not None:
-        marks[h.series.positions[h.pending.since]] = ("unconfirmed", h.pending.change)
+    p = h.pending
+    if p is not None:
+        marks[h.series.positions[p.since]] = ("unconfirmed", (p.change, (p.before, p.after)))
     for c in h.changes:
-        marks[h.series.positions[c.first_bad]] = (c.verdict.value, c.change)
+        marks[h.series.positions[c.first_bad]] = (c.verdict.value, (c.change, (c.before, c.after)))
     return marks

@@ -25,6 +25,7 @@ from rich.markup import escape
 
 from perfpages import __version__
 from perfpages.errors import PerfpagesError, RunStopped
+from perfpages.render.units import DIMENSIONLESS
 
 if TYPE_CHECKING:
     from perfpages.results.order import MainOrder
@@ -149,4 +150,5 @@ def fmt_value(value: float, unit: str) -> str:
         return f"{value / 2**20:.1f} MiB"
     if unit == "instructions":
         return f"{value:,.0f}"
-    return f"{value:,.6g} {unit}" if value < 1e6 else f"{value:,.0f} {unit}"
+    number = f"{value:,.6g}" if value < 1e6 else f"{value:,.0f}"
+    return number if unit in DIMENSIONLESS else f"{number} {unit}"  # no "0.02 1" for a ratio

@@ -20,6 +20,7 @@ from perfpages.analysis.comparison import Priors
 from perfpages.analysis.history import SeriesHistory
 from perfpages.analysis.priors import PriorRequest, learn_priors
 from perfpages.analysis.series import Series, SeriesKey
+from perfpages.render.comparison import shift_label
 from perfpages.render.markdown import percent
 from perfpages.render.units import axis_scale, ladder
 from perfpages.site.gather import MainStep, ScenarioGroup, Site
@@ -139,6 +140,8 @@ def _trend(history: SeriesHistory, position: dict[str, int], priors: Priors | No
                 "x": position[c.first_bad],
                 "base_x": position[c.last_good],
                 "change": rounded(c.change),
+                # The shift as every table sizes it: "+0.02 (from 0)" from a level of 0, not "+0.0%".
+                "label": shift_label(c.change, c.before, c.after, s.unit, digits=1),
                 "verdict": c.verdict.value,
             }
             for c in history.changes

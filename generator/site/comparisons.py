@@ -11,7 +11,7 @@ import json
 from perfpages.analysis.comparison import SeriesVerdict
 from perfpages.analysis.profiles import ProfileDiff
 from perfpages.model import CommitInfo, Direction
-from perfpages.render.comparison import magnitude_label
+from perfpages.render.comparison import magnitude_label, shift_label
 from perfpages.render.markdown import escape, percent, plural, safe_url, table
 from perfpages.render.units import human, ladder
 from perfpages.site import urls
@@ -328,11 +328,13 @@ def _all_step_series(s: MainStep, links: urls.Links) -> str:
 
 def _step_row(site: Site, c, links: urls.Links) -> list[str]:
     key, unit = c.history.series.key, c.history.series.unit
+    before, after = c.before.value, c.after.value
+    level = "" if c.levels is None else text(shift_label(c.level_change, *c.levels, unit))
     return [
         status(c.verdict),
         _series_cell(site, key, links),
-        text(human(c.before.value, unit)),
-        text(human(c.after.value, unit)),
-        percent(c.change),
-        percent(c.level_change) if c.level_change is not None else "",
+        text(human(before, unit)),
+        text(human(after, unit)),
+        text(shift_label(c.change, before, after, unit)),
+        level,
     ]

@@ -180,7 +180,7 @@ def _step_inputs(step: MainStep) -> str:
 
 def _change_inputs(c: StepChange) -> tuple:
     s = c.history.series
-    return (s.key, s.unit, c.verdict, c.level_change, c.index, s.values[c.index - 1], s.values[c.index])
+    return (s.key, s.unit, c.verdict, c.level_change, c.levels, c.index, s.values[c.index - 1], s.values[c.index])
 
 
 def _step_files(site: Site, step: MainStep, directory_urls: bool) -> dict[str, bytes]:

@@ -114,7 +114,12 @@
       }
     }
     var number = Math.abs(value) >= 1000 ? Math.round(value).toLocaleString("en") : significant(value);
-    return (number + " " + unit).trim();
+    return withUnit(number, unit);
+  }
+
+  // A number and its unit; none for a dimensionless one ("" or "1", as units.DIMENSIONLESS).
+  function withUnit(number, unit) {
+    return unit === "" || unit === "1" ? number : number + " " + unit;
   }
 
   function significant(value) { return String(Number(value.toPrecision(3))); }
@@ -252,7 +257,7 @@
         var rowEnds = [];  // per row, the right edge (pixels) of the last label placed in it
         s.changes.forEach(function (c, k) {
           var regressed = c.verdict === "regressed";
-          var text = plain(s.machine) + " " + (c.change > 0 ? "+" : "") + (100 * c.change).toFixed(1) + "%";
+          var text = plain(s.machine + " " + c.label);
           var at = (c.x - 0.5 - xRange[0]) * perUnit, width = 6 * text.length + 4;  // 10px text: < 6px a character
           var next = s.changes[k + 1];
           var end = Math.min(next === undefined ? Infinity : (next.x - 0.5 - xRange[0]) * perUnit, (xRange[1] - xRange[0]) * perUnit);
@@ -442,8 +447,14 @@
     return p;
   }
 
-  function signedPercent(before, after) {
-    if (!before) return "n/a";
+  // A change's size as shift_label (render/comparison.py) writes it: relative, or the absolute
+  // difference "(from 0)" when the value before was 0 (no relative size exists; "n/a" hid the change).
+  function signedPercent(before, after, unit) {
+    if (before === null || after === null || !isFinite(before) || !isFinite(after)) return "n/a";
+    if (!before) {
+      var difference = after - before;
+      return withUnit((difference >= 0 ? "+" : "") + String(Number(difference.toPrecision(6))), unit) + " (from 0)";
+    }
     var change = 100 * (after / before - 1);
     return (change >= 0 ? "+" : "") + change.toFixed(2) + "%";
   }
@@ -514,9 +525,8 @@
     parts.push(table);
     var change = series.changes.filter(function (c) { return c.x === series.x[index]; })[0];
     parts.push(paragraph([
-      "Change " + signedPercent(series.y[index - 1], series.y[index]) + " between the series' two points. ",
-      change ? "A level shift starts here: " + (change.change > 0 ? "+" : "") + (100 * change.change).toFixed(1) +
-        "% (" + change.verdict + ")." : "No level shift starts here.",
+      "Change " + signedPercent(series.y[index - 1], series.y[index], metric.unit) + " between the series' two points. ",
+      change ? "A level shift starts here: " + change.label + " (" + change.verdict + ")." : "No level shift starts here.",
       skipped ? " " + skipped + " commit" + (skipped > 1 ? "s" : "") + " on main between them had no run of this series." : "",
     ]));
     var step = commits[series.x[index] - 1];
@@ -533,7 +543,7 @@
     var rows = seriesAt(data, head, clicked).map(function (r) {
       var s = r.series, i = r.index, m = r.metric;
       return { cells: [m.metric, s.machine, commits[s.x[i - 1]].sha.slice(0, 12), humanValue(s.y[i - 1], m.ladder, m.unit),
-        humanValue(s.y[i], m.ladder, m.unit), signedPercent(s.y[i - 1], s.y[i])],
+        humanValue(s.y[i], m.ladder, m.unit), signedPercent(s.y[i - 1], s.y[i], m.unit)],
         text: m.metric + " " + s.machine, className: r.first ? "pp-point-clicked" : "" };
     });
     var heading = document.createElement("h2");
@@ -634,7 +644,7 @@
       if (i < 1 || s.x[i - 1] !== base) return;
       var steps = data.ladders[s.unit] || [], before = s.y[i - 1], after = s.y[i];
       rows.push({ cells: [seriesCell(box, s), humanValue(before, steps, s.unit), humanValue(after, steps, s.unit),
-        signedPercent(before, after)], text: s.scenario + " " + s.metric + " " + s.machine, size: size(before, after) });
+        signedPercent(before, after, s.unit)], text: s.scenario + " " + s.metric + " " + s.machine, size: size(before, after) });
     });
     return listParts(box, ["series", "before", "after", "change"], rows, "Each series measured at both commits, " +
       "largest single-run change first. A single run's change is noise unless a level shift above says otherwise.");
@@ -652,7 +662,7 @@
       verdict.className = "pp-verdict pp-badge " + ({ regressed: "pp-regressed", improved: "pp-improved" }[row[at.verdict]] || "pp-stable");
       verdict.textContent = oneLine(String(row[at.verdict]).replace("-", " "));
       return { cells: [verdict, seriesCell(box, s), humanValue(base, steps, row[at.unit]), humanValue(head, steps, row[at.unit]),
-        base === null || head === null ? "n/a" : signedPercent(base, head),
+        signedPercent(base, head, row[at.unit]),
         threshold === null ? "n/a" : "±" + (100 * threshold).toFixed(2) + "%"],
         text: [s.scenario, s.metric, s.machine, row[at.verdict]].join(" "), size: base && head !== null ? size(base, head) : 0 };
     });

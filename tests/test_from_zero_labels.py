@@ -1,0 +1,106 @@
+"""A shift from a level of 0 is sized the one way (shift_label: "+0.02 (from 0)") everywhere a
+change is shown, and a dimensionless unit ("1") is never printed after a number.
+
+A ratio of failed requests at 0 that becomes 0.02 has no relative size: the step page's level-shift
+table read "+0.00%" twice, the trend chart's change label "bm-1 0.0%", and the step page's folded
+list "0 1 -> 0.02 1, n/a"; `compare` printed "0 1" and "0.02 1".
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sitehistory import commit
+from test_browser import browser, built_and_served  # noqa: F401 (browser is a fixture)
+
+from perfpages.cli.app import fmt_value
+from perfpages.model import Direction, Measurement, RunRecord
+from perfpages.results.store import write_run
+from perfpages.site import urls
+from perfpages.site.build import MINIMAL_MKDOCS_YML, generate, mkdocs_settings
+
+COMMITS = 24
+SHIFT_AT = 12
+STEP_PAGE = f"{urls.ROOT}/compare/{commit(SHIFT_AT - 1).sha[:12]}..{commit(SHIFT_AT).sha[:12]}"
+PERFPAGES_YML = """\
+project:
+  name: zeros
+  main_branch: main
+scenarios:
+  - name: http_post
+    command: ["true"]
+    metrics: [wall_time]
+"""
+
+
+def _run(i: int) -> RunRecord:
+    info = commit(i)
+    ratio = 0.02 if i >= SHIFT_AT else 0.0
+    # A second series that changes by a tenth of a percent, so the step page folds a list of all series.
+    wall = (1.0 + 0.001 * (i % 3),) * 3
+    measurements = (
+        Measurement("http_post", "failed_ratio", "1", Direction.LOWER, info.sha, (ratio,) * 3),
+        Measurement("http_post", "wall_time", "s", Direction.LOWER, info.sha, wall),
+    )
+    stamp = f"{info.committer_date[:10]}T13:00:00Z"
+    return RunRecord(
+        run_id=f"main-{i}",
+        machine="bm-1",
+        head=info,
+        started_at=stamp,
+        finished_at=stamp,
+        tool_version="0.2.0",
+        fingerprint={"cpu_model": "Test CPU"},
+        measurements=measurements,
+        branch="main",
+    )
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("zeros") / "zeros"
+    root.mkdir()
+    (root / "perfpages.yml").write_text(PERFPAGES_YML)
+    (root / "mkdocs.yml").write_text(MINIMAL_MKDOCS_YML.format(site_name="zeros"))
+    (root / "docs").mkdir()
+    (root / "docs" / "index.md").write_text("# Zeros\n")
+    for i in range(COMMITS):
+        write_run(root / "results", _run(i))
+    return root
+
+
+def test_the_step_page_and_the_chart_size_a_shift_from_zero_absolutely(project):
+    generate(project / "perfpages.yml", project / "results", mkdocs_settings(project / "mkdocs.yml"))
+    docs = project / "docs"
+    row = next(line for line in (docs / f"{STEP_PAGE}.md").read_text().splitlines() if "failed_ratio" in line)
+    assert row.count("<td>+0.02 (from 0)</td>") == 2  # the single runs' change and the level shift
+    assert "%" not in row
+    chart = json.loads(next((docs / urls.ROOT / "api" / "scenarios").glob("http-post-*.json")).read_text())
+    ratio = next(m for m in chart["metrics"] if m["metric"] == "failed_ratio")
+    assert [c["label"] for c in ratio["series"][0]["changes"]] == ["+0.02 (from 0)"]
+
+
+def test_the_cli_shows_no_dimensionless_unit():
+    assert fmt_value(0.02, "1") == "0.02"
+    assert fmt_value(0.0, "") == "0"
+    assert fmt_value(3.0, "ops/s") == "3 ops/s"
+
+
+def test_the_folded_list_and_the_chart_label_read_as_the_tables(project, browser):  # noqa: F811 (the fixture)
+    with built_and_served(project) as url:
+        tab = browser.new_page(viewport={"width": 1366, "height": 768})
+        tab.goto(url + STEP_PAGE + "/")
+        tab.locator("details.pp-full-list summary").click()
+        tab.wait_for_selector("details.pp-full-list[data-state=drawn]")
+        cells = tab.locator("details.pp-full-list tbody tr", has_text="failed_ratio").locator("td").all_inner_texts()
+        assert cells[1:] == ["0", "0.02", "+0.02 (from 0)"]
+        scenario = next(a for a in tab.locator("a").all() if "scenarios/http-post" in (a.get_attribute("href") or ""))
+        scenario.click()
+        tab.wait_for_selector(".pp-chart.pp-drawn")
+        labels = tab.evaluate(
+            "() => [...document.querySelectorAll('.pp-chart')].flatMap(d => "
+            "(d.layout.annotations || []).map(a => a.text))"
+        )
+        assert "bm-1 +0.02 (from 0)" in labels
+        tab.close()
