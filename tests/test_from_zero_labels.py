@@ -104,3 +104,17 @@ def test_the_folded_list_and_the_chart_label_read_as_the_tables(project, browser
         )
         assert "bm-1 +0.02 (from 0)" in labels
         tab.close()
+
+
+def test_set_aside_counts_measurements_not_runs():
+    """One re-run that contradicts its first run in 6 series set aside 6 measurements of 1 run:
+    the note said '6 runs set aside' (and '1 runs')."""
+    from types import SimpleNamespace
+
+    from perfpages.cli.analysis import _set_aside
+
+    histories = [SimpleNamespace(below_floor=0)]
+    assert _set_aside([SimpleNamespace(superseded=1)], histories) == [
+        "1 measurement set aside: a later run of the same commit disagreed with it"
+    ]
+    assert _set_aside([SimpleNamespace(superseded=1)] * 6, histories)[0].startswith("6 measurements set aside")

@@ -74,7 +74,7 @@ def test_08_a_rerun_corrects_its_commit_instead_of_pooling_with_the_bad_run(tmp_
     (rerun,) = verdict_of(repo, "main~10", "main~9")["series"]
     assert rerun["head"] == pytest.approx(0.020, rel=0.03)
     listed = perfpages(repo, "changes", "--json")
-    assert strict_json(listed.stdout)["series"] == [] and "2 runs set aside" in listed.stderr
+    assert strict_json(listed.stdout)["series"] == [] and "2 measurements set aside" in listed.stderr
 
 
 def test_09_a_cpu_change_between_runs_is_no_regression_and_the_reason_is_shown(tmp_path):

@@ -114,9 +114,13 @@ def load_comparison(
 def _set_aside(series, histories) -> list[str]:
     """What the change list leaves out, and why."""
     notes = []
+    # Counted per series: a re-run may contradict its first run in some series and agree in the rest.
     superseded = sum(s.superseded for s in series)
     if superseded:
-        notes.append(f"{superseded} runs set aside: a later run of the same commit disagreed with them")
+        them = "it" if superseded == 1 else "them"
+        notes.append(
+            f"{plural(superseded, 'measurement')} set aside: a later run of the same commit disagreed with {them}"
+        )
     below = sum(h.below_floor for h in histories)
     if below:
         notes.append(f"{below} level shifts not listed: smaller than their metric's floor")
