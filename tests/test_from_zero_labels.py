@@ -16,6 +16,7 @@ from test_browser import browser, built_and_served  # noqa: F401 (browser is a f
 
 from perfpages.cli.app import fmt_value
 from perfpages.model import Direction, Measurement, RunRecord
+from perfpages.render.units import human
 from perfpages.results.store import write_run
 from perfpages.site import urls
 from perfpages.site.build import MINIMAL_MKDOCS_YML, generate, mkdocs_settings
@@ -37,8 +38,9 @@ scenarios:
 def _run(i: int) -> RunRecord:
     info = commit(i)
     ratio = 0.02 if i >= SHIFT_AT else 0.0
-    # A second series that changes by a tenth of a percent, so the step page folds a list of all series.
-    wall = (1.0 + 0.001 * (i % 3),) * 3
+    # A second series that changes by 0.2%, so the step page folds a list of all series; at the step
+    # it is 0.9996 s, which reads "1 s" (the scripts' lists printed "1000 ms", the tables "1e+03 ms").
+    wall = (0.9996 + 0.002 * (i % 2),) * 3
     measurements = (
         Measurement("http_post", "failed_ratio", "1", Direction.LOWER, info.sha, (ratio,) * 3),
         Measurement("http_post", "wall_time", "s", Direction.LOWER, info.sha, wall),
@@ -81,6 +83,12 @@ def test_the_step_page_and_the_chart_size_a_shift_from_zero_absolutely(project):
     assert [c["label"] for c in ratio["series"][0]["changes"]] == ["+0.02 (from 0)"]
 
 
+def test_a_value_just_below_a_step_reads_as_rounded():
+    assert [human(v, "s") for v in (0.9996, 0.99949, 9.996e-7, 1234.5)] == ["1 s", "999 ms", "1 µs", "1,234 s"]
+    assert [human(v, "ops/s") for v in (999.96, 1234.5)] == ["1,000 ops/s", "1,234 ops/s"]
+    assert human(999.96, "bytes") == "1 kB"
+
+
 def test_the_cli_shows_no_dimensionless_unit():
     assert fmt_value(0.02, "1") == "0.02"
     assert fmt_value(0.0, "") == "0"
@@ -95,6 +103,8 @@ def test_the_folded_list_and_the_chart_label_read_as_the_tables(project, browser
         tab.wait_for_selector("details.pp-full-list[data-state=drawn]")
         cells = tab.locator("details.pp-full-list tbody tr", has_text="failed_ratio").locator("td").all_inner_texts()
         assert cells[1:] == ["0", "0.02", "+0.02 (from 0)"]
+        cells = tab.locator("details.pp-full-list tbody tr", has_text="wall_time").locator("td").all_inner_texts()
+        assert cells[1:3] == ["1 s", "1 s"]
         scenario = next(a for a in tab.locator("a").all() if "scenarios/http-post" in (a.get_attribute("href") or ""))
         scenario.click()
         tab.wait_for_selector(".pp-chart.pp-drawn")

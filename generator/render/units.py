@@ -19,11 +19,25 @@ DIMENSIONLESS = ("", "1")  # a ratio or a count of nothing in particular: shown 
 def human(value: float | None, unit: str, digits: int = 3) -> str:
     if value is None or not math.isfinite(value):
         return "n/a"
+    # The step is picked for the value as it will read: 0.9996 s rounds to 1 s, not "1e+03 ms".
+    shown = _significant(value, digits)
     for factor, name in _SCALES.get(unit, ()):
-        if abs(value) >= factor or factor == _SCALES[unit][-1][0]:
-            return f"{value / factor:.{digits}g} {name}"
-    number = f"{value:,.0f}" if abs(value) >= 10**digits else f"{value:.{digits}g}"
+        if abs(shown) >= factor or factor == _SCALES[unit][-1][0]:
+            return f"{_number(value / factor, digits)} {name}"
+    number = _number(value, digits)
     return number if unit in DIMENSIONLESS else f"{number} {unit}"
+
+
+def _significant(value: float, digits: int) -> float:
+    return float(f"{value:.{digits}g}")
+
+
+def _number(value: float, digits: int) -> str:
+    """``digits`` significant digits, or a whole number with thousands separators when it has
+    more digits than that (1,234 s, not "1.23e+03 s")."""
+    if abs(_significant(value, digits)) >= 10**digits:
+        return f"{value:,.0f}"
+    return f"{value:.{digits}g}"
 
 
 def ladder(unit: str) -> tuple[tuple[float, str], ...]:

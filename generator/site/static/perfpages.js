@@ -108,13 +108,19 @@
   // The tables' `human` (generator/render/units.py), with the ladder of steps the chart data carries.
   function humanValue(value, ladder, unit) {
     if (value === null || value === undefined || !isFinite(value)) return "n/a";
+    // The step is picked for the value as it will read: 0.9996 s rounds to 1 s, not "1000 ms".
+    var shown = Number(value.toPrecision(3));
     for (var i = 0; i < ladder.length; i++) {
-      if (Math.abs(value) >= ladder[i][0] || i === ladder.length - 1) {
-        return significant(value / ladder[i][0]) + " " + ladder[i][1];
+      if (Math.abs(shown) >= ladder[i][0] || i === ladder.length - 1) {
+        return wholeOrSignificant(value / ladder[i][0]) + " " + ladder[i][1];
       }
     }
-    var number = Math.abs(value) >= 1000 ? Math.round(value).toLocaleString("en") : significant(value);
-    return withUnit(number, unit);
+    return withUnit(wholeOrSignificant(value), unit);
+  }
+
+  // Three significant digits, or a whole number with separators when it has more (1,234 s).
+  function wholeOrSignificant(value) {
+    return Math.abs(Number(value.toPrecision(3))) >= 1000 ? Math.round(value).toLocaleString("en") : significant(value);
   }
 
   // A number and its unit; none for a dimensionless one ("" or "1", as units.DIMENSIONLESS).
