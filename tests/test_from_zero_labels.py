@@ -9,9 +9,11 @@ list "0 1 -> 0.02 1, n/a"; `compare` printed "0 1" and "0.02 1".
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
+import numpy as np
 import pytest
-from sitehistory import commit
+from sitehistory import PR_NUMBER, commit, pr_run, sha
 from test_browser import browser, built_and_served  # noqa: F401 (browser is a fixture)
 
 from perfpages.cli.app import fmt_value
@@ -24,6 +26,7 @@ from perfpages.site.build import MINIMAL_MKDOCS_YML, generate, mkdocs_settings
 COMMITS = 24
 SHIFT_AT = 12
 STEP_PAGE = f"{urls.ROOT}/compare/{commit(SHIFT_AT - 1).sha[:12]}..{commit(SHIFT_AT).sha[:12]}"
+PR_PAGE = f"{urls.ROOT}/pr/{PR_NUMBER}/{sha('pr-head')[:12]}.md"
 PERFPAGES_YML = """\
 project:
   name: zeros
@@ -69,7 +72,19 @@ def project(tmp_path_factory):
     (root / "docs" / "index.md").write_text("# Zeros\n")
     for i in range(COMMITS):
         write_run(root / "results", _run(i))
+    write_run(root / "results", _pr())
     return root
+
+
+def _pr() -> RunRecord:
+    """An A/B run of a PR based on a commit whose failed ratio is 0: at the head it is 0.02."""
+    shape = pr_run(np.random.default_rng(0), SHIFT_AT - 1)
+    base, head = shape.base.sha, shape.head.sha
+    measurements = tuple(
+        Measurement("http_post", "failed_ratio", "1", Direction.LOWER, at, (ratio,) * 5)
+        for at, ratio in ((base, 0.0), (head, 0.02))
+    )
+    return replace(shape, machine="bm-1", measurements=measurements)
 
 
 def test_the_step_page_and_the_chart_size_a_shift_from_zero_absolutely(project):
@@ -78,6 +93,8 @@ def test_the_step_page_and_the_chart_size_a_shift_from_zero_absolutely(project):
     row = next(line for line in (docs / f"{STEP_PAGE}.md").read_text().splitlines() if "failed_ratio" in line)
     assert row.count("<td>+0.02 (from 0)</td>") == 2  # the single runs' change and the level shift
     assert "%" not in row
+    pr_row = next(line for line in (docs / PR_PAGE).read_text().splitlines() if "failed_ratio" in line)
+    assert "<td>+0.02 (from 0)</td>" in pr_row  # the PR comment's words; the page said "n/a"
     chart = json.loads(next((docs / urls.ROOT / "api" / "scenarios").glob("http-post-*.json")).read_text())
     ratio = next(m for m in chart["metrics"] if m["metric"] == "failed_ratio")
     assert [c["label"] for c in ratio["series"][0]["changes"]] == ["+0.02 (from 0)"]

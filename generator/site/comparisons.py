@@ -11,8 +11,8 @@ import json
 from perfpages.analysis.comparison import SeriesVerdict
 from perfpages.analysis.profiles import ProfileDiff
 from perfpages.model import CommitInfo, Direction
-from perfpages.render.comparison import magnitude_label, shift_label
-from perfpages.render.markdown import escape, percent, plural, safe_url, table
+from perfpages.render.comparison import change_label, magnitude_label, shift_label
+from perfpages.render.markdown import escape, plural, safe_url, table
 from perfpages.render.units import human, ladder
 from perfpages.site import urls
 from perfpages.site.gather import MainStep, PullRequest, Site
@@ -122,10 +122,10 @@ def _profile_pages(c: Comparison, profiles: dict[str, ProfileDiff]) -> dict[tupl
 
 def _row(site: Site, v: SeriesVerdict, links: urls.Links, profile_pages: dict[tuple[str, str], str]) -> list[str]:
     s = v.series
-    change = percent(v.change)
+    label = change_label(v)  # "+0.02 (from 0)" as in the PR comment, not "n/a"
     page = profile_pages.get((s.machine, s.label)) if s.metric == "instructions" else None
-    if page:
-        change = link(links.to(page), change)  # as in the PR comment: the change links its profile diff
+    # As in the PR comment: the change links its profile diff.
+    change = link(links.to(page), label) if page else text(label)
     return [
         status(v.verdict.value),
         _series_cell(site, s, links, " ↑" if s.direction is Direction.HIGHER else " ↓"),
