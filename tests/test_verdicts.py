@@ -1,6 +1,7 @@
 """Verdicts: the fence rule's exact numbers, and perfpages' rule on seeded data with known answers."""
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -421,3 +422,20 @@ def test_a_pending_shift_from_zero_reads_as_an_absolute_size():
     p = analyse_history(series).pending
     assert (p.before, p.after) == (0.0, 0.02)
     assert shift_label(p.change, p.before, p.after, series.unit) == "+0.02 (from 0)"
+
+
+def test_a_negative_metric_that_falls_is_better_when_lower_is_better():
+    """-5 to -6.5 is a +30% relative change, yet lower: both verdicts said 'regressed' while the
+    change points of the same series (by the difference) said 'improved'."""
+    falls = series(11, +0.30)
+    negative = replace(
+        falls,
+        history=tuple(-v for v in falls.history),
+        base_samples=tuple(-v for v in falls.base_samples),
+        head_samples=tuple(-v for v in falls.head_samples),
+    )
+    (v,) = verdicts(negative)
+    assert v.change > 0.25
+    assert v.verdict is Verdict.IMPROVED and v.fence_verdict is Verdict.IMPROVED
+    (few,) = verdicts(replace(negative, history=()))  # judged by the default threshold
+    assert few.verdict is Verdict.IMPROVED

@@ -212,7 +212,8 @@ def _finish(prepared: Prepared, q: float | None, per_test_alpha: float) -> Serie
     # A change from exactly 0 crosses any relative threshold, but has no size to bucket.
     fence_significant = comparable and (not relative or abs(prepared.change) >= prepared.fence.threshold)
     size = compat.magnitude(prepared.change, prepared.fence.threshold, item.metric) if relative else _NO_SIZE
-    signed = prepared.change if relative else prepared.head - prepared.base
+    # Better or worse by the difference: a relative change has the opposite sign below 0 (-5 to -6.5 is +30%).
+    signed = prepared.head - prepared.base
     fence_verdict = direction_of(signed, item.direction) if fence_significant else Verdict.UNCHANGED
     if not comparable:
         fence_verdict = Verdict.NO_BASELINE
@@ -253,7 +254,8 @@ def _our_verdict(prepared: Prepared, q: float | None) -> tuple[Verdict, str, flo
             return Verdict.UNCHANGED, "too little history; within the default threshold", None
         p_samples = sample_pvalue(item.base_samples, item.head_samples)
         if p_samples is None or p_samples < SAMPLE_ALPHA:
-            return direction_of(prepared.change, item.direction), "beyond the default threshold", p_samples
+            moved = direction_of(prepared.head - prepared.base, item.direction)
+            return moved, "beyond the default threshold", p_samples
         return Verdict.UNCHANGED, "too little history; within the default threshold", p_samples
     if known_level(prepared.noise, prepared.head):
         return Verdict.UNCHANGED, "at a level this bimodal series already flips between", None
@@ -267,7 +269,8 @@ def _our_verdict(prepared: Prepared, q: float | None) -> tuple[Verdict, str, flo
     p_samples = sample_pvalue(item.base_samples, item.head_samples)
     if p_samples is not None and p_samples >= SAMPLE_ALPHA:
         return Verdict.UNCHANGED, f"raw samples overlap (Mann-Whitney p = {p_samples:.3f})", p_samples
-    return direction_of(prepared.level_change, item.direction), f"beyond noise (q = {q:.2g})", p_samples
+    moved = prepared.head - prepared.noise.base_level  # by the difference, as the fence verdict
+    return direction_of(moved, item.direction), f"beyond noise (q = {q:.2g})", p_samples
 
 
 def _from_zero(prepared: Prepared) -> tuple[Verdict, str, float | None]:
