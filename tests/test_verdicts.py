@@ -439,3 +439,31 @@ def test_a_negative_metric_that_falls_is_better_when_lower_is_better():
     assert v.verdict is Verdict.IMPROVED and v.fence_verdict is Verdict.IMPROVED
     (few,) = verdicts(replace(negative, history=()))  # judged by the default threshold
     assert few.verdict is Verdict.IMPROVED
+
+
+def test_an_ab_rerun_that_disagrees_replaces_the_run_before_it():
+    """A PR head measured twice (a regression, then a re-run without one) was judged on both runs'
+    samples pooled: a head median neither run measured, and 'unchanged' for a +24% change."""
+    from perfpages.analysis.series import SampleIndex, SeriesKey
+
+    base, head = "b" * 40, "c" * 40
+
+    def ab(run_id: str, started: str, head_level: float, base_level: float = 1.0):
+        return make_record(
+            run_id=run_id,
+            started_at=started,
+            head=make_commit(head),
+            base=make_commit(base),
+            measurements=(
+                Measurement("parse", "wall_time", "s", Direction.LOWER, base, (base_level, base_level * 1.01)),
+                Measurement("parse", "wall_time", "s", Direction.LOWER, head, (head_level, head_level * 1.01)),
+            ),
+        )
+
+    key = SeriesKey("bench-1", "parse", (), "wall_time")
+    first, rerun = ab("first", "2026-11-02T00:00:00Z", 1.5), ab("rerun", "2026-11-03T00:00:00Z", 1.0)
+    sides = SampleIndex.of([rerun, first]).sides(base, head)
+    assert sides[(key, head)] == (1.0, 1.01) and sides[(key, base)] == (1.0, 1.01)
+    agrees = ab("agrees", "2026-11-04T00:00:00Z", 1.005)
+    sides = SampleIndex.of([first, rerun, agrees]).sides(base, head)
+    assert sorted(sides[(key, head)]) == [1.0, 1.005, 1.01, 1.01505]  # runs that agree still pool

@@ -426,7 +426,7 @@ class SampleIndex:
         cls, runs: Iterable[RunRecord], commits: set[str] | None = None, pairs: set[tuple[str, str]] | None = None
     ) -> SampleIndex:
         """Index every run, or only the runs of ``commits`` and the A/B runs of ``pairs`` when given."""
-        ab: dict = defaultdict(dict)
+        sessions: dict = defaultdict(lambda: defaultdict(list))  # (base, head) -> key -> each run's sides
         separate: dict = defaultdict(lambda: defaultdict(list))  # commit -> key -> each run's samples
         meta: dict[SeriesKey, tuple[str, Direction]] = {}
         environments: dict[tuple[str, str], str] = {}
@@ -440,15 +440,24 @@ class SampleIndex:
             if not pair:
                 environments[(record.machine, record.head.sha)] = environment_of(record)
             table = MeasurementTable.of(record.measurements)
+            sides: dict = defaultdict(dict)  # this A/B run's key -> commit -> samples
             for kind, commit, values in zip(table.kinds, table.commits, table.samples(), strict=True):
                 key = series_key(record.machine, kind)
                 meta.setdefault(key, (kind.unit, kind.direction))
                 if pair:
-                    pool(ab[pair], (key, commit), values)
+                    pool(sides[key], commit, values)
                 else:
                     separate[commit][key].append(values)
+            for key, each in sides.items():
+                sessions[pair][key].append(each)
+        ab = {
+            pair: {
+                (key, commit): samples for key, each in by_key.items() for commit, samples in agreeing_ab(each).items()
+            }
+            for pair, by_key in sessions.items()
+        }
         pooled = {commit: {key: agreeing(each) for key, each in by_key.items()} for commit, by_key in separate.items()}
-        return cls(dict(ab), pooled, meta, environments)
+        return cls(ab, pooled, meta, environments)
 
     def sides(self, base: str, head: str) -> dict[tuple[SeriesKey, str], tuple[float, ...]]:
         """Samples of both commits: from an A/B run of exactly (base, head) when there is one."""
@@ -474,6 +483,20 @@ def agreeing(runs: list[tuple[float, ...]]) -> tuple[float, ...]:
     overlaps the newest run's. A re-run corrects a run that hit a machine hiccup."""
     newest = runs[-1]
     return tuple(v for r in runs if not _apart(r, newest) for v in r)
+
+
+def agreeing_ab(runs: list[dict[str, tuple[float, ...]]]) -> dict[str, tuple[float, ...]]:
+    """Base and head samples of one pair's A/B runs (oldest first, each commit -> samples) that a
+    comparison pools: every run whose sides both overlap the newest run's. A re-run that disagrees
+    replaces the run before it, as on main; pooled, the two made a head value neither measured and
+    a bimodal sample that hid the change."""
+    newest = runs[-1]
+    kept: dict[str, tuple[float, ...]] = {}
+    for run in runs:
+        if not any(_apart(run.get(commit, ()), samples) for commit, samples in newest.items()):
+            for commit, samples in run.items():
+                pool(kept, commit, samples)
+    return kept
 
 
 def _apart(run, newest) -> bool:
