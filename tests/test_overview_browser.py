@@ -123,7 +123,8 @@ def test_on_a_phone_the_first_screen_reaches_the_filters_and_the_first_regressed
     # The recent shifts are folded to one line, and a tap shows them all.
     shifts = phone.locator("details.pp-events")
     assert not shifts.locator("li").first.is_visible()
-    assert shifts.locator("summary").inner_text() == "4 recent shifts, the newest on 2026-10-08"
+    # Shifts are counted, and the lines they make (a fleet of 6 series moved in one event).
+    assert shifts.locator("summary").inner_text() == "11 recent shifts in 4 events, the newest on 2026-10-08"
     # So is the note on the table's order (and what "stale" means).
     assert not phone.locator("details.pp-order p").is_visible()
     assert phone.locator("details.pp-order summary").inner_text() == "Order: regressed first, stale last"

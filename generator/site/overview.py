@@ -109,7 +109,10 @@ def _recent_events(site: Site, rows: list[Row], links: urls.Links) -> str:
     heading = "<p><strong>Recent shifts</strong>, newest first: one line per machine and commit range</p>"
     # Shown in full on a wide screen; a phone folds it to its summary line (perfpages.css), so
     # that the first screen reaches the status filters and the top of the table.
-    fold = f"{plural(len(dated), 'recent shift')}, the newest on {text(_date(site, _since(dated[0][1])))}"
+    # Counted as shifts, in events when a line holds several ("1 recent shift" read for 240 series).
+    shifts = sum(len(e.pending if isinstance(e, PendingEvent) else e.changes) for _, e in dated)
+    counted = plural(shifts, "recent shift") + (f" in {plural(len(dated), 'event')}" if shifts > len(dated) else "")
+    fold = f"{counted}, the newest on {text(_date(site, _since(dated[0][1])))}"
     return f'<details class="pp-events pp-fold"><summary>{fold}</summary>{heading}<ul>{items}</ul>{tail}</details>\n'
 
 
