@@ -630,7 +630,7 @@
 
   // The rows, largest change first, as a filtered table in the comparison tables' layout.
   function listParts(box, headers, rows, note) {
-    rows.sort(function (a, b) { return b.size - a.size; });
+    rows.sort(function (a, b) { return a.size === b.size ? 0 : b.size > a.size ? 1 : -1; });  // Infinity - Infinity is NaN
     var parts = filteredTable(headers, rows, "series by scenario, metric or machine");
     var column = headers.indexOf("series") + 1;
     parts[1].querySelectorAll("tbody td:nth-child(" + column + ")").forEach(function (td) { td.className = "pp-wrap"; });
@@ -640,7 +640,13 @@
     return [paragraph([note]), parts[0], wrap];
   }
 
-  function size(before, after) { return before ? Math.abs(after / before - 1) : 0; }
+  // How far a row sorts up: a change from 0 has no relative size, and is larger than any (an error
+  // rate from 0 to 2% first, not below every noise-sized change); a row without both values last.
+  function size(before, after) {
+    if (before === null || after === null || !isFinite(before) || !isFinite(after)) return -1;
+    if (!before) return after ? Infinity : 0;
+    return Math.abs(after / before - 1);
+  }
 
   // A step on main: the series measured at both commits.
   function stepList(box, data) {
@@ -670,7 +676,7 @@
       return { cells: [verdict, seriesCell(box, s), humanValue(base, steps, row[at.unit]), humanValue(head, steps, row[at.unit]),
         signedPercent(base, head, row[at.unit]),
         threshold === null ? "n/a" : "±" + (100 * threshold).toFixed(2) + "%"],
-        text: [s.scenario, s.metric, s.machine, row[at.verdict]].join(" "), size: base && head !== null ? size(base, head) : 0 };
+        text: [s.scenario, s.metric, s.machine, row[at.verdict]].join(" "), size: size(base, head) };
     });
     return listParts(box, ["verdict", "series", "base", "head", "change", "threshold"], rows,
       "Every series of the comparison, largest change first; the verdicts are those of the tables above.");
