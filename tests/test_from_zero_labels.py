@@ -147,3 +147,19 @@ def test_set_aside_counts_measurements_not_runs():
         "1 measurement set aside: a later run of the same commit disagreed with it"
     ]
     assert _set_aside([SimpleNamespace(superseded=1)] * 6, histories)[0].startswith("6 measurements set aside")
+
+
+def test_changes_json_gives_an_unconfirmed_shift_from_zero_no_relative_size():
+    """A confirmed shift from 0 has "change": null and its absolute change; an unconfirmed one
+    had "change": 0.0, which reads as no change at all."""
+    from types import SimpleNamespace
+
+    from perfpages.analysis.events import PendingEvent
+    from perfpages.analysis.history import Pending
+    from perfpages.analysis.verdict import Verdict
+    from perfpages.render.comparison import pending_event_json
+
+    key = SimpleNamespace(scenario="http_post", params=(), metric="failed_ratio", machine="bm-1")
+    pending = Pending(SimpleNamespace(key=key), "a" * 40, 0.0, 2, Verdict.REGRESSED, 0.0, 0.02)
+    (row,) = pending_event_json(PendingEvent("bm-1", "a" * 40, (pending,)))["series"]
+    assert row["change"] is None and row["absolute_change"] == 0.02 and (row["before"], row["after"]) == (0.0, 0.02)

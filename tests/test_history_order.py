@@ -37,6 +37,18 @@ NOW = "2026-11-21T08:00:00Z"
 CHANGE_5 = "5afb5736b4c03cb1fed4e5a1d31e4c89df4f93c0"
 
 
+# The +50% step at "change 5", unconfirmed: one more run would confirm it.
+PENDING_AT_CHANGE_5 = {
+    "change": 0.5,
+    "before": 1.0,
+    "after": 1.5,
+    "absolute_change": 0.5,
+    "runs_to_confirm": 1,
+    "since": CHANGE_5,
+    "verdict": "regressed",
+}
+
+
 def pending_of(changes_json: dict) -> dict:
     (series,) = changes_json["series"]
     return series["pending"]
@@ -117,7 +129,7 @@ def test_case_09_dates_in_two_time_zones_without_git_history(tmp_path):
     git_at(dash, NOW, "init", "-q")  # a folder with no history of its own
     in_repo, without = perfpages_json(src, "changes"), perfpages_json(dash, "changes")
     assert shas[4] == CHANGE_5
-    expected = {"change": 0.5, "runs_to_confirm": 1, "since": CHANGE_5, "verdict": "regressed"}
+    expected = PENDING_AT_CHANGE_5
     assert pending_of(in_repo) == pending_of(without) == expected
     assert without["order"]["source"] == "results" and "no branch 'main'" in without["order"]["note"]
     assert in_repo["order"] == {"source": "git", "note": "", "left_out": []}
@@ -139,7 +151,7 @@ def test_case_10_a_shallow_clone_orders_by_date_and_says_how_to_get_full_order(s
     shutil.copy(CASE_10 / "mkdocs.yml", shallow_clone)
     (shallow_clone / "docs").mkdir()
     changes = perfpages_json(shallow_clone, "changes")
-    assert pending_of(changes) == {"change": 0.5, "runs_to_confirm": 1, "since": CHANGE_5, "verdict": "regressed"}
+    assert pending_of(changes) == PENDING_AT_CHANGE_5
     note = changes["order"]["note"]
     assert "shallow clone" in note and "fetch-depth: 0" in note and "git fetch --unshallow" in note
     built = perfpages_json(shallow_clone, "build", "--no-mkdocs")

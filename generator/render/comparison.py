@@ -6,7 +6,7 @@ import math
 
 from perfpages.analysis.comparison import ComparisonReport, SeriesVerdict, with_unit
 from perfpages.analysis.events import Event, PendingEvent
-from perfpages.analysis.history import SeriesHistory
+from perfpages.analysis.history import Pending, SeriesHistory
 from perfpages.analysis.verdict import Verdict
 from perfpages.render.escape import comment as escape
 from perfpages.render.markdown import percent, table
@@ -191,7 +191,7 @@ def history_json(history: SeriesHistory) -> dict:
         if history.pending is None
         else {
             "since": history.pending.since,
-            "change": history.pending.change,
+            **_pending_size(history.pending),
             "runs_to_confirm": history.pending.runs_to_confirm,
             "verdict": history.pending.verdict.value,
         },
@@ -232,13 +232,24 @@ def pending_event_json(event: PendingEvent) -> dict:
         "since": event.since,
         "series": [
             _key_json(p.series.key)
+            | _pending_size(p)
             | {
-                "change": p.change,
                 "runs_to_confirm": p.runs_to_confirm,
                 "verdict": p.verdict.value,
             }
             for p in event.pending
         ],
+    }
+
+
+def _pending_size(p: Pending) -> dict:
+    """An unconfirmed shift's size as a confirmed one's: null change from 0 (Pending holds 0.0
+    there, which read as no change at all), and the levels with their difference."""
+    return {
+        "change": p.change if p.before else None,
+        "before": p.before,
+        "after": p.after,
+        "absolute_change": p.after - p.before,
     }
 
 
