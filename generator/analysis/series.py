@@ -460,15 +460,14 @@ class SampleIndex:
         return cls(ab, pooled, meta, environments)
 
     def sides(self, base: str, head: str) -> dict[tuple[SeriesKey, str], tuple[float, ...]]:
-        """Samples of both commits: from an A/B run of exactly (base, head) when there is one."""
-        ab = self.ab.get((base, head), {})
-        sides = {k: v for k, v in ab.items()}
-        ab_keys = {key for key, _ in ab}
-        for commit in (base, head):
-            for key, samples in self.pooled.get(commit, {}).items():
-                if key not in ab_keys:
-                    sides[(key, commit)] = samples
-        return sides
+        """Samples of both commits: the A/B runs of exactly (base, head) when there are any, else
+        each commit's own runs. Only the A/B runs: other machines' runs of the base alone would be
+        series "missing at head" of a run that never measured them."""
+        ab = self.ab.get((base, head))
+        if ab:
+            return dict(ab)
+        pooled = ((commit, self.pooled.get(commit, {})) for commit in (base, head))
+        return {(key, commit): samples for commit, found in pooled for key, samples in found.items()}
 
     def separate_environments(self, key: SeriesKey, base: str, head: str) -> tuple[str, str]:
         """(base, head) environments when the two sides come from separate runs, else ("", ""):

@@ -118,7 +118,7 @@ def _context(chosen: LoadedRun, loaded: list[LoadedRun], site_url: str | None) -
     record = chosen.record
     same_pair = [r for r in loaded if r.record.base == record.base and r.record.head == record.head]
     page = urls.pr_page(record.pull_request, record.head.sha) if record.pull_request else None
-    page = page or urls.compare_page(record.base.sha, record.head.sha)
+    page = page or urls.ab_page(record.base.sha, record.head.sha)
     return CommentContext(
         base=record.base,
         head=record.head,

@@ -89,10 +89,10 @@ class Site:
 
     @cached_property
     def compare_pages(self) -> frozenset[str]:
-        return frozenset(c.page for c in (*self.main_steps, *self.other_comparisons))
+        return frozenset(c.page for c in self.main_steps)
 
     def compare_page(self, base: str, head: str) -> str | None:
-        """The compare page of (base, head) when the site has one."""
+        """The step page of (base, head) on main when the site has one."""
         page = urls.compare_page(base, head)
         return page if page in self.compare_pages else None
 

@@ -202,7 +202,7 @@ def _judge_batch(
         base, head = record.base.sha, record.head.sha
         inputs = comparison_inputs(series, index, base, head, None, position)
         report = compare(base, head, inputs, floors, lambda item, b=base: lookup(item, b))
-        page = urls.pr_page(record.pull_request, head) if record.pull_request else urls.compare_page(base, head)
+        page = urls.pr_page(record.pull_request, head) if record.pull_request else urls.ab_page(base, head)
         out.append(
             Comparison(
                 page,

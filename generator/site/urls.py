@@ -61,6 +61,12 @@ def compare_page(base: str, head: str) -> str:
     return f"{ROOT}/compare/{base[:12]}..{head[:12]}.md"
 
 
+def ab_page(base: str, head: str) -> str:
+    """An A/B run outside any PR: apart from the step pages, which a run of two consecutive commits
+    on main would otherwise replace."""
+    return f"{ROOT}/compare/ab/{base[:12]}..{head[:12]}.md"
+
+
 def pr_index(number: int) -> str:
     return f"{ROOT}/pr/{number}/index.md"
 
