@@ -150,8 +150,8 @@ def test_the_step_page_lists_and_filters_every_series(site_url, browser):  # noq
     tab.wait_for_function("document.querySelector('details.pp-full-list').dataset.state === 'drawn'")
     rows = box.locator("tbody tr")
     assert rows.count() == SCENARIOS - 1
-    assert rows.first.inner_text().startswith("s00")  # the 30% shift: the largest change first
-    assert "+30" in rows.first.inner_text()
+    assert rows.first.inner_text().startswith("+30")  # the 30% shift: the largest change first, in front
+    assert "s00" in rows.first.inner_text()
     box.locator("input[type=search]").fill("s07")
     assert box.locator("tbody tr:not([hidden])").count() == 1
     assert f"1 of {SCENARIOS - 1} shown" in box.inner_text()
@@ -197,6 +197,12 @@ def test_the_full_lists_fit_the_page(site_url, browser, width, height):  # noqa:
         tab.locator("details.pp-full-list summary").click()
         tab.wait_for_function("document.querySelector('details.pp-full-list').dataset.state === 'drawn'")
         assert _fits(tab) == [], path
+        # The first column (a PR's verdict, a step's change) is in view without scrolling sideways.
+        right = tab.evaluate(
+            "Math.max(...[...document.querySelectorAll('.pp-list tbody td:first-child')]"
+            ".map(td => td.getBoundingClientRect().right))"
+        )
+        assert right <= width, path
     tab.close()
 
 

@@ -655,10 +655,11 @@
       var i = s.x.indexOf(head);
       if (i < 1 || s.x[i - 1] !== base) return;
       var steps = data.ladders[s.unit] || [], before = s.y[i - 1], after = s.y[i];
-      rows.push({ cells: [seriesCell(box, s), humanValue(before, steps, s.unit), humanValue(after, steps, s.unit),
-        signedPercent(before, after, s.unit)], text: s.scenario + " " + s.metric + " " + s.machine, size: size(before, after) });
+      // The change first, as a verdict elsewhere: a phone shows it without scrolling the table sideways.
+      rows.push({ cells: [signedPercent(before, after, s.unit), seriesCell(box, s), humanValue(before, steps, s.unit),
+        humanValue(after, steps, s.unit)], text: s.scenario + " " + s.metric + " " + s.machine, size: size(before, after) });
     });
-    return listParts(box, ["series", "before", "after", "change"], rows, "Each series measured at both commits, " +
+    return listParts(box, ["change", "series", "before", "after"], rows, "Each series measured at both commits, " +
       "largest single-run change first. A single run's change is noise unless a level shift above says otherwise.");
   }
 
