@@ -202,8 +202,8 @@ def test_a_feed_that_carries_every_event_says_so(site):
     events = len(listed_events(site))
     subtitle = feed.findtext("{http://www.w3.org/2005/Atom}subtitle")
     assert (
-        subtitle
-        == f"All {events} events (shifts of one machine in one commit range, newest first); also on changes.html"
+        subtitle == f"All {events} events (shifts of one machine in one commit range, newest first); "
+        "also on the dashboard's changes page"
     )
 
 

@@ -214,7 +214,7 @@ def atom_feed(site: Site, links: urls.Links, site_url: str | None = None) -> byt
         f"<id>urn:perfpages:{xml_escape(site.project_name)}:changes</id>"
         f'<link rel="self" type="application/atom+xml" href="{xml_escape(self_url)}"/>'
         f'<link rel="alternate" type="text/html" href="{xml_escape(page_url)}"/>'
-        f"<subtitle>{xml_escape(_subtitle(len(entries), len(events), page_url))}</subtitle>"
+        f"<subtitle>{xml_escape(_subtitle(len(entries), len(events), page_url if site_url else ''))}</subtitle>"
         f"<author><name>{xml_escape(site.project_name)} benchmarks (perfpages)</name></author>"
         f"<updated>{xml_escape(updated)}</updated>" + "".join(entries) + "</feed>\n"
     ).encode()
@@ -227,11 +227,14 @@ def _feed_url(site_url: str | None, links: urls.Links, path: str) -> str:
 
 
 def _subtitle(carried: int, events: int, page_url: str) -> str:
-    """Says what the feed leaves out: a reader sees only its entries, and the oldest are cut."""
+    """Says what the feed leaves out: a reader sees only its entries, and the oldest are cut.
+    ``page_url`` is the changes page's absolute URL, or "" when the site's address is unknown
+    (a relative path means nothing in a feed reader's text)."""
     what = "shifts of one machine in one commit range, newest first"
+    where = page_url or "the dashboard's changes page"
     if carried < events:
-        return f"The newest {carried} of {events} events ({what}); all of them on {page_url}"
-    return f"All {plural(events, 'event')} ({what}); also on {page_url}"
+        return f"The newest {carried} of {events} events ({what}); all of them on {where}"
+    return f"All {plural(events, 'event')} ({what}); also on {where}"
 
 
 def _summary(site: Site, event: Event, first_bad: CommitInfo) -> str:
