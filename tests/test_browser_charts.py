@@ -204,7 +204,7 @@ def test_plotly_is_evaluated_once_a_visit_across_instant_navigation(page, charts
 
 
 # Records, as each state is set, what the first trend chart holds: its traces, whether the range
-# slider shows, and the plot's height; and the chart's state when DOMContentLoaded fires.
+# slider shows, the plot's height and bottom margin; and the chart's state when DOMContentLoaded fires.
 RECORD_STATES = """
 window.chartStates = [];
 new MutationObserver(function (changes) {
@@ -215,6 +215,7 @@ new MutationObserver(function (changes) {
       state: div.dataset.state, fills: div.data.filter(function (t) { return t.fill; }).length,
       lines: div.data.filter(function (t) { return !t.fill; }).length,
       slider: !!div.querySelector('.rangeslider-container'), height: div._fullLayout._size.h,
+      bottom: div._fullLayout._size.b, givenBottom: div.layout.margin.b,
     });
   });
 }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
@@ -237,6 +238,9 @@ def test_a_chart_shows_its_points_first_then_its_spread_and_slider_without_movin
     assert complete["fills"] >= 1 and complete["slider"]
     assert points["lines"] == complete["lines"]  # every point, bridge and line is in the first draw
     assert abs(points["height"] - complete["height"]) <= 1
+    # The first figure gives the tick labels the room automargin would find: a wider margin found
+    # makes plotly draw the whole figure a second time.
+    assert points["bottom"] == points["givenBottom"]
 
 
 def test_a_chart_starts_as_the_page_script_runs_and_takes_its_preloaded_data(page, charts_site):  # noqa: F811

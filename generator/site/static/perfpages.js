@@ -291,16 +291,22 @@
     var layout = Object.assign({}, figure.layout);
     layout.xaxis = Object.assign({}, layout.xaxis, { rangeslider: { visible: false } });
     layout.height -= sliderRoom(figure.layout);
+    layout.margin = Object.assign({}, layout.margin, { b: Math.max(layout.margin.b, TICK_ROOM) });
     return {
       traces: figure.traces.filter(function (t, i) { return figure.spread.indexOf(i) < 0; }),
       layout: layout,
     };
   }
 
+  // The bottom margin plotly's automargin gives the two lines of commit ticks (date over short
+  // SHA). Given up front, plotly draws once instead of twice: having found a margin wider than the
+  // figure's, automargin draws the whole figure again. Taller labels still get their room that way.
+  var TICK_ROOM = 61;
+
   // The height a range slider takes under the plot: plotly makes the slider `thickness` of the
   // height inside the margins and sets it below the tick labels with room for an axis title and a
-  // gap, SLIDER_BELOW px more than the plot's bottom margin (measured with plotly.js 4.1; a browser
-  // test checks the plot keeps its height when the slider comes).
+  // gap, SLIDER_BELOW px more than the tick labels' own room. Measured with plotly.js 4.1; a browser
+  // test checks the plot keeps its height when the slider comes.
   var SLIDER_BELOW = 22;
   function sliderRoom(layout) {
     var inside = layout.height - layout.margin.t - layout.margin.b;
