@@ -31,16 +31,19 @@ def scenario_page(site: Site, group: ScenarioGroup, links: urls.Links) -> str:
 
 
 def preloads(group: ScenarioGroup, links: urls.Links) -> str:
-    """The first chart's data, asked for as soon as the browser sees the page's first bytes.
+    """What the first chart needs, asked for as soon as the browser sees the page's first bytes.
 
-    The page script runs only once Material's stylesheets and script have loaded; the browser's
-    preload scanner reads these links long before. They are preloaded the way ``fetch`` asks
-    (CORS mode, same-origin credentials), so the script's fetches take these responses. plotly
-    itself is not preloaded: a preload link comes again with each page instant navigation brings,
-    and would ask again for the plotly this visit already has (``plotly_early``). In a block of their
-    own: Markdown would wrap bare links in a paragraph."""
+    The script that asks for plotly (``plotly_early``) runs only once Material's stylesheets have
+    loaded, and the page script only after Material's script; the browser's preload scanner reads
+    these links long before. plotly then loads beside Material's assets, and is evaluated before
+    Material's sitemap is read rather than after. The JSON is preloaded the way ``fetch`` asks for it
+    (CORS mode, same-origin credentials), so the script's fetches take these responses. Each page
+    instant navigation brings asks for these again; the browser answers from its memory (plotly is
+    not evaluated again, see ``plotly_early``). In a block of their own: Markdown would wrap bare
+    links in a paragraph."""
     return (
         "<div hidden>\n"
+        f'<link rel="preload" href="{text(links.to(urls.PLOTLY))}" as="script">\n'
         f'<link rel="preload" href="{text(links.to(urls.scenario_data(group.slug)))}" as="fetch" crossorigin>\n'
         f'<link rel="preload" href="{text(links.to(urls.COMMITS_JSON))}" as="fetch" crossorigin>\n'
         "</div>\n"
