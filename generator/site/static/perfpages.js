@@ -202,7 +202,7 @@
     var panels = panelsOf(metric.series);
     var shared = panels.length === 1 && metric.series.length > 1;
     var traces = [], spread = [], shapes = [], annotations = [], layout = {};
-    var touch = coarsePointer();  // once: a media query per point took a tenth of the figure's time
+    var touch = coarsePointer();  // once a figure: a media query for each point showed in its profile
     var gap = 0.08, height = (1 - gap * (panels.length - 1)) / panels.length;
     var xs = [].concat.apply([], metric.series.map(function (s) { return [s.x[0], s.x[s.x.length - 1]]; }));
     var xRange = [Math.min.apply(null, xs) - 0.5, Math.max.apply(null, xs) + 0.5];
