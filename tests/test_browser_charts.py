@@ -193,8 +193,12 @@ def test_distribution_tooltips_write_samples_as_the_tables_do(page, charts_site)
 
 
 def test_plotly_is_evaluated_once_a_visit_across_instant_navigation(page, charts_site):  # noqa: F811
-    requests = []
-    page.on("request", lambda r: requests.append(r.url) if r.url.endswith("plotly.min.js") else None)
+    # Downloaded once: each page instant navigation brings preloads plotly again, which the browser
+    # answers from its cache or by revalidating it (304, no body).
+    downloads = []
+    page.on(
+        "response", lambda r: downloads.append(r.url) if r.url.endswith("plotly.min.js") and r.status == 200 else None
+    )
     page.add_init_script(COUNT_PLOTLY)
     page.goto(scenario_url(charts_site, "parse"))
     drawn(page)
@@ -206,7 +210,61 @@ def test_plotly_is_evaluated_once_a_visit_across_instant_navigation(page, charts
         page.wait_for_function("document.querySelector('.pp-chart')?.dataset.state === 'drawn'", timeout=20000)
     assert page.evaluate("window.sameDocument") is True  # Material swapped the pages in: one page load
     assert page.evaluate("window.plotlyEvaluations") == 1
-    assert len(requests) == 1
+    assert len(downloads) == 1
+
+
+# Records, as each state is set, what the first trend chart holds: its traces, whether the range
+# slider shows, the plot's height and bottom margin; and the chart's state when DOMContentLoaded fires.
+RECORD_STATES = """
+window.chartStates = [];
+new MutationObserver(function (changes) {
+  changes.forEach(function (change) {
+    var div = change.target;
+    if (div !== document.querySelector('.pp-chart') || !div._fullLayout) return;
+    window.chartStates.push({
+      state: div.dataset.state, fills: div.data.filter(function (t) { return t.fill; }).length,
+      lines: div.data.filter(function (t) { return !t.fill; }).length,
+      slider: !!div.querySelector('.rangeslider-container'), height: div._fullLayout._size.h,
+      bottom: div._fullLayout._size.b, givenBottom: div.layout.margin.b,
+    });
+  });
+}).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
+window.addEventListener('DOMContentLoaded', function () {
+  var div = document.querySelector('.pp-chart');
+  window.stateAtContentLoaded = div ? div.dataset.state || null : 'no chart';
+}, true);
+"""
+
+
+def test_a_chart_shows_its_points_first_then_its_spread_and_slider_without_moving(page, charts_site):  # noqa: F811
+    """The first draw leaves out the samples' spread and the range slider (the bench's floor compares
+    it with plotly's own newPlot); they follow without moving the plot."""
+    page.add_init_script(RECORD_STATES)
+    page.goto(scenario_url(charts_site, "parse"))
+    drawn(page)
+    points, complete = page.evaluate("window.chartStates")
+    assert points["state"] == "points" and complete["state"] == "drawn"
+    assert points["fills"] == 0 and not points["slider"]
+    assert complete["fills"] >= 1 and complete["slider"]
+    assert points["lines"] == complete["lines"]  # every point, bridge and line is in the first draw
+    assert abs(points["height"] - complete["height"]) <= 1
+    # The first figure gives the tick labels the room automargin would find: a wider margin found
+    # makes plotly draw the whole figure a second time.
+    assert points["bottom"] == points["givenBottom"]
+
+
+def test_a_chart_starts_as_the_page_script_runs_and_takes_its_preloaded_data(page, charts_site):  # noqa: F811
+    """Its data loads while plotly does, not once Material's DOMContentLoaded handlers have run; the
+    script's fetch takes the page's preloaded response (one request, not two)."""
+    requests = []
+    page.on("request", lambda r: requests.append(r.url) if "/api/" in r.url else None)
+    page.add_init_script(RECORD_STATES)
+    page.goto(scenario_url(charts_site, "parse"))
+    drawn(page)
+    assert page.evaluate("window.stateAtContentLoaded") != "no chart"
+    assert page.evaluate("window.stateAtContentLoaded") is not None  # already loading (or drawn)
+    data = [u for u in requests if "/api/scenarios/" in u]
+    assert len(data) == 1 and len([u for u in requests if u.endswith("/api/commits.json")]) == 1
 
 
 def test_variant_charts_name_the_unit_on_every_tick_as_the_tables_do(page, variants_url):  # noqa: F811

@@ -179,13 +179,15 @@
     return { line: line, bridge: bridge };
   }
 
-  function pointText(s, i, commits, metric) {
+  // A touch screen has no hover: its first tap shows a point's text, the second opens the comparison.
+  var TAP_HINT = "<br>tap again to compare with the point before";
+
+  function pointText(s, i, commits, metric, touch) {
     var c = commits[s.x[i]];
     var value = humanValue(s.y[i], metric.ladder, metric.unit);
     var spread = s.lo[i] === s.hi[i] ? "" : " (samples " + humanValue(s.lo[i], metric.ladder, metric.unit) +
       " – " + humanValue(s.hi[i], metric.ladder, metric.unit) + ")";
-    // A touch screen has no hover: its first tap shows this, the second opens the comparison.
-    var hint = coarsePointer() && i > 0 ? "<br>tap again to compare with the point before" : "";
+    var hint = touch && i > 0 ? TAP_HINT : "";
     return [plain(c.sha.slice(0, 12)), plain(c.date), plain(c.subject), plain(value + spread), i, hint];
   }
 
@@ -210,7 +212,8 @@
     var factor = metric.scale.factor, unitName = plain(metric.scale.name);
     var panels = panelsOf(metric.series);
     var shared = panels.length === 1 && metric.series.length > 1;
-    var traces = [], shapes = [], annotations = [], layout = {};
+    var traces = [], spread = [], shapes = [], annotations = [], layout = {};
+    var touch = coarsePointer();  // once a figure: a media query for each point showed in its profile
     var gap = 0.08, height = (1 - gap * (panels.length - 1)) / panels.length;
     var xs = [].concat.apply([], metric.series.map(function (s) { return [s.x[0], s.x[s.x.length - 1]]; }));
     var xRange = [Math.min.apply(null, xs) - 0.5, Math.max.apply(null, xs) + 0.5];
@@ -234,13 +237,14 @@
             showarrow: false, font: { size: 11 },
             text: name + (panels.length > 1 ? " · " + plain(named(metric.metric, metric.scale.name)) : "") });
         }
+        spread.push(traces.length);
         traces.push({
           x: s.x.concat(s.x.slice().reverse()),
           y: s.hi.concat(s.lo.slice().reverse()).map(function (v) { return v / factor; }),
           yaxis: yaxis, fill: "toself", fillcolor: color + "22", line: { width: 0 },
           mode: "lines", hoverinfo: "skip", showlegend: false, name: plain(s.machine) + " spread", type: "scatter",
         });
-        var parts = gapped(s, factor, s.x.map(function (x, k) { return pointText(s, k, commits, metric); }), commits);
+        var parts = gapped(s, factor, s.x.map(function (x, k) { return pointText(s, k, commits, metric, touch); }), commits);
         if (parts.bridge.x.length) {
           traces.push({ x: parts.bridge.x, y: parts.bridge.y, yaxis: yaxis, mode: "lines", hoverinfo: "skip",
             showlegend: false, type: "scatter", name: plain(s.machine) + " not measured",
@@ -298,7 +302,37 @@
       legend: { orientation: "h", x: 0, xanchor: "left", y: 1, yanchor: "bottom" },
       xaxis: xaxis,
     }));
-    return { traces: traces, layout: layout };
+    return { traces: traces, layout: layout, spread: spread };
+  }
+
+  // The points first, the rest once they show (drawChart). The samples' spread is a filled
+  // polygon of twice the points, and the range slider draws every trace again below the plot:
+  // together they more than double the work of a first draw. The first figure is shorter by the
+  // slider's room, so the plot does not move when the slider comes into that room below it.
+  function pointsFirst(figure) {
+    var layout = Object.assign({}, figure.layout);
+    layout.xaxis = Object.assign({}, layout.xaxis, { rangeslider: { visible: false } });
+    layout.height -= sliderRoom(figure.layout);
+    layout.margin = Object.assign({}, layout.margin, { b: Math.max(layout.margin.b, TICK_ROOM) });
+    return {
+      traces: figure.traces.filter(function (t, i) { return figure.spread.indexOf(i) < 0; }),
+      layout: layout,
+    };
+  }
+
+  // The bottom margin plotly's automargin gives the two lines of commit ticks (date over short
+  // SHA). Given up front, plotly draws once instead of twice: having found a margin wider than the
+  // figure's, automargin draws the whole figure again. Taller labels still get their room that way.
+  var TICK_ROOM = 61;
+
+  // The height a range slider takes under the plot: plotly makes the slider `thickness` of the
+  // height inside the margins and sets it below the tick labels with room for an axis title and a
+  // gap, SLIDER_BELOW px more than the tick labels' own room. Measured with plotly.js 4.1; a browser
+  // test checks the plot keeps its height when the slider comes.
+  var SLIDER_BELOW = 22;
+  function sliderRoom(layout) {
+    var inside = layout.height - layout.margin.t - layout.margin.b;
+    return Math.round(inside * layout.xaxis.rangeslider.thickness) + SLIDER_BELOW;
   }
 
   // The band a PR based on the newest commit must leave for the threshold column of its page to
@@ -363,29 +397,56 @@
   function drawChart(div) {
     if (div.dataset.state) return;
     div.dataset.state = "loading";
-    var src = new URL(div.dataset.src, window.location.href).href;
-    var needs = [loadPlotly(), fetchJson(src)];
+    var needs = [loadPlotly(), chartData(new URL(div.dataset.src, window.location.href).href)];
     if (div.dataset.kind === "trend") needs.push(loadCommits());
+    // Once plotly has loaded, the chart is drawn in the same task when its data is in already:
+    // nothing else the page queued (Material reads its sitemap) runs before the points show.
     Promise.all(needs).then(function (got) {
-      var Plotly = got[0], data = got[1];
-      var figure = div.dataset.kind === "trend"
-        ? trendFigure(div, data, got[2].commits)
-        : distributionFigure(data);
-      // The responsive resize (a window resize, then any relayout) sizes the plot to its box: the
-      // box gets the figure's height, or a chart of several panels is squeezed into the CSS minimum.
-      div.style.height = figure.layout.height + "px";
-      return inTurn(function () { return Plotly.newPlot(div, figure.traces, figure.layout, plotConfig()); })
-        .then(function () {
-          div.classList.add("pp-drawn");
-          div.dataset.state = "drawn";
-          if (div.dataset.kind === "trend") {
-            followRange(div, got[2].commits);
-            onPointClick(div, data, got[2].commits);
-          }
-        });
+      return inTurn(function () { return drawFigure(div, got[0], got[1], got[2] && got[2].commits); });
     }).catch(function (error) {
       div.dataset.state = "failed";
       div.textContent = "Chart unavailable: " + error.message;
+    });
+  }
+
+  // The chart data of a scenario page is one file for all its charts: fetched and parsed once.
+  var chartDataLoading = {};
+  function chartData(url) {
+    if (!chartDataLoading[url]) {
+      chartDataLoading[url] = fetchJson(url);
+      chartDataLoading[url].catch(function () { delete chartDataLoading[url]; });
+    }
+    return chartDataLoading[url];
+  }
+
+  function drawFigure(div, Plotly, data, commits) {
+    var figure = div.dataset.kind === "trend" ? trendFigure(div, data, commits) : distributionFigure(data);
+    // The responsive resize (a window resize, then any relayout) sizes the plot to its box: the
+    // box gets the figure's height, or a chart of several panels is squeezed into the CSS minimum.
+    div.style.height = figure.layout.height + "px";
+    var first = figure.spread ? pointsFirst(figure) : figure;
+    return Plotly.newPlot(div, first.traces, first.layout, plotConfig()).then(function () {
+      div.classList.add("pp-drawn");
+      if (div.dataset.kind === "trend") {
+        followRange(div, commits);
+        onPointClick(div, data, commits);
+      }
+      if (first === figure) {
+        div.dataset.state = "drawn";
+        return;
+      }
+      // "points": every point shows, as on plotly's own floor page (scenarios/site_bench.py); the
+      // rest follows once they are on screen (a frame, then the next task), and then it is "drawn".
+      div.dataset.state = "points";
+      return afterPaint().then(function () {
+        return Plotly.react(div, figure.traces, figure.layout, plotConfig());
+      }).then(function () { div.dataset.state = "drawn"; });
+    });
+  }
+
+  function afterPaint() {
+    return new Promise(function (resolve) {
+      requestAnimationFrame(function () { setTimeout(resolve, 0); });
     });
   }
 
@@ -684,6 +745,7 @@
   }
 
   // Charts below the fold are drawn when they come near the viewport, so the first one shows sooner.
+  var NEAR = 400;  // pixels
   var nearViewport = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
     entries.forEach(function (entry) {
       if (entry.isIntersecting) {
@@ -691,7 +753,14 @@
         drawChart(entry.target);
       }
     });
-  }, { rootMargin: "400px" }) : null;
+  }, { rootMargin: NEAR + "px" }) : null;
+
+  // The observer's own rule, now: an observer reports at the next frame, and plotly's evaluation
+  // (one long task) may come before it.
+  function nearNow(div) {
+    var box = div.getBoundingClientRect();
+    return box.bottom > -NEAR && box.top < window.innerHeight + NEAR;
+  }
 
   // ---- variant pages ----------------------------------------------------
   // One JSON per page holds every offered commit; the selectors pick the commit and a value
@@ -895,16 +964,25 @@
     initVariants(document);
     initPoint(document);
     initFullLists(document);
+    initCharts();
+  }
+
+  function initCharts() {
     var charts = document.querySelectorAll(".pp-chart");
     if (charts.length) watchScheme();
     charts.forEach(function (div) {
-      if (nearViewport) nearViewport.observe(div); else drawChart(div);
+      if (!nearViewport || nearNow(div)) drawChart(div); else nearViewport.observe(div);
     });
   }
 
   // A page with a chart needs plotly: it is asked for as this script runs, not once the page is
   // initialised and the chart has come near the viewport (most of a first visit is plotly's own load).
   if (document.querySelector(".pp-chart, .pp-variants")) loadPlotly().catch(function () {});
+
+  // This script comes after the content, so the page's charts are there: they start now, their data
+  // loading while plotly does, not once Material's scripts have run at DOMContentLoaded
+  // (`document$`, which later starts the charts of each page instant navigation brings).
+  initCharts();
 
   if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(init);
