@@ -142,3 +142,33 @@ def make_project(root: Path, commits: int = COMMITS, with_pr: bool = True) -> Pa
 def add_main_runs(root: Path, indices) -> None:
     for i in indices:
         write_run(root / "results", main_run(i, np.random.default_rng(i)))
+
+
+def main_record(i: int, measurements: tuple[Measurement, ...], machine: str = "bm-1") -> RunRecord:
+    """A run on main of commit ``i`` (sha(i)) on ``machine``, measuring ``measurements``."""
+    info = commit(i)
+    stamp = f"{info.committer_date[:10]}T13:00:00Z"
+    return RunRecord(
+        run_id=f"main-{i}",
+        machine=machine,
+        head=info,
+        started_at=stamp,
+        finished_at=stamp,
+        tool_version="0.2.0",
+        fingerprint={"cpu_model": "Test CPU"},
+        measurements=measurements,
+        branch="main",
+    )
+
+
+def write_project(root: Path, perfpages_yml: str, runs) -> Path:
+    """A project at ``root`` (made here) with ``perfpages_yml``, the minimal mkdocs.yml, a home page and
+    ``runs`` in results/; returns root."""
+    root.mkdir(parents=True)
+    (root / "perfpages.yml").write_text(perfpages_yml)
+    (root / "mkdocs.yml").write_text(MINIMAL_MKDOCS_YML.format(site_name=root.name))
+    (root / "docs").mkdir()
+    (root / "docs" / "index.md").write_text(f"# {root.name}\n")
+    for record in runs:
+        write_run(root / "results", record)
+    return root

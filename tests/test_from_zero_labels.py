@@ -13,15 +13,14 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from sitehistory import PR_NUMBER, commit, pr_run, sha
+from sitehistory import PR_NUMBER, commit, main_record, pr_run, sha, write_project
 from test_browser import browser, built_and_served  # noqa: F401 (browser is a fixture)
 
 from perfpages.cli.app import fmt_value
 from perfpages.model import Direction, Measurement, RunRecord
 from perfpages.render.units import human
-from perfpages.results.store import write_run
 from perfpages.site import urls
-from perfpages.site.build import MINIMAL_MKDOCS_YML, generate, mkdocs_settings
+from perfpages.site.build import generate, mkdocs_settings
 
 COMMITS = 24
 SHIFT_AT = 12
@@ -48,32 +47,13 @@ def _run(i: int) -> RunRecord:
         Measurement("http_post", "failed_ratio", "1", Direction.LOWER, info.sha, (ratio,) * 3),
         Measurement("http_post", "wall_time", "s", Direction.LOWER, info.sha, wall),
     )
-    stamp = f"{info.committer_date[:10]}T13:00:00Z"
-    return RunRecord(
-        run_id=f"main-{i}",
-        machine="bm-1",
-        head=info,
-        started_at=stamp,
-        finished_at=stamp,
-        tool_version="0.2.0",
-        fingerprint={"cpu_model": "Test CPU"},
-        measurements=measurements,
-        branch="main",
-    )
+    return main_record(i, measurements)
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    root = tmp_path_factory.mktemp("zeros") / "zeros"
-    root.mkdir()
-    (root / "perfpages.yml").write_text(PERFPAGES_YML)
-    (root / "mkdocs.yml").write_text(MINIMAL_MKDOCS_YML.format(site_name="zeros"))
-    (root / "docs").mkdir()
-    (root / "docs" / "index.md").write_text("# Zeros\n")
-    for i in range(COMMITS):
-        write_run(root / "results", _run(i))
-    write_run(root / "results", _pr())
-    return root
+    runs = [*(_run(i) for i in range(COMMITS)), _pr()]
+    return write_project(tmp_path_factory.mktemp("zeros") / "zeros", PERFPAGES_YML, runs)
 
 
 def _pr() -> RunRecord:

@@ -5,12 +5,10 @@ trend and latest value were out of sight until the reader scrolled sideways."""
 from __future__ import annotations
 
 import pytest
-from sitehistory import commit
+from sitehistory import main_record, sha, write_project
 from test_browser import browser, built_and_served  # noqa: F401 (browser is a fixture)
 
 from perfpages.model import Direction, Measurement, RunRecord
-from perfpages.results.store import write_run
-from perfpages.site.build import MINIMAL_MKDOCS_YML
 
 LONG_NAME = "benchmarks.suite_" * 8 + "time_query"
 PATH_PARAM = "/data/" + "x" * 200 + ".csv"
@@ -26,34 +24,19 @@ scenarios:
 
 
 def _run(i: int) -> RunRecord:
-    info = commit(i)
-    stamp = f"{info.committer_date[:10]}T13:00:00Z"
-    return RunRecord(
-        run_id=f"main-{i}",
-        machine="bm-1",
-        head=info,
-        started_at=stamp,
-        finished_at=stamp,
-        tool_version="0.2.0",
-        fingerprint={"cpu_model": "Test CPU"},
-        measurements=(
-            Measurement("short", "wall_time", "s", Direction.LOWER, info.sha, (1.0, 1.01, 0.99)),
-            Measurement(LONG_NAME, "wall_time", "s", Direction.LOWER, info.sha, (2.0, 2.01), (("file", PATH_PARAM),)),
+    at = sha(i)
+    return main_record(
+        i,
+        (
+            Measurement("short", "wall_time", "s", Direction.LOWER, at, (1.0, 1.01, 0.99)),
+            Measurement(LONG_NAME, "wall_time", "s", Direction.LOWER, at, (2.0, 2.01), (("file", PATH_PARAM),)),
         ),
-        branch="main",
     )
 
 
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory):
-    root = tmp_path_factory.mktemp("long") / "long"
-    root.mkdir()
-    (root / "perfpages.yml").write_text(PERFPAGES_YML)
-    (root / "mkdocs.yml").write_text(MINIMAL_MKDOCS_YML.format(site_name="long"))
-    (root / "docs").mkdir()
-    (root / "docs" / "index.md").write_text("# Long\n")
-    for i in range(12):
-        write_run(root / "results", _run(i))
+    root = write_project(tmp_path_factory.mktemp("long") / "long", PERFPAGES_YML, [_run(i) for i in range(12)])
     with built_and_served(root) as url:
         yield url
 

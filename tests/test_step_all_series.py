@@ -14,14 +14,13 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from sitehistory import commit, pr_run, sha
+from sitehistory import commit, main_record, pr_run, sha, write_project
 from test_browser import ARTIFACTS, _fits, browser, built_and_served  # noqa: F401 (browser is a fixture)
 
 from perfpages.analysis.steps import Step
 from perfpages.model import Direction, Measurement, RunRecord
-from perfpages.results.store import write_run
 from perfpages.site import urls
-from perfpages.site.build import MINIMAL_MKDOCS_YML, generate, mkdocs_settings
+from perfpages.site.build import generate, mkdocs_settings
 from perfpages.site.comparisons import step_page
 from perfpages.site.gather import MainStep, Site
 from perfpages.site.stepvalues import BLOCK, block_columns, block_of
@@ -56,30 +55,7 @@ def _run(i: int) -> RunRecord:
     info = commit(i)
     factor = 1.3 if i >= SHIFT_AT else 1.0
     measurements = tuple(_wall_time(n, info.sha, factor, rng) for n in range(SCENARIOS) if n != 3 or i % SKIPS == 0)
-    stamp = f"{info.committer_date[:10]}T13:00:00Z"
-    return RunRecord(
-        run_id=f"main-{i}",
-        machine="bm-1",
-        head=info,
-        started_at=stamp,
-        finished_at=stamp,
-        tool_version="0.2.0",
-        fingerprint={"cpu_model": "Test CPU"},
-        measurements=measurements,
-        branch="main",
-    )
-
-
-def _project(root):
-    root.mkdir(parents=True)
-    (root / "perfpages.yml").write_text(PERFPAGES_YML)
-    (root / "mkdocs.yml").write_text(MINIMAL_MKDOCS_YML.format(site_name="wide"))
-    (root / "docs").mkdir()
-    (root / "docs" / "index.md").write_text("# Wide\n")
-    for i in range(COMMITS):
-        write_run(root / "results", _run(i))
-    write_run(root / "results", _pr(COMMITS - 1))
-    return root
+    return main_record(i, measurements)
 
 
 def _pr(base: int) -> RunRecord:
@@ -93,7 +69,8 @@ def _pr(base: int) -> RunRecord:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    return _project(tmp_path_factory.mktemp("steps") / "wide")
+    runs = [*(_run(i) for i in range(COMMITS)), _pr(COMMITS - 1)]
+    return write_project(tmp_path_factory.mktemp("steps") / "wide", PERFPAGES_YML, runs)
 
 
 @pytest.fixture(scope="module")
