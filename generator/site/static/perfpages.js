@@ -653,7 +653,7 @@
 
   // ---- every series of a compare or PR page, folded -----------------------
 
-  // The page's tables hold its changes and largest differences; the folded list holds every series,
+  // The page's tables hold its changes or level shifts; the folded list holds every series,
   // fetched when the reader opens it: a step on main reads its two commits from a block of step
   // values (site/stepvalues.py), an A/B comparison its own listing (judging.listing).
   function initFullLists(root) {
