@@ -6,7 +6,7 @@ Chromium (Playwright + Debian's /usr/bin/chromium):
 - tests/triagehistory.py (regressed, unconfirmed, improved and stale series on two machines, two
   events): the overview and the changes page;
 - tests/chartshistory.py (tests/sitehistory.py's project: a step at commit 25, PR #7, hostile text;
-  plus two more machines): a scenario page with per-machine panels, the PR page, the list of PRs,
+  plus two more machines): a scenario page with per-machine panels, the PR page, the PR's heads, the list of PRs,
   the step's compare page with its list of every series opened, and the per-series compare page a
   click on a chart point opens;
 - tests/test_variants.py's matrix (two servers x body sizes x cores): the variants page.
@@ -118,6 +118,8 @@ def chart_pages(browser, url: str, site: Path, out: Path) -> None:
         shoot(tab, out, f"pr-{device}")
         tab.goto(url + "perf/pr/")
         shoot(tab, out, f"pr-list-{device}")
+        tab.goto(url + f"perf/pr/{sitehistory.PR_NUMBER}/")
+        shoot(tab, out, f"pr-heads-{device}")
         tab.goto(url + compare)
         tab.locator("details.pp-full-list summary").click()
         tab.wait_for_function("document.querySelector('details.pp-full-list').dataset.state === 'drawn'")
