@@ -253,6 +253,34 @@ def test_a_chart_shows_its_points_first_then_its_spread_and_slider_without_movin
     assert points["bottom"] == points["givenBottom"]
 
 
+# Holds every animation frame half a second, so a test can act between a chart's two draws.
+SLOW_FRAMES = """
+const frame = window.requestAnimationFrame.bind(window);
+window.requestAnimationFrame = callback => frame(() => setTimeout(() => frame(callback), 500));
+"""
+
+
+def test_what_the_reader_does_between_the_two_draws_stays(page, charts_site):  # noqa: F811
+    """Dark mode chosen, or a zoom, while only the points show is not undone by the full figure."""
+    page.add_init_script(SLOW_FRAMES)
+    page.goto(scenario_url(charts_site, "parse"))
+    page.wait_for_function("document.querySelector('.pp-chart').dataset.state === 'points'", timeout=15000)
+    page.locator('label[title="Switch to dark mode"]').click()
+    page.evaluate("window.Plotly.relayout(document.querySelector('.pp-chart'), {'xaxis.range': [5, 15]})")
+    drawn(page)
+    colours, xrange = page.evaluate(
+        "() => { const d = document.querySelector('.pp-chart');"
+        " return [[d.layout.font.color, d.layout.xaxis.gridcolor], d.layout.xaxis.range]; }"
+    )
+    dark = page.evaluate(
+        "() => { const s = getComputedStyle(document.body); return ['--md-default-fg-color',"
+        " '--md-default-fg-color--lightest'].map(v => s.getPropertyValue(v).trim()); }"
+    )
+    assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
+    assert colours == dark
+    assert xrange == [5, 15]
+
+
 def test_a_chart_starts_as_the_page_script_runs_and_takes_its_preloaded_data(page, charts_site):  # noqa: F811
     """Its data loads while plotly does, not once Material's DOMContentLoaded handlers have run; the
     script's fetch takes the page's preloaded response (one request, not two)."""

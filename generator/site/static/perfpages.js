@@ -439,9 +439,25 @@
       // rest follows once they are on screen (a frame, then the next task), and then it is "drawn".
       div.dataset.state = "points";
       return afterPaint().then(function () {
-        return Plotly.react(div, figure.traces, figure.layout, plotConfig());
+        return Plotly.react(div, figure.traces, asShownNow(div, figure.layout), plotConfig());
       }).then(function () { div.dataset.state = "drawn"; });
     });
+  }
+
+  // The full figure's layout with what the reader changed since the points showed: the colour
+  // scheme now in force and each axis' range, if zoomed. Drawn as built, it would undo both.
+  function asShownNow(div, layout) {
+    var now = Object.assign({}, layout);
+    Object.keys(now).forEach(function (key) {
+      if (!AXIS.test(key)) return;
+      now[key] = Object.assign({}, now[key]);
+      var shown = div.layout[key];
+      if (shown && shown.autorange === false && shown.range) {
+        now[key].range = shown.range.slice();
+        now[key].autorange = false;
+      }
+    });
+    return themedLayout(now);
   }
 
   function afterPaint() {
