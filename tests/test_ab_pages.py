@@ -48,3 +48,15 @@ def test_an_ab_run_lists_no_other_machines_series_as_missing(tmp_path):
     page = _page(project, urls.pr_page(7, sha("pr-head")))
     assert "Missing at head" not in page and "bm-other" not in page
     assert "among 3 series" in page
+
+
+def test_a_re_run_of_a_pr_head_is_said_and_dates_the_head(tmp_path):
+    """A re-run pools with the run before where they agree: the page changes, and says why."""
+    project = make_project(tmp_path / "demo")
+    first = pr_run(np.random.default_rng(99))
+    write_run(project / "results", replace(first, run_id="pr-7-2", finished_at="2026-10-21T08:30:00Z"))
+    _generate(project)
+    page = _page(project, urls.pr_page(7, sha("pr-head")))
+    assert "2 A/B runs, each series pooling those that agree with the newest" in page
+    heads = _page(project, urls.pr_index(7))
+    assert "2026-10-21 08:30" in heads and "only another A/B run of the same head changes it" in heads

@@ -1,7 +1,7 @@
 """Compare pages, PR permalinks and PR indexes.
 
 A PR permalink is a pure function of its comparison (base, head, history up to the
-base): nothing on it mentions later runs, so it never changes once published.
+base): nothing on it mentions later runs, so only another A/B run of its base and head changes it.
 """
 
 from __future__ import annotations
@@ -86,6 +86,9 @@ def _commits(site: Site, c: Comparison | MainStep) -> str:
     machines = _machines(c)
     details = [f"measured on {escape(', '.join(machines))}" if machines else "no machine measured both"]
     branch, ci_url = (c.branch, c.ci_url) if isinstance(c, Comparison) else (None, None)
+    if isinstance(c, Comparison) and c.ab_runs > 1:
+        # A re-run changes the page: say so, and how its samples pool.
+        details.append(f"{c.ab_runs} A/B runs, each series pooling those that agree with the newest")
     if branch:
         details.append(f"branch {escape(branch)}")
     if ci_url and ci_url.startswith("https://"):
@@ -244,7 +247,7 @@ def pr_index_page(site: Site, pr: PullRequest, links: urls.Links) -> str:
             f"# PR #{pr.number}\n",
             f"[All pull requests]({links.md(urls.PR_INDEX)})\n",
             f"Latest head [`{latest.head.sha[:12]}`]({links.md(latest.page)}): **{headline(latest)}**.\n",
-            "Each head has a permanent page; it never changes once published.\n",
+            "Each head has a permanent page; only another A/B run of the same head changes it.\n",
             table(["head", "result", "measured", "base"], rows) + "\n",
         ]
     )

@@ -20,7 +20,7 @@ from perfpages.analysis.comparison import ComparisonReport, Priors, SeriesInput,
 from perfpages.analysis.priors import PriorRequest, learn_priors
 from perfpages.analysis.series import SampleIndex, Series, SeriesKey, comparison_inputs
 from perfpages.forked import fork_map
-from perfpages.model import CommitInfo, RunRecord, scenario_label
+from perfpages.model import CommitInfo, RunRecord, instant, scenario_label
 from perfpages.site import urls
 from perfpages.site.jsontext import rounded
 
@@ -89,10 +89,11 @@ class Comparison:
     pull_request: int | None = None
     branch: str | None = None
     ci_url: str | None = None
-    measured_at: str = ""  # when the A/B run finished; orders a PR's heads
+    measured_at: str = ""  # when the newest A/B run of its base and head finished; orders a PR's heads
     run: RunRef | None = None  # the A/B run that names this page; its profiles folder holds the diffs' inputs
     profiles: tuple[ProfilePair, ...] = ()
     inputs: str = ""  # digest of everything it was computed from (cache.comparison_keys); "" when unknown
+    ab_runs: int = 1  # A/B runs of its base and head, on every machine: a re-run pools with the run before
     # Every series of the report, as JSON rows (``listing``): the page lists them all, filterable.
     listed: bytes = b"[]"
 
@@ -193,6 +194,10 @@ def _judge_batch(
         if commit == r.base.sha and key in by_key
     ]
     priors = learn_priors(requests, floors)
+    finished: dict[tuple[str, str], list[str]] = defaultdict(list)  # each A/B run's end, by (base, head)
+    for r in runs:
+        if r.base is not None:
+            finished[(r.base.sha, r.head.sha)].append(r.finished_at)
 
     def lookup(item: SeriesInput, base: str) -> Priors | None:
         return priors.get((SeriesKey(item.machine, item.scenario, item.params, item.metric), base))
@@ -213,10 +218,11 @@ def _judge_batch(
                 record.pull_request,
                 record.branch,
                 record.ci_url,
-                record.finished_at,
+                max(finished[(base, head)], key=instant),
                 RunRef(record.machine, record.head.sha, record.run_id),
                 profile_pairs(record),
                 listed=listing(report),
+                ab_runs=len(finished[(base, head)]),
             )
         )
     return out

@@ -105,7 +105,7 @@ class RenderMemo(Protocol):
     """What rendering keeps from earlier builds (site/kept.py, which starts afresh for new code).
 
     Files of compare and PR pages, by everything they were rendered from (``_comparison_key``,
-    ``_step_inputs``): a PR page never changes once published,
+    ``_step_inputs``): a PR page changes only with another A/B run of its head,
     and of 2,000 steps on main a new run changes a few, so a build after it renders few pages
     again. And each series' trend columns as text (charts.TrendText), which a new run only
     appends to."""
