@@ -6,7 +6,7 @@ import math
 
 from perfpages.analysis.comparison import ComparisonReport, SeriesVerdict, with_unit
 from perfpages.analysis.events import Event, PendingEvent
-from perfpages.analysis.history import Pending, SeriesHistory
+from perfpages.analysis.history import Change, Pending, SeriesHistory
 from perfpages.analysis.verdict import Verdict
 from perfpages.render.escape import comment as escape
 from perfpages.render.markdown import percent, table
@@ -170,18 +170,13 @@ def caveat_lines(report: ComparisonReport) -> list[str]:
 def history_json(history: SeriesHistory) -> dict:
     key = history.series.key
     return {
-        "scenario": key.scenario,
-        "params": dict(key.params),
-        "metric": key.metric,
+        **_key_json(key),
         "machine": key.machine,
         "changes": [
             {
                 "last_good": c.last_good,
                 "first_bad": c.first_bad,
-                "before": c.before,
-                "after": c.after,
-                "change": c.change if c.before else None,  # a change from 0 has no relative size
-                "absolute_change": c.after - c.before,
+                **_shift_size(c),
                 "confidence": c.confidence,
                 "verdict": c.verdict.value,
             }
@@ -191,7 +186,7 @@ def history_json(history: SeriesHistory) -> dict:
         if history.pending is None
         else {
             "since": history.pending.since,
-            **_pending_size(history.pending),
+            **_shift_size(history.pending),
             "runs_to_confirm": history.pending.runs_to_confirm,
             "verdict": history.pending.verdict.value,
         },
@@ -211,17 +206,7 @@ def event_json(event: Event, machine_change: str) -> dict:
         "regressions": event.regressions,
         "improvements": event.improvements,
         "machine_change": machine_change,
-        "series": [
-            _key_json(c.series.key)
-            | {
-                "before": c.before,
-                "after": c.after,
-                "change": c.change if c.before else None,  # a change from 0 has no relative size
-                "absolute_change": c.after - c.before,
-                "verdict": c.verdict.value,
-            }
-            for c in event.changes
-        ],
+        "series": [_key_json(c.series.key) | _shift_size(c) | {"verdict": c.verdict.value} for c in event.changes],
     }
 
 
@@ -232,7 +217,7 @@ def pending_event_json(event: PendingEvent) -> dict:
         "since": event.since,
         "series": [
             _key_json(p.series.key)
-            | _pending_size(p)
+            | _shift_size(p)
             | {
                 "runs_to_confirm": p.runs_to_confirm,
                 "verdict": p.verdict.value,
@@ -242,14 +227,14 @@ def pending_event_json(event: PendingEvent) -> dict:
     }
 
 
-def _pending_size(p: Pending) -> dict:
-    """An unconfirmed shift's size as a confirmed one's: null change from 0 (Pending holds 0.0
-    there, which read as no change at all), and the levels with their difference."""
+def _shift_size(shift: Change | Pending) -> dict:
+    """A shift's levels, their difference and the relative change, which is null from a level of 0:
+    it has no relative size (Pending holds 0.0 there, which read as no change at all)."""
     return {
-        "change": p.change if p.before else None,
-        "before": p.before,
-        "after": p.after,
-        "absolute_change": p.after - p.before,
+        "before": shift.before,
+        "after": shift.after,
+        "change": shift.change if shift.before else None,
+        "absolute_change": shift.after - shift.before,
     }
 
 
