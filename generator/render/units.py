@@ -46,6 +46,11 @@ def ladder(unit: str) -> tuple[tuple[float, str], ...]:
     return _SCALES.get(unit, ())
 
 
+def ladder_json(unit: str) -> list[list]:
+    """``ladder(unit)`` as JSON lists: what the scripts' humanValue formats a value of ``unit`` with."""
+    return [list(step) for step in ladder(unit)]
+
+
 @dataclass(frozen=True)
 class Scale:
     """One display unit for values shown together, as on a chart axis: value / factor, then name."""

@@ -22,7 +22,7 @@ from perfpages.analysis.priors import PriorRequest, learn_priors
 from perfpages.analysis.series import Series, SeriesKey
 from perfpages.render.comparison import shift_label
 from perfpages.render.markdown import percent
-from perfpages.render.units import axis_scale, ladder
+from perfpages.render.units import axis_scale, ladder_json
 from perfpages.site.gather import MainStep, ScenarioGroup, Site
 from perfpages.site.jsontext import dumps, rounded
 from perfpages.site.judging import Comparison
@@ -60,7 +60,7 @@ def trend_text(series: Series, position: dict[str, int], kept: TrendText | None)
     """x (the commit positions), y (medians) and the band (lo, hi) of ``series`` as JSON lists.
 
     The band spans the samples, or an imported point's interval when it came with no samples."""
-    x = np.fromiter((position[c] for c in series.commits), dtype=np.int64, count=len(series))
+    x = commit_positions(series.commits, position)
     numbers = (x, series.medians, series.low, series.high)
     start = 0
     if kept is not None and kept.points <= len(series) and _digest(numbers, kept.points) == kept.digest:
@@ -71,6 +71,11 @@ def trend_text(series: Series, position: dict[str, int], kept: TrendText | None)
         text = json.dumps(added if i == 0 else list(map(rounded, added)), separators=(",", ":"))
         texts.append(_joined(kept.columns[i], text) if start else text)
     return TrendText(len(series), _digest(numbers, len(series)), tuple(texts))
+
+
+def commit_positions(commits: tuple[str, ...], position: Mapping[str, int]) -> np.ndarray:
+    """Each commit's place in the site's measured commits: the x of a chart point."""
+    return np.fromiter((position[c] for c in commits), dtype=np.int64, count=len(commits))
 
 
 def _digest(numbers: tuple[np.ndarray, ...], points: int) -> bytes:
@@ -119,7 +124,7 @@ def _display_units(unit: str, series: list[Series]) -> dict:
     """How the chart shows a metric's values: the axis in one step of the unit's ladder (the
     tables' ``human`` steps), tooltips with the ladder itself so each reads as a table cell does."""
     scale = axis_scale((float(np.max(np.abs(s.medians))) for s in series if len(s)), unit)
-    return {"scale": {"factor": scale.factor, "name": scale.name}, "ladder": [list(step) for step in ladder(unit)]}
+    return {"scale": {"factor": scale.factor, "name": scale.name}, "ladder": ladder_json(unit)}
 
 
 def _newest_priors(group: ScenarioGroup, floors: dict[str, float]) -> dict[SeriesKey, Priors]:
@@ -192,7 +197,7 @@ def _samples_entry(label: str, machine: str, unit: str, base, head) -> dict:
         "label": label,
         "machine": machine,
         "unit": unit,
-        "ladder": [list(step) for step in ladder(unit)],  # tooltips write values as the tables do
+        "ladder": ladder_json(unit),  # tooltips write values as the tables do
         "base": [rounded(x) for x in base],
         "head": [rounded(x) for x in head],
     }

@@ -13,7 +13,7 @@ from perfpages.analysis.profiles import ProfileDiff
 from perfpages.model import CommitInfo, Direction
 from perfpages.render.comparison import change_label, magnitude_label, shift_label
 from perfpages.render.markdown import escape, plural, safe_url, table
-from perfpages.render.units import human, ladder
+from perfpages.render.units import human, ladder_json
 from perfpages.site import urls
 from perfpages.site.gather import MainStep, PullRequest, Site
 from perfpages.site.html import VERDICTS, front_matter, link, repository_link, secondary, status, text
@@ -150,9 +150,9 @@ def _verdicts(site: Site, c: Comparison, links: urls.Links, profile_pages: dict[
     if changed:
         rows = [_row(site, v, links, profile_pages) for v in changed]
         parts += ["## Significant changes\n", html_table(HEADERS, rows, wrap=(1,), classes=VERDICTS) + "\n"]
-    others = c.summary.series - len(changed)
-    if others:
+    if lists_others(c):
         data = links.to(urls.comparison_listing(c.page))
+        others = c.summary.series - c.summary.changed
         summary = f"All {c.summary.series} series with their verdicts ({others} not significant)"
         parts.append(_full_list(links, summary, data, 'data-kind="ab"'))
     return "\n".join(parts)
@@ -174,7 +174,7 @@ def listing_document(site: Site, c: Comparison) -> bytes:
         {
             "columns": [*LISTING_COLUMNS, "slug"],
             "rows": [[*row, slug[row[column]] if slug[row[column]] in site.slugs else None] for row in rows],
-            "ladders": {unit: [list(step) for step in ladder(unit)] for unit in units},
+            "ladders": {unit: ladder_json(unit) for unit in units},
         }
     )
 

@@ -17,8 +17,9 @@ from collections.abc import Callable
 import numpy as np
 
 from perfpages.analysis.history import SeriesHistory
-from perfpages.render.units import ladder
+from perfpages.render.units import ladder_json
 from perfpages.site import urls
+from perfpages.site.charts import commit_positions
 from perfpages.site.gather import ScenarioGroup, Site
 from perfpages.site.jsontext import dumps, rounded
 
@@ -43,7 +44,8 @@ def step_value_files(site: Site, kept: Kept) -> dict[str, bytes]:
     commits = len(site.commits)
     if commits < 2:
         return {}
-    positions = [(g, h, _positions(site, h.series.commits)) for g in site.scenarios for h in g.histories]
+    at = site.commit_index
+    positions = [(g, h, commit_positions(h.series.commits, at)) for g in site.scenarios for h in g.histories]
     files: dict[str, bytes] = {}
     for block in range(block_of(commits - 1) + 1):
         columns = block_columns(block, commits)
@@ -52,11 +54,6 @@ def step_value_files(site: Site, kept: Kept) -> dict[str, bytes]:
         key = _key(block, columns, rows)
         files.update(kept(key, lambda b=block, c=columns, r=rows: {urls.step_values(b): _document(c, r)}))
     return files
-
-
-def _positions(site: Site, commits: tuple[str, ...]) -> np.ndarray:
-    index = site.commit_index
-    return np.fromiter((index[c] for c in commits), dtype=np.int64, count=len(commits))
 
 
 _Row = tuple[ScenarioGroup, SeriesHistory, np.ndarray, np.ndarray]
@@ -90,7 +87,7 @@ def _document(columns: range, rows: list[_Row]) -> bytes:
         {
             "first": columns.start,
             "last": columns.stop - 1,
-            "ladders": {unit: [list(step) for step in ladder(unit)] for unit in units},
+            "ladders": {unit: ladder_json(unit) for unit in units},
             "series": [
                 {
                     "scenario": g.label,

@@ -18,7 +18,7 @@ from itertools import product
 from perfpages.analysis.series import Series
 from perfpages.model import CommitInfo, Direction, Params, Variants, scenario_label
 from perfpages.render.markdown import escape
-from perfpages.render.units import axis_scale, human, ladder
+from perfpages.render.units import axis_scale, human, ladder_json
 from perfpages.site import urls
 from perfpages.site.html import front_matter, text
 
@@ -202,7 +202,7 @@ def _display_units(vs: VariantSet, metric: str, unit: str) -> dict:
     samples = (found for cells in vs.cells.values() for (_, name), found in cells.items() if name == metric)
     values = (v for found in samples for v in found)
     scale = axis_scale(values, unit)
-    return {"scale": {"factor": scale.factor, "name": scale.name}, "ladder": [list(step) for step in ladder(unit)]}
+    return {"scale": {"factor": scale.factor, "name": scale.name}, "ladder": ladder_json(unit)}
 
 
 def _cells_json(cells: dict[tuple[Params, str], tuple[float, ...]]) -> dict:
